@@ -1,1 +1,26 @@
-//! aio-reactor
+//! aio-reactor: everything the `aio` event loop waits on outside itself.
+//!
+//! A [`Reactor`] owns the mio `Poll`, the socket registrations, the timers and a
+//! bounded blocking thread pool (which also runs DNS lookups). It knows nothing
+//! about tasks: it stores and wakes [`std::task::Waker`]s, and an executor drives
+//! it by calling [`Reactor::turn`] whenever it has nothing left to run.
+//!
+//! The public futures ([`time::sleep`], [`net::TcpStream::connect`],
+//! [`blocking::run`], ...) find their reactor through a thread-local that
+//! [`Reactor::enter`] sets; called on a thread that has not entered a reactor they
+//! panic with "... called outside of aio::run()".
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod blocking;
+mod context;
+mod dns;
+mod handle;
+pub mod net;
+mod reactor;
+mod registration;
+pub mod time;
+mod timer;
+
+pub use context::{is_entered, EnterGuard};
+pub use reactor::{Reactor, ReactorConfig, ShutdownReport, Unparker, DEFAULT_MAX_BLOCKING_THREADS};

@@ -1,0 +1,58 @@
+//! The thread-local "current reactor" that constructors like `sleep` look up.
+
+use std::cell::RefCell;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use crate::handle::Handle;
+
+thread_local! {
+    static CURRENT: RefCell<Option<Arc<Handle>>> = const { RefCell::new(None) };
+}
+
+/// Keeps a reactor current on this thread; restores the previous one on drop.
+///
+/// Returned by [`Reactor::enter`](crate::Reactor::enter). It is `!Send`: the
+/// thread-local it restores belongs to the thread that created it.
+#[must_use = "the reactor is only current while the guard is alive"]
+pub struct EnterGuard<'a> {
+    prev: Option<Arc<Handle>>,
+    // Borrow of the reactor + `!Send` (a raw pointer is neither Send nor Sync).
+    _marker: PhantomData<(&'a (), *const ())>,
+}
+
+impl std::fmt::Debug for EnterGuard<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnterGuard").finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn enter(handle: Arc<Handle>) -> EnterGuard<'static> {
+    let prev = CURRENT.with(|c| c.borrow_mut().replace(handle));
+    EnterGuard {
+        prev,
+        _marker: PhantomData,
+    }
+}
+
+impl Drop for EnterGuard<'_> {
+    fn drop(&mut self) {
+        let prev = self.prev.take();
+        // `try_with`: during thread teardown the slot may already be gone.
+        let _ = CURRENT.try_with(|c| *c.borrow_mut() = prev);
+    }
+}
+
+/// True when this thread is inside [`Reactor::enter`](crate::Reactor::enter),
+/// i.e. when `sleep`, `TcpStream::connect`, `blocking::run` ... would not panic.
+pub fn is_entered() -> bool {
+    CURRENT.with(|c| c.borrow().is_some())
+}
+
+/// The current reactor's handle, or a panic naming `what` (e.g. "aio::time::sleep()").
+pub(crate) fn current(what: &str) -> Arc<Handle> {
+    match CURRENT.try_with(|c| c.borrow().clone()) {
+        Ok(Some(h)) => h,
+        _ => panic!("{what} called outside of aio::run()"),
+    }
+}

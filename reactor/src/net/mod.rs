@@ -1,0 +1,14 @@
+//! Non-blocking TCP and UDP sockets driven by the current reactor.
+//!
+//! Every socket is `Send + Sync`. Once its reactor has shut down, every
+//! operation fails with "the aio event loop that owns this socket has shut down".
+
+mod addr;
+mod tcp;
+mod udp;
+
+pub use crate::dns::lookup_host;
+pub use addr::ToSocketAddrs;
+pub(crate) use addr::{target_of, Target};
+pub use tcp::{TcpListener, TcpStream};
+pub use udp::UdpSocket;

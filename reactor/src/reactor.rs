@@ -1,0 +1,274 @@
+//! The reactor proper: the mio `Poll`, `turn`, the unpark path and shutdown.
+
+use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::task::Waker;
+use std::time::{Duration, Instant};
+
+use mio::{Events, Poll};
+
+use crate::blocking::BlockingPool;
+use crate::context::{self, EnterGuard};
+use crate::handle::{lock, Handle};
+use crate::registration::{
+    IoState, ERROR, READABLE, READ_CLOSED, TICK_MASK, WAKE_TOKEN, WRITABLE, WRITE_CLOSED,
+};
+use crate::timer::TimerQueue;
+
+/// Default upper bound on blocking-pool threads (like tokio's 512, but smaller:
+/// this pool mostly runs DNS lookups and the odd file operation).
+pub const DEFAULT_MAX_BLOCKING_THREADS: usize = 64;
+
+/// Tunables for [`Reactor::with_config`]; `Default` gives the documented defaults.
+#[derive(Clone, Debug)]
+pub struct ReactorConfig {
+    /// Most threads the blocking pool runs at once (default 64; at least 1 is used).
+    pub max_blocking_threads: usize,
+    /// How long an idle blocking thread waits for work before exiting (default 10 s).
+    pub blocking_keep_alive: Duration,
+    /// How many I/O events one `turn` can take from the kernel (default 1024).
+    pub events_capacity: usize,
+}
+
+impl Default for ReactorConfig {
+    fn default() -> Self {
+        ReactorConfig {
+            max_blocking_threads: DEFAULT_MAX_BLOCKING_THREADS,
+            blocking_keep_alive: Duration::from_secs(10),
+            events_capacity: 1024,
+        }
+    }
+}
+
+/// What [`Reactor::shutdown`] left behind.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ShutdownReport {
+    /// Blocking jobs still running when the wait bound ran out (they finish on
+    /// their own threads; their results are dropped).
+    pub blocking_jobs_abandoned: usize,
+    /// Sockets still alive at shutdown; their operations now fail.
+    pub sockets_open: usize,
+    /// Timers still pending at shutdown; they were completed early.
+    pub timers_pending: usize,
+}
+
+/// The event loop's waiting half: I/O readiness, timers and the blocking pool.
+///
+/// Owned by the loop thread (one per `aio::run`). Sockets, timers and jobs
+/// find it through [`Reactor::enter`]; the executor drives it with
+/// [`Reactor::turn`] and wakes it from other threads with an [`Unparker`].
+pub struct Reactor {
+    poll: Poll,
+    events: Events,
+    handle: Arc<Handle>,
+    tick: usize,
+    /// Reused between turns so waking costs no allocation.
+    wake_buf: Vec<Waker>,
+    shut_down: bool,
+}
+
+impl std::fmt::Debug for Reactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reactor")
+            .field("tick", &self.tick)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Reactor {
+    /// A reactor with the default [`ReactorConfig`].
+    pub fn new() -> io::Result<Reactor> {
+        Reactor::with_config(ReactorConfig::default())
+    }
+
+    /// A reactor with explicit limits (blocking threads, keep-alive, event batch).
+    pub fn with_config(config: ReactorConfig) -> io::Result<Reactor> {
+        let poll = Poll::new()?;
+        let waker = mio::Waker::new(poll.registry(), WAKE_TOKEN)?;
+        // Sockets register and deregister from any thread, so they need their
+        // own registry handle (a dup of the epoll fd, closed at shutdown).
+        let registry = poll.registry().try_clone()?;
+        let handle = Arc::new(Handle {
+            io: Mutex::new(IoState::new(Some(registry))),
+            timers: Mutex::new(TimerQueue::new()),
+            blocking: BlockingPool::new(
+                config.max_blocking_threads.max(1),
+                config.blocking_keep_alive,
+            ),
+            unparker: Unparker {
+                inner: Arc::new(UnparkInner {
+                    pending: AtomicBool::new(false),
+                    waker: RwLock::new(Some(waker)),
+                }),
+            },
+        });
+        Ok(Reactor {
+            poll,
+            events: Events::with_capacity(config.events_capacity.max(1)),
+            handle,
+            tick: 0,
+            wake_buf: Vec::new(),
+            shut_down: false,
+        })
+    }
+
+    /// Make this reactor the thread's current one, so net types, timers and
+    /// the blocking pool find it. The guard restores the previous value on
+    /// drop, also during unwinding.
+    ///
+    /// The guard holds its own reference to the reactor's shared state rather
+    /// than a borrow of `self`, so the loop can call [`turn`](Self::turn)
+    /// (`&mut self`) while it is entered.
+    pub fn enter(&self) -> EnterGuard<'static> {
+        context::enter(self.handle.clone())
+    }
+
+    /// A cheap, cloneable, thread-safe handle that interrupts `turn`.
+    pub fn unparker(&self) -> Unparker {
+        self.handle.unparker.clone()
+    }
+
+    /// Wait for I/O readiness or a due timer, at most `timeout` (`None`: until
+    /// something happens; `Some(ZERO)`: just poll), then wake the wakers of
+    /// ready sockets and due timers. Returns early when unparked. Never sleeps
+    /// past the next timer deadline, and never fires a timer before it.
+    pub fn turn(&mut self, timeout: Option<Duration>) {
+        self.tick = (self.tick + 1) & TICK_MASK;
+        let now = Instant::now();
+        let wait = if timeout == Some(Duration::ZERO) {
+            timeout
+        } else {
+            let timer_wait = lock(&self.handle.timers).park(now);
+            match (timeout, timer_wait) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
+        };
+        // mio rounds sub-millisecond waits up, so we never wake before a deadline
+        // only to spin; an early wake would be harmless anyway (timers check the clock).
+        if let Err(e) = self.poll.poll(&mut self.events, wait) {
+            if e.kind() != io::ErrorKind::Interrupted {
+                panic!("aio reactor: waiting for I/O events failed: {e}");
+            }
+        }
+        // An RMW, so that whoever set the flag before this point has its
+        // preceding writes visible to the caller once `turn` returns.
+        self.handle
+            .unparker
+            .inner
+            .pending
+            .swap(false, Ordering::AcqRel);
+
+        let mut wakers = std::mem::take(&mut self.wake_buf);
+        if !self.events.is_empty() {
+            let io = lock(&self.handle.io);
+            for event in self.events.iter() {
+                if event.token() == WAKE_TOKEN {
+                    continue;
+                }
+                let mut bits = 0;
+                if event.is_readable() {
+                    bits |= READABLE;
+                }
+                if event.is_writable() {
+                    bits |= WRITABLE;
+                }
+                if event.is_read_closed() {
+                    bits |= READ_CLOSED;
+                }
+                if event.is_write_closed() {
+                    bits |= WRITE_CLOSED;
+                }
+                if event.is_error() {
+                    bits |= ERROR;
+                }
+                io.dispatch(event.token(), bits, self.tick, &mut wakers);
+            }
+        }
+        lock(&self.handle.timers).fire(Instant::now(), &mut wakers);
+        // No lock is held while wakers run: they may re-enter the reactor.
+        for w in wakers.drain(..) {
+            w.wake();
+        }
+        self.wake_buf = wakers;
+    }
+
+    /// Shut down: stop the blocking pool (queued jobs are dropped and their
+    /// futures fail; running jobs get at most `blocking_wait` to finish), then
+    /// wake every pending socket and timer waker and make every socket of this
+    /// reactor fail its operations, then close the epoll fd and the waker fd.
+    pub fn shutdown(mut self, blocking_wait: Duration) -> ShutdownReport {
+        self.shutdown_inner(blocking_wait)
+        // `self` drops here, closing the mio Poll.
+    }
+
+    fn shutdown_inner(&mut self, blocking_wait: Duration) -> ShutdownReport {
+        if self.shut_down {
+            return ShutdownReport::default();
+        }
+        self.shut_down = true;
+        let blocking_jobs_abandoned = self.handle.blocking.shutdown(blocking_wait);
+        let mut wakers = std::mem::take(&mut self.wake_buf);
+        let sockets_open = lock(&self.handle.io).shutdown(&mut wakers);
+        let timers_pending = lock(&self.handle.timers).shutdown(&mut wakers);
+        self.handle.unparker.close();
+        for w in wakers {
+            w.wake();
+        }
+        ShutdownReport {
+            blocking_jobs_abandoned,
+            sockets_open,
+            timers_pending,
+        }
+    }
+}
+
+impl Drop for Reactor {
+    /// A reactor dropped without `shutdown` (e.g. while unwinding) still
+    /// releases everything, without waiting for blocking jobs.
+    fn drop(&mut self) {
+        self.shutdown_inner(Duration::ZERO);
+    }
+}
+
+struct UnparkInner {
+    /// A wake is pending: set by `unpark`, cleared by `turn` after polling.
+    pending: AtomicBool,
+    /// `None` after shutdown, which closes the eventfd even if handles live on.
+    waker: RwLock<Option<mio::Waker>>,
+}
+
+/// Interrupts a blocked (or the next) [`Reactor::turn`] from any thread.
+#[derive(Clone)]
+pub struct Unparker {
+    inner: Arc<UnparkInner>,
+}
+
+impl std::fmt::Debug for Unparker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Unparker")
+            .field("pending", &self.inner.pending.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+impl Unparker {
+    /// Make the current or next `turn` return promptly. Costs no syscall when
+    /// a wake is already pending; a no-op after the reactor shut down.
+    pub fn unpark(&self) {
+        if self.inner.pending.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let guard = self.inner.waker.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(waker) = guard.as_ref() {
+            // Fails only if the eventfd counter is saturated, i.e. a wake is pending anyway.
+            let _ = waker.wake();
+        }
+    }
+
+    fn close(&self) {
+        let mut guard = self.inner.waker.write().unwrap_or_else(|e| e.into_inner());
+        *guard = None;
+    }
+}
