@@ -1,1 +1,392 @@
-//! Sans-IO HTTP/1.1 codec.
+//! Sans-IO HTTP/1.1 client codec: bytes in, events out.
+//!
+//! No sockets, clocks or async here. The connection code writes a head made
+//! by [`encode_request_head`], then feeds what it reads to a
+//! [`ResponseDecoder`] and acts on the [`Event`]s. Every failure is one kind,
+//! [`ProtoError`]: the peer sent something this client will not accept.
+//!
+//! # Buffering contract
+//!
+//! `decode(input)` returns `(consumed, event)`:
+//! - `input[..consumed]` is finished with; `input[consumed..]` must be given
+//!   again, at the front of the next call's input (followed by newer bytes).
+//! - [`Event::NeedMore`] always comes with `consumed == input.len()`: the
+//!   decoder has taken everything and wants the next read. It keeps its own
+//!   copy of an incomplete head or trailer section (at most
+//!   [`MAX_HEAD_BYTES`] + 1 bytes, refused beyond that), and chunk framing
+//!   needs no buffer at all, so the caller never holds more than one read.
+//! - [`Event::Data`] is a range of *this call's* `input` (inside
+//!   `..consumed`): body bytes, not copied.
+//! - Every other event consumes only the bytes that produced it: a head, or
+//!   for the `End` of a chunked body its final line. Once `End` has been
+//!   returned nothing more is consumed (later calls return `(0, End)`):
+//!   bytes left over belong to whatever follows the response on the
+//!   connection.
+//!
+//! A call therefore always makes progress: it consumes bytes or returns an
+//! event other than `NeedMore` (or `input` was empty).
+
+mod body;
+mod encode;
+mod head;
+
+use std::borrow::Cow;
+use std::fmt;
+use std::ops::Range;
+
+use http::{HeaderMap, Method, StatusCode};
+
+pub use body::{Framing, MAX_CHUNK_LINE};
+pub use encode::encode_request_head;
+pub use head::{ResponseHead, MAX_HEADERS, MAX_HEAD_BYTES};
+
+use body::{ChunkStep, ChunkedDecoder};
+use head::{Accumulator, Push, Section};
+
+/// Most 1xx (informational) responses accepted before the final one, so an
+/// endless stream of `100 Continue` is an error rather than a hang.
+pub const MAX_INFORMATIONAL: usize = 32;
+
+/// The peer sent something this client does not accept. The message names
+/// what was wrong, e.g. "invalid chunk size line: ...".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProtoError {
+    message: Cow<'static, str>,
+}
+
+impl ProtoError {
+    pub(crate) fn new(message: impl Into<Cow<'static, str>>) -> Self {
+        ProtoError {
+            message: message.into(),
+        }
+    }
+
+    /// What the peer got wrong.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for ProtoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ProtoError {}
+
+/// Limits a [`ResponseDecoder`] enforces beyond the fixed ones
+/// ([`MAX_HEAD_BYTES`], [`MAX_HEADERS`], [`MAX_CHUNK_LINE`],
+/// [`MAX_INFORMATIONAL`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Largest body accepted, in bytes; `None` for no limit. A
+    /// Content-Length above it fails as soon as the head is parsed; a
+    /// chunked body fails as soon as a chunk size would exceed it.
+    pub max_body_bytes: Option<u64>,
+}
+
+impl Limits {
+    /// No body limit.
+    pub fn new() -> Self {
+        Limits::default()
+    }
+
+    /// Sets the largest body accepted.
+    pub fn with_max_body_bytes(mut self, max: u64) -> Self {
+        self.max_body_bytes = Some(max);
+        self
+    }
+}
+
+/// What [`ResponseDecoder::decode`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// All input was consumed; read more (or call `eof` if the peer closed).
+    NeedMore,
+    /// A 1xx response other than 101 was read and skipped; the decoder goes
+    /// on with the next head.
+    Informational(StatusCode),
+    /// The final response head. For a `101 Switching Protocols` the body is
+    /// empty and the connection is not reusable: what follows is not HTTP.
+    Head(ResponseHead),
+    /// This range of the input just given is body data.
+    Data(Range<usize>),
+    /// The trailer fields of a chunked body (only when there is at least one).
+    Trailers(HeaderMap),
+    /// The response is complete; repeated on later calls.
+    End,
+}
+
+#[derive(Debug)]
+enum State {
+    Head(Accumulator),
+    /// Head returned, no body: `End` next.
+    NoBody,
+    Length {
+        remaining: u64,
+        total: u64,
+    },
+    Chunked(ChunkedDecoder),
+    Trailers(Accumulator),
+    CloseDelimited,
+    Done,
+    Failed(ProtoError),
+}
+
+/// Decodes one response (plus any 1xx before it) from bytes.
+///
+/// See the [module documentation](self) for the buffering contract.
+#[derive(Debug)]
+pub struct ResponseDecoder {
+    method: Method,
+    limits: Limits,
+    state: State,
+    informational: usize,
+    framing: Option<Framing>,
+    keep_alive: bool,
+    body_bytes: u64,
+    untouched: bool,
+}
+
+impl ResponseDecoder {
+    /// A decoder for the response to a `method` request (HEAD responses have
+    /// no body; a 2xx to CONNECT starts a tunnel).
+    pub fn new(method: &Method, limits: Limits) -> Self {
+        ResponseDecoder {
+            method: method.clone(),
+            limits,
+            state: State::Head(Accumulator::new(Section::Response)),
+            informational: 0,
+            framing: None,
+            keep_alive: false,
+            body_bytes: 0,
+            untouched: true,
+        }
+    }
+
+    /// Decodes from `input`, returning the bytes consumed and one event.
+    ///
+    /// After an error every later call returns the same error.
+    pub fn decode(&mut self, input: &[u8]) -> Result<(usize, Event), ProtoError> {
+        if let State::Failed(e) = &self.state {
+            return Err(e.clone());
+        }
+        let result = self.step(input);
+        match &result {
+            Ok((n, _)) => {
+                if *n > 0 {
+                    self.untouched = false;
+                }
+            }
+            Err(e) => self.state = State::Failed(e.clone()),
+        }
+        result
+    }
+
+    fn step(&mut self, input: &[u8]) -> Result<(usize, Event), ProtoError> {
+        let mut offset = 0;
+        loop {
+            let rest = &input[offset..];
+            match &mut self.state {
+                State::Failed(e) => return Err(e.clone()),
+                State::Done => return Ok((offset, Event::End)),
+                State::NoBody => {
+                    self.state = State::Done;
+                    return Ok((offset, Event::End));
+                }
+                State::Head(acc) => {
+                    let n = match acc.push(rest)? {
+                        Push::Partial => return Ok((input.len(), Event::NeedMore)),
+                        Push::Complete(n) => n,
+                    };
+                    let parsed = head::parse_head(acc.block(rest, n))?;
+                    return self.on_head(parsed).map(|ev| (offset + n, ev));
+                }
+                State::Length { remaining, .. } => {
+                    if *remaining == 0 {
+                        self.state = State::Done;
+                        return Ok((offset, Event::End));
+                    }
+                    if rest.is_empty() {
+                        return Ok((offset, Event::NeedMore));
+                    }
+                    // Never past the body: later bytes are the caller's.
+                    let take = (*remaining).min(rest.len() as u64);
+                    *remaining -= take;
+                    let end = offset + take as usize;
+                    return Ok((end, Event::Data(offset..end)));
+                }
+                State::CloseDelimited => {
+                    if rest.is_empty() {
+                        return Ok((offset, Event::NeedMore));
+                    }
+                    self.count_body(rest.len() as u64)?;
+                    return Ok((input.len(), Event::Data(offset..input.len())));
+                }
+                State::Chunked(dec) => {
+                    let received = self.body_bytes;
+                    let max = self.limits.max_body_bytes;
+                    let (n, step) = dec.decode(rest, |size| {
+                        check_body_limit(max, received.saturating_add(size))
+                    })?;
+                    match step {
+                        ChunkStep::NeedMore => return Ok((input.len(), Event::NeedMore)),
+                        ChunkStep::Data(r) => {
+                            self.body_bytes += r.len() as u64;
+                            let r = offset + r.start..offset + r.end;
+                            return Ok((offset + n, Event::Data(r)));
+                        }
+                        ChunkStep::LastChunk => {
+                            offset += n;
+                            self.state = State::Trailers(Accumulator::new(Section::Trailers));
+                        }
+                    }
+                }
+                State::Trailers(acc) => {
+                    let n = match acc.push(rest)? {
+                        Push::Partial => return Ok((input.len(), Event::NeedMore)),
+                        Push::Complete(n) => n,
+                    };
+                    let trailers = head::parse_trailers(acc.block(rest, n))?;
+                    self.state = State::Done;
+                    let event = if trailers.is_empty() {
+                        Event::End
+                    } else {
+                        Event::Trailers(trailers)
+                    };
+                    return Ok((offset + n, event));
+                }
+            }
+        }
+    }
+
+    fn on_head(&mut self, head: ResponseHead) -> Result<Event, ProtoError> {
+        let status = head.status;
+        if status.is_informational() && status != StatusCode::SWITCHING_PROTOCOLS {
+            self.informational += 1;
+            if self.informational > MAX_INFORMATIONAL {
+                return Err(ProtoError::new(format!(
+                    "more than {MAX_INFORMATIONAL} informational (1xx) responses"
+                )));
+            }
+            self.state = State::Head(Accumulator::new(Section::Response));
+            return Ok(Event::Informational(status));
+        }
+        let framing = Framing::for_response(&self.method, status, &head.headers)?;
+        self.keep_alive = head.keep_alive()
+            && status != StatusCode::SWITCHING_PROTOCOLS
+            && !(self.method == Method::CONNECT && status.is_success())
+            // RFC 9112 6.1: Transfer-Encoding in an HTTP/1.0 message means
+            // the framing is suspect; close after this response.
+            && !(head.version == http::Version::HTTP_10
+                && head.headers.contains_key(http::header::TRANSFER_ENCODING));
+        self.state = match framing {
+            Framing::Empty => State::NoBody,
+            Framing::Length(n) => {
+                check_body_limit(self.limits.max_body_bytes, n)?;
+                State::Length {
+                    remaining: n,
+                    total: n,
+                }
+            }
+            Framing::Chunked => State::Chunked(ChunkedDecoder::new()),
+            Framing::CloseDelimited => State::CloseDelimited,
+        };
+        self.framing = Some(framing);
+        Ok(Event::Head(head))
+    }
+
+    fn count_body(&mut self, n: u64) -> Result<(), ProtoError> {
+        let total = self.body_bytes.saturating_add(n);
+        check_body_limit(self.limits.max_body_bytes, total)?;
+        self.body_bytes = total;
+        Ok(())
+    }
+
+    /// The peer closed the connection cleanly.
+    ///
+    /// "Cleanly" is the caller's judgement: over TLS, a close without
+    /// close_notify may be a truncation attack, and the TLS layer must report
+    /// it as an error instead of calling this. Returns `End` when the
+    /// response was complete (or close-delimited, which is how such a body
+    /// ends); otherwise an error naming what was missing.
+    pub fn eof(&mut self) -> Result<Event, ProtoError> {
+        let err = match &self.state {
+            State::Failed(e) => return Err(e.clone()),
+            State::Done | State::NoBody | State::CloseDelimited => {
+                self.state = State::Done;
+                return Ok(Event::End);
+            }
+            State::Length { remaining: 0, .. } => {
+                self.state = State::Done;
+                return Ok(Event::End);
+            }
+            State::Head(acc) => {
+                if self.untouched {
+                    ProtoError::new(
+                        "connection closed before the response head was complete (no bytes received)",
+                    )
+                } else {
+                    ProtoError::new(format!(
+                        "connection closed before the response head was complete ({} bytes of it received)",
+                        acc.buffered().len()
+                    ))
+                }
+            }
+            State::Length { remaining, total } => ProtoError::new(format!(
+                "connection closed {} bytes into a {total}-byte body",
+                total - remaining
+            )),
+            State::Chunked(dec) => ProtoError::new(if dec.in_data() {
+                "connection closed inside a chunk, before the last chunk"
+            } else {
+                "connection closed before the last chunk"
+            }),
+            State::Trailers(_) => {
+                ProtoError::new("connection closed inside the trailer section of a chunked body")
+            }
+        };
+        self.state = State::Failed(err.clone());
+        Err(err)
+    }
+
+    /// Whether the response has been read to its end.
+    pub fn is_done(&self) -> bool {
+        matches!(self.state, State::Done)
+    }
+
+    /// Whether no byte has been consumed yet. A close in this state on a
+    /// pooled connection is the stale keep-alive case, where an idempotent
+    /// request can safely be retried.
+    pub fn is_untouched(&self) -> bool {
+        self.untouched
+    }
+
+    /// The framing of the final response, once its head was decoded.
+    pub fn framing(&self) -> Option<Framing> {
+        self.framing
+    }
+
+    /// Whether the connection can carry another request: only after `End`,
+    /// and not when the body was close-delimited, the response said
+    /// `Connection: close`, it was HTTP/1.0 without `keep-alive`, or it
+    /// switched protocols / opened a CONNECT tunnel.
+    ///
+    /// The decoder cannot see bytes that arrive after `End`: a caller that
+    /// gets leftover bytes with no request outstanding (a body longer than
+    /// its Content-Length, or junk) must discard the connection.
+    pub fn is_reusable(&self) -> bool {
+        self.is_done() && self.keep_alive && self.framing != Some(Framing::CloseDelimited)
+    }
+}
+
+fn check_body_limit(max: Option<u64>, total: u64) -> Result<(), ProtoError> {
+    match max {
+        Some(max) if total > max => Err(ProtoError::new(format!(
+            "response body larger than the limit of {max} bytes"
+        ))),
+        _ => Ok(()),
+    }
+}
