@@ -1,1 +1,0 @@
-//! TLS over any AsyncRead + AsyncWrite stream, with rustls.

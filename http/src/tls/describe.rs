@@ -1,0 +1,135 @@
+//! Turning handshake failures into messages a user can act on.
+
+use std::io;
+use std::net::IpAddr;
+
+use rustls::{CertificateError, Error};
+use rustls_pki_types::{ServerName, UnixTime};
+
+/// The [`rustls::Error`] inside an `io::Error` returned by this module's
+/// streams (handshake and record errors carry it as their inner error).
+pub fn rustls_error(e: &io::Error) -> Option<&Error> {
+    e.get_ref()?.downcast_ref::<Error>()
+}
+
+/// [`describe_tls_error`] for the rustls error inside `e`, else `e`'s own
+/// message.
+pub fn describe_io_error(e: &io::Error) -> String {
+    match rustls_error(e) {
+        Some(tls) => describe_tls_error(tls),
+        None => e.to_string(),
+    }
+}
+
+/// Says what was wrong with a failed TLS handshake, in words:
+///
+/// - `certificate has expired (...)`
+/// - `certificate is not valid for name X (...)`
+/// - `certificate signed by unknown issuer (not in the trusted roots)`
+/// - `certificate is not valid yet (...)`
+///
+/// and rustls's own message for anything else.
+pub fn describe_tls_error(e: &Error) -> String {
+    match e {
+        Error::InvalidCertificate(cert) => {
+            describe_certificate_error(cert).unwrap_or_else(|| e.to_string())
+        }
+        _ => e.to_string(),
+    }
+}
+
+fn describe_certificate_error(e: &CertificateError) -> Option<String> {
+    let text = match e {
+        CertificateError::Expired => "certificate has expired".to_owned(),
+        CertificateError::ExpiredContext { time, not_after } => format!(
+            "certificate has expired (valid until {}, current time {})",
+            format_utc(*not_after),
+            format_utc(*time)
+        ),
+        CertificateError::NotValidYet => "certificate is not valid yet".to_owned(),
+        CertificateError::NotValidYetContext { time, not_before } => format!(
+            "certificate is not valid yet (valid from {}, current time {})",
+            format_utc(*not_before),
+            format_utc(*time)
+        ),
+        CertificateError::NotValidForName => {
+            "certificate is not valid for the requested name".to_owned()
+        }
+        CertificateError::NotValidForNameContext {
+            expected,
+            presented,
+        } => {
+            let names = if presented.is_empty() {
+                "it names no hosts".to_owned()
+            } else {
+                format!("it is valid for {}", presented.join(", "))
+            };
+            format!(
+                "certificate is not valid for name {} ({names})",
+                server_name_text(expected)
+            )
+        }
+        CertificateError::UnknownIssuer => {
+            "certificate signed by unknown issuer (not in the trusted roots)".to_owned()
+        }
+        _ => return None,
+    };
+    Some(text)
+}
+
+fn server_name_text(name: &ServerName<'_>) -> String {
+    match name {
+        ServerName::DnsName(dns) => dns.as_ref().to_owned(),
+        ServerName::IpAddress(ip) => IpAddr::from(*ip).to_string(),
+        other => other.to_str().into_owned(),
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS UTC` for a certificate validity time.
+fn format_utc(time: UnixTime) -> String {
+    let secs = time.as_secs();
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Proleptic Gregorian date of a day count since 1970-01-01 (days are never
+/// negative here: `UnixTime` is unsigned). Works in 400-year eras, each
+/// exactly 146 097 days, with years starting on March 1 so the leap day is
+/// last.
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468; // shift the epoch to 0000-03-01
+    let era = z / 146_097;
+    let doe = z % 146_097; // day of era, 0..146096
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // 0..399
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // day of year from March 1
+    let mp = (5 * doy + 2) / 153; // month from March, 0..11
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(59), (1970, 3, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
+        assert_eq!(
+            format_utc(UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+                951_782_400 + 3_661
+            ))),
+            "2000-02-29 01:01:01 UTC"
+        );
+    }
+}

@@ -1,0 +1,388 @@
+//! The TLS stream: a rustls connection driven over a `futures_io` transport.
+//!
+//! rustls is sans-IO: it reads ciphertext with `read_tls`, writes it with
+//! `write_tls`, and exposes plaintext through `reader()` / `writer()`. The
+//! bridge is [`SyncIo`], which runs one poll of the async transport inside a
+//! `std::io::Read`/`Write` call and reports `Pending` as `WouldBlock`. Every
+//! `WouldBlock` therefore means the transport has stored the task's waker, so
+//! returning `Poll::Pending` after one is always safe.
+
+use std::future::poll_fn;
+use std::io::{self, Read, Write};
+use std::ops::{Deref, DerefMut};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+use futures_io::{AsyncRead, AsyncWrite};
+use rustls::{
+    ClientConfig, ClientConnection, ConnectionCommon, ServerConfig, ServerConnection, SideData,
+};
+use rustls_pki_types::ServerName;
+
+/// Message of the `UnexpectedEof` error returned when the peer closes the
+/// transport without sending a TLS `close_notify` alert first.
+pub const UNCLEAN_EOF_MESSAGE: &str =
+    "peer closed the TLS connection without close_notify (the response may be truncated)";
+
+/// A TLS connection over the transport `IO`.
+///
+/// `C` is the rustls connection: [`ClientConnection`] or [`ServerConnection`]
+/// (see [`ClientTlsStream`] and [`ServerTlsStream`]). The stream implements
+/// `futures_io::AsyncRead + AsyncWrite` for plaintext:
+///
+/// - reads return `Ok(0)` only after the peer's `close_notify`; a transport
+///   EOF without it is an `UnexpectedEof` error ([`UNCLEAN_EOF_MESSAGE`]), so
+///   a truncated close-delimited body is never mistaken for a complete one;
+/// - writes are encrypted into rustls's buffer (bounded, so they push back)
+///   and sent as far as the transport accepts; `poll_flush` sends the rest;
+/// - `poll_close` sends `close_notify`, then closes the transport.
+///
+/// TLS records that rustls queues while reading (alerts, key-update replies)
+/// are sent from `poll_read` too, so a reader-only task never stalls them.
+#[derive(Debug)]
+pub struct TlsStream<IO, C> {
+    io: IO,
+    conn: C,
+    /// `close_notify` was queued: no more application data may be written.
+    closing: bool,
+}
+
+/// A client-side TLS stream, made by [`connect`] / [`TlsStream::connect`].
+pub type ClientTlsStream<IO> = TlsStream<IO, ClientConnection>;
+
+/// A server-side TLS stream, made by [`accept`] / [`TlsStream::accept`].
+pub type ServerTlsStream<IO> = TlsStream<IO, ServerConnection>;
+
+/// Connects as a TLS client over `io`: sends SNI for `server_name`, verifies
+/// the server's certificate against it and completes the handshake.
+///
+/// A rejected handshake is an `io::Error` of kind `InvalidData` whose inner
+/// error is the [`rustls::Error`] (see [`super::describe_io_error`]).
+pub async fn connect<IO>(
+    config: Arc<ClientConfig>,
+    server_name: ServerName<'static>,
+    io: IO,
+) -> io::Result<ClientTlsStream<IO>>
+where
+    IO: AsyncRead + AsyncWrite + Unpin,
+{
+    TlsStream::connect(config, server_name, io).await
+}
+
+/// Accepts a TLS client over `io` and completes the server-side handshake.
+///
+/// Errors are reported like [`connect`]'s.
+pub async fn accept<IO>(config: Arc<ServerConfig>, io: IO) -> io::Result<ServerTlsStream<IO>>
+where
+    IO: AsyncRead + AsyncWrite + Unpin,
+{
+    TlsStream::accept(config, io).await
+}
+
+impl<IO> TlsStream<IO, ClientConnection>
+where
+    IO: AsyncRead + AsyncWrite + Unpin,
+{
+    /// Connects as a TLS client over `io`; see the free function [`connect`].
+    pub async fn connect(
+        config: Arc<ClientConfig>,
+        server_name: ServerName<'static>,
+        io: IO,
+    ) -> io::Result<Self> {
+        let conn = ClientConnection::new(config, server_name)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        Self::handshake(conn, io).await
+    }
+}
+
+impl<IO> TlsStream<IO, ServerConnection>
+where
+    IO: AsyncRead + AsyncWrite + Unpin,
+{
+    /// Accepts a TLS client over `io`; see the free function [`accept`].
+    pub async fn accept(config: Arc<ServerConfig>, io: IO) -> io::Result<Self> {
+        let conn = ServerConnection::new(config)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        Self::handshake(conn, io).await
+    }
+}
+
+impl<IO, C> TlsStream<IO, C> {
+    /// The transport and the rustls connection.
+    pub fn get_ref(&self) -> (&IO, &C) {
+        (&self.io, &self.conn)
+    }
+
+    /// Mutable access to the transport and the rustls connection. Reading
+    /// or writing the transport directly corrupts the TLS stream.
+    pub fn get_mut(&mut self) -> (&mut IO, &mut C) {
+        (&mut self.io, &mut self.conn)
+    }
+
+    /// Gives back the transport and the rustls connection, dropping any TLS
+    /// records not yet sent.
+    pub fn into_inner(self) -> (IO, C) {
+        (self.io, self.conn)
+    }
+}
+
+impl<IO, C, D> TlsStream<IO, C>
+where
+    IO: AsyncRead + AsyncWrite + Unpin,
+    C: Deref<Target = ConnectionCommon<D>> + DerefMut + Unpin,
+    D: SideData + 'static,
+{
+    /// Runs the handshake of a fresh rustls connection `conn` over `io`.
+    ///
+    /// [`connect`] and [`accept`] are the usual entry points; this one lets a
+    /// caller build the connection itself (e.g. with extra options).
+    pub async fn handshake(conn: C, io: IO) -> io::Result<Self> {
+        let mut stream = TlsStream {
+            io,
+            conn,
+            closing: false,
+        };
+        poll_fn(|cx| stream.poll_handshake(cx)).await?;
+        Ok(stream)
+    }
+
+    /// The ALPN protocol both sides agreed on, if any (`b"http/1.1"` when
+    /// the configs of this module are used).
+    pub fn alpn_protocol(&self) -> Option<&[u8]> {
+        self.conn.alpn_protocol()
+    }
+
+    /// Drives the handshake until rustls considers it complete.
+    ///
+    /// Records queued at that point (the client's last flight, the server's
+    /// session tickets) are sent as far as the transport takes them, but
+    /// not waited for: the peer may not read them until it has sent data of
+    /// its own, so waiting could deadlock on a small transport buffer. Every
+    /// later read, write, flush or close sends them first.
+    fn poll_handshake(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        loop {
+            let sent = self.poll_write_tls(cx)?;
+            if !self.conn.is_handshaking() {
+                if sent.is_ready() {
+                    if let Poll::Ready(Err(e)) = Pin::new(&mut self.io).poll_flush(cx) {
+                        return Poll::Ready(Err(e));
+                    }
+                }
+                return Poll::Ready(Ok(()));
+            }
+            // rustls wants its flight sent before it reads the peer's answer.
+            ready!(sent);
+            if ready!(self.poll_read_tls(cx))? == 0 {
+                return Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "peer closed the connection during the TLS handshake",
+                )));
+            }
+        }
+    }
+
+    /// Sends queued TLS records until none remain (`Ready(Ok)`) or the
+    /// transport is full (`Pending`, with the waker registered by it).
+    fn poll_write_tls(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while self.conn.wants_write() {
+            let mut io = SyncIo {
+                io: &mut self.io,
+                cx,
+            };
+            match self.conn.write_tls(&mut io) {
+                Ok(0) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Poll::Pending,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Reads once from the transport into rustls and processes the records.
+    /// `Ready(Ok(0))` means the transport reached EOF.
+    fn poll_read_tls(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let n = loop {
+            let mut io = SyncIo {
+                io: &mut self.io,
+                cx,
+            };
+            match self.conn.read_tls(&mut io) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Poll::Pending,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        };
+        if let Err(err) = self.conn.process_new_packets() {
+            // rustls queued an alert telling the peer why; send it if the
+            // transport takes it now, but the error itself is what matters.
+            let _ = self.poll_write_tls(cx);
+            return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, err)));
+        }
+        Poll::Ready(Ok(n))
+    }
+
+    fn poll_read_plain(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        loop {
+            match self.conn.reader().read(buf) {
+                // Ok(0) here means the peer sent close_notify: a clean end.
+                Ok(n) => return Poll::Ready(Ok(n)),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        UNCLEAN_EOF_MESSAGE,
+                    )))
+                }
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+            // Processing input may have queued records (key-update reply,
+            // alerts). Send them now: if the transport is full it keeps our
+            // waker, and the read below registers it too, so whichever side
+            // frees up wakes us. A write error is left for the next write to
+            // report: data already received must still be readable.
+            let _ = self.poll_write_tls(cx);
+            // EOF (Ok(0)) is remembered by rustls: the next reader() call
+            // returns Ok(0) or UnexpectedEof.
+            ready!(self.poll_read_tls(cx))?;
+        }
+    }
+
+    fn poll_write_plain(
+        &mut self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        if self.closing {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "write after the TLS stream was closed",
+            )));
+        }
+        if bufs.iter().all(|b| b.is_empty()) {
+            return Poll::Ready(Ok(0));
+        }
+        // Two rounds at most: if rustls's buffer was full, the first round
+        // empties it into the transport and the second one must accept data.
+        for _ in 0..2 {
+            let n = self.conn.writer().write_vectored(bufs)?;
+            let sent = self.poll_write_tls(cx)?;
+            if n > 0 {
+                // Accepted; whatever the transport did not take yet goes out
+                // on the next write, flush or close.
+                return Poll::Ready(Ok(n));
+            }
+            if sent.is_pending() {
+                return Poll::Pending;
+            }
+        }
+        Poll::Ready(Err(io::Error::new(
+            io::ErrorKind::WriteZero,
+            "the TLS connection accepts no more data",
+        )))
+    }
+
+    fn poll_flush_all(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.conn.writer().flush()?;
+        ready!(self.poll_write_tls(cx))?;
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if !self.closing {
+            self.conn.send_close_notify();
+            self.closing = true;
+        }
+        ready!(self.poll_write_tls(cx))?;
+        Pin::new(&mut self.io).poll_close(cx)
+    }
+}
+
+impl<IO, C, D> AsyncRead for TlsStream<IO, C>
+where
+    IO: AsyncRead + AsyncWrite + Unpin,
+    C: Deref<Target = ConnectionCommon<D>> + DerefMut + Unpin,
+    D: SideData + 'static,
+{
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().poll_read_plain(cx, buf)
+    }
+}
+
+impl<IO, C, D> AsyncWrite for TlsStream<IO, C>
+where
+    IO: AsyncRead + AsyncWrite + Unpin,
+    C: Deref<Target = ConnectionCommon<D>> + DerefMut + Unpin,
+    D: SideData + 'static,
+{
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut()
+            .poll_write_plain(cx, &[io::IoSlice::new(buf)])
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().poll_write_plain(cx, bufs)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().poll_flush_all(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().poll_shutdown(cx)
+    }
+}
+
+/// Blocking-style view of an async transport for rustls: one poll per call,
+/// `Pending` reported as `WouldBlock` (the transport has kept the waker).
+struct SyncIo<'a, 'b, IO> {
+    io: &'a mut IO,
+    cx: &'a mut Context<'b>,
+}
+
+fn pending_to_would_block<T>(poll: Poll<io::Result<T>>) -> io::Result<T> {
+    match poll {
+        Poll::Ready(result) => result,
+        // From an ErrorKind: no allocation.
+        Poll::Pending => Err(io::ErrorKind::WouldBlock.into()),
+    }
+}
+
+impl<IO: AsyncRead + Unpin> Read for SyncIo<'_, '_, IO> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        pending_to_would_block(Pin::new(&mut *self.io).poll_read(self.cx, buf))
+    }
+}
+
+impl<IO: AsyncWrite + Unpin> Write for SyncIo<'_, '_, IO> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        pending_to_would_block(Pin::new(&mut *self.io).poll_write(self.cx, buf))
+    }
+
+    // rustls hands over all queued records at once; keep them in one call.
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        pending_to_would_block(Pin::new(&mut *self.io).poll_write_vectored(self.cx, bufs))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        pending_to_would_block(Pin::new(&mut *self.io).poll_flush(self.cx))
+    }
+}
