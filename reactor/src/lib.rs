@@ -9,7 +9,7 @@
 //! [`blocking::run`], ...) find their reactor through a thread-local that
 //! [`Reactor::enter`] sets; called on a thread that has not entered a reactor they
 //! panic with "... called outside of aio::run()".
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod blocking;

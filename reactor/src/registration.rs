@@ -132,17 +132,19 @@ impl ScheduledIo {
         if let Some(r) = self.current(dir) {
             return Poll::Ready(r);
         }
-        {
+        let replaced = {
             let mut w = lock(&self.wakers);
             let slot = match dir {
                 Direction::Read => &mut w.reader,
                 Direction::Write => &mut w.writer,
             };
             match slot {
-                Some(old) if old.will_wake(cx.waker()) => {}
-                _ => *slot = Some(cx.waker().clone()),
+                Some(old) if old.will_wake(cx.waker()) => None,
+                _ => slot.replace(cx.waker().clone()),
             }
-        }
+        };
+        // Dropped unlocked: dropping a waker may drop a task and its sockets.
+        drop(replaced);
         // Re-check: `turn` sets readiness before it takes the wakers, so an
         // event that raced with storing our waker is seen here.
         match self.current(dir) {

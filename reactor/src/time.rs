@@ -96,7 +96,8 @@ impl Sleep {
 
     fn cancel(&mut self) {
         if let Some(key) = self.key.take() {
-            lock(&self.handle.timers).remove(key);
+            let waker = lock(&self.handle.timers).remove(key);
+            drop(waker); // after unlocking: see TimerQueue::set_waker
         }
     }
 }
@@ -110,6 +111,7 @@ impl Future for Sleep {
             this.cancel();
             return Poll::Ready(());
         }
+        let mut replaced = None;
         let unpark = {
             let mut timers = lock(&this.handle.timers);
             if timers.is_shut_down() {
@@ -117,7 +119,7 @@ impl Future for Sleep {
                 return Poll::Ready(());
             }
             match this.key {
-                Some(key) if timers.set_waker(key, cx.waker()) => false,
+                Some(key) if timers.set_waker(key, cx.waker(), &mut replaced) => false,
                 _ => {
                     let (key, unpark) = timers.insert(this.deadline, cx.waker().clone());
                     this.key = Some(key);
@@ -125,6 +127,7 @@ impl Future for Sleep {
                 }
             }
         };
+        drop(replaced);
         if unpark {
             // The loop is blocked on a later deadline (we were polled from another thread).
             this.handle.unparker.unpark();
@@ -168,7 +171,7 @@ pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoF
         deadline_after(duration),
     );
     Timeout {
-        future: future.into_future(),
+        future: Box::pin(future.into_future()),
         sleep,
     }
 }
@@ -180,15 +183,18 @@ pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoF
 pub fn timeout_at<F: IntoFuture>(deadline: Instant, future: F) -> Timeout<F::IntoFuture> {
     let sleep = Sleep::new(context::current("aio::time::timeout_at()"), deadline);
     Timeout {
-        future: future.into_future(),
+        future: Box::pin(future.into_future()),
         sleep,
     }
 }
 
 /// The future of [`timeout`]: `Ok(output)` or `Err(Elapsed)`.
+///
+/// The wrapped future is boxed: that one allocation per timeout is what lets
+/// this crate poll a `!Unpin` future without any `unsafe` pin projection.
 #[must_use = "futures do nothing unless awaited"]
 pub struct Timeout<F> {
-    future: F,
+    future: Pin<Box<F>>,
     sleep: Sleep,
 }
 
@@ -206,8 +212,13 @@ impl<F> Timeout<F> {
         &self.future
     }
 
-    /// Take the wrapped future back.
-    pub fn into_inner(self) -> F {
+    /// When the timeout elapses.
+    pub fn deadline(&self) -> Instant {
+        self.sleep.deadline
+    }
+
+    /// Take the wrapped future back (pinned, as it may have been polled).
+    pub fn into_inner(self) -> Pin<Box<F>> {
         self.future
     }
 }
@@ -215,15 +226,9 @@ impl<F> Timeout<F> {
 impl<F: Future> Future for Timeout<F> {
     type Output = Result<F::Output, Elapsed>;
 
-    #[allow(unsafe_code)]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: structural pinning of `future`: it is never moved out while
-        // pinned (`into_inner` takes an unpinned `self`), Timeout has no Drop
-        // impl, and Timeout is Unpin only when F is (auto trait). `sleep` is
-        // Unpin and treated as unpinned.
-        let this = unsafe { self.get_unchecked_mut() };
-        let future = unsafe { Pin::new_unchecked(&mut this.future) };
-        if let Poll::Ready(v) = future.poll(cx) {
+        let this = self.get_mut();
+        if let Poll::Ready(v) = this.future.as_mut().poll(cx) {
             return Poll::Ready(Ok(v));
         }
         match Pin::new(&mut this.sleep).poll(cx) {

@@ -102,13 +102,20 @@ impl TimerQueue {
             .filter(|e| e.generation == k.generation)
     }
 
-    /// Refresh the waker of a live timer; false if it already fired or was removed.
-    pub(crate) fn set_waker(&mut self, k: TimerKey, waker: &Waker) -> bool {
+    /// Refresh the waker of a live timer; false if it already fired or was
+    /// removed. A replaced waker is moved to `old`, for the caller to drop
+    /// after unlocking (dropping a waker can drop a task, whose `Sleep` locks
+    /// this queue again).
+    pub(crate) fn set_waker(
+        &mut self,
+        k: TimerKey,
+        waker: &Waker,
+        old: &mut Option<Waker>,
+    ) -> bool {
         match self.entry_mut(k) {
             Some(e) => {
-                match &e.waker {
-                    Some(w) if w.will_wake(waker) => {}
-                    _ => e.waker = Some(waker.clone()),
+                if !e.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
+                    *old = e.waker.replace(waker.clone());
                 }
                 true
             }
@@ -126,10 +133,10 @@ impl TimerQueue {
         Some(unpark)
     }
 
-    pub(crate) fn remove(&mut self, k: TimerKey) {
-        if self.entry_mut(k).is_some() {
-            self.entries.remove(k.key);
-        }
+    /// Cancel a timer; returns its waker so the caller drops it unlocked.
+    pub(crate) fn remove(&mut self, k: TimerKey) -> Option<Waker> {
+        self.entry_mut(k)?;
+        self.entries.remove(k.key).waker
     }
 
     /// The earliest live deadline, dropping stale heap tops on the way.
@@ -246,7 +253,7 @@ mod tests {
         assert_eq!(out.len(), 1);
         assert_eq!(q.sizes(), (0, 0));
         assert!(
-            !q.set_waker(keep, &out[0]),
+            !q.set_waker(keep, &out[0], &mut None),
             "fired timers are no longer live"
         );
     }

@@ -117,12 +117,22 @@ fn shutdown_gives_up_after_the_bound_and_cancels_queued_jobs() {
         ..ReactorConfig::default()
     })
     .unwrap();
-    let (long, queued) = block_on_with(&mut reactor, async {
-        let long = blocking::run(|| std::thread::sleep(Duration::from_millis(600)));
-        let queued = blocking::run(|| "never runs");
-        (long, queued)
+    let started = Arc::new(AtomicUsize::new(0));
+    let (long, queued) = block_on_with(&mut reactor, {
+        let started = started.clone();
+        async move {
+            let long = blocking::run(move || {
+                started.store(1, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(600))
+            });
+            let queued = blocking::run(|| "never runs");
+            (long, queued)
+        }
     });
-    std::thread::sleep(Duration::from_millis(50)); // let the one thread pick up `long`
+    // The one thread must be busy with `long` so that `queued` stays queued.
+    while started.load(Ordering::SeqCst) == 0 {
+        std::thread::sleep(Duration::from_millis(1));
+    }
     let start = Instant::now();
     let report = reactor.shutdown(Duration::from_millis(100));
     let waited = start.elapsed();

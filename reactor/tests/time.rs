@@ -164,7 +164,7 @@ fn timer_polled_from_another_thread_interrupts_a_parked_turn() {
     let enter = reactor.enter();
     // A far timer makes the loop park for long; a sleep registered from another
     // thread with a nearer deadline must cut that short.
-    let mut far = sleep(Duration::from_secs(30));
+    let mut far = sleep(Duration::from_secs(3));
     let noop = Waker::from(Arc::new(Record {
         index: 0,
         log: Arc::new(Mutex::new(Vec::new())),
@@ -191,10 +191,11 @@ fn timer_polled_from_another_thread_interrupts_a_parked_turn() {
     let start = Instant::now();
     while log.lock().unwrap().is_empty() {
         reactor.turn(None);
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "near timer never fired"
-        );
     }
+    let took = start.elapsed();
+    assert!(
+        took < Duration::from_secs(2),
+        "near timer fired after {took:?}: the parked loop was not interrupted"
+    );
     drop(t.join().unwrap());
 }
