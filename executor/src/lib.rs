@@ -1,1 +1,32 @@
-//! aio-executor
+//! The aio executor: tasks, wakers, run queues and `JoinHandle`.
+//!
+//! It knows nothing about I/O. It runs tasks until none is ready, then asks
+//! whatever sits under it to block through the [`Park`] seam: the facade
+//! plugs in the reactor; [`block_on`] plugs in plain thread parking.
+//!
+//! ```
+//! let sum = aio_executor::block_on(async {
+//!     let handles: Vec<_> = (1..=4).map(|i| aio_executor::spawn(async move { i * 10 })).collect();
+//!     let mut sum = 0;
+//!     for handle in handles {
+//!         sum += handle.await.unwrap();
+//!     }
+//!     sum
+//! });
+//! assert_eq!(sum, 100);
+//! ```
+
+mod context;
+mod executor;
+mod gather;
+mod park;
+mod queue;
+mod task;
+mod yield_now;
+
+pub use context::{in_running_loop, RunError};
+pub use executor::{block_on, spawn, Executor};
+pub use gather::{gather, Gather};
+pub use park::{Park, ThreadPark, Unpark};
+pub use task::{JoinError, JoinHandle};
+pub use yield_now::{yield_now, YieldNow};
