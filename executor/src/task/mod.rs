@@ -2,6 +2,8 @@
 
 pub(crate) mod raw;
 pub(crate) mod state;
+#[cfg(all(test, loom))]
+mod loom;
 
 use raw::RawTask;
 use std::any::Any;

@@ -160,8 +160,15 @@ impl State {
     /// new `Runnable`.
     pub(crate) fn wake(&self) -> WakeAction {
         self.update(|s| {
-            if s & (COMPLETE | SCHEDULED) != 0 {
+            if s & COMPLETE != 0 {
                 (None, WakeAction::Nothing)
+            } else if s & SCHEDULED != 0 {
+                // Already queued, but still write (the same value): a plain
+                // load could read a stale word, and only a read-modify-write
+                // that the runner's `start_run` then reads from publishes what
+                // the waker did before waking (loom found this store-buffering
+                // lost wakeup).
+                (Some(s), WakeAction::Nothing)
             } else if s & RUNNING != 0 {
                 // The runner sees SCHEDULED when it finishes and re-queues.
                 (Some(s | SCHEDULED), WakeAction::Nothing)

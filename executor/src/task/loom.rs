@@ -1,0 +1,284 @@
+//! Loom models of the task state word: every interleaving of a waker, the
+//! loop thread running the task, and the `JoinHandle` (abort, drop, waker
+//! registration) is explored. Run by `make loom` (`--cfg loom`).
+//!
+//! The models drive the real `State` transitions and stand in for the rest
+//! of the task with counters, then check the invariants the raw task relies
+//! on: no lost wakeup, one poll at a time, output dropped exactly once,
+//! memory freed exactly once.
+
+use super::state::{AfterPending, StartRun, State, WakeAction, JOIN_INTEREST, JOIN_WAKER};
+use loom::sync::atomic::{AtomicBool, AtomicUsize};
+use loom::sync::Arc;
+use loom::thread;
+use std::sync::atomic::Ordering::SeqCst;
+
+/// The pieces of a task other than its state word.
+struct Model {
+    state: State,
+    /// Runnables handed to the scheduler by wakes and aborts.
+    submitted: AtomicUsize,
+    polls: AtomicUsize,
+    output_drops: AtomicUsize,
+    deallocs: AtomicUsize,
+    /// Set by the waker thread just before it wakes.
+    woken: AtomicBool,
+    /// What the most recent poll saw of `woken`.
+    last_poll_saw_wake: AtomicBool,
+}
+
+impl Model {
+    fn new() -> Arc<Model> {
+        Arc::new(Model {
+            state: State::new(),
+            submitted: AtomicUsize::new(0),
+            polls: AtomicUsize::new(0),
+            output_drops: AtomicUsize::new(0),
+            deallocs: AtomicUsize::new(0),
+            woken: AtomicBool::new(false),
+            last_poll_saw_wake: AtomicBool::new(false),
+        })
+    }
+
+    fn ref_dec(&self) {
+        if self.state.ref_dec() {
+            self.deallocs.fetch_add(1, SeqCst);
+        }
+    }
+
+    /// The loop thread runs one runnable. The future is ready on its
+    /// `ready_on_poll`-th poll. Returns true when the task completed.
+    fn run(&self, ready_on_poll: usize) -> bool {
+        match self.state.start_run() {
+            StartRun::Done => {
+                self.ref_dec();
+                return false;
+            }
+            StartRun::Cancel => {
+                self.complete();
+                return true;
+            }
+            StartRun::Poll => {}
+        }
+        let n = self.polls.fetch_add(1, SeqCst) + 1;
+        self.last_poll_saw_wake.store(self.woken.load(SeqCst), SeqCst);
+        if n >= ready_on_poll {
+            self.complete();
+            return true;
+        }
+        match self.state.finish_pending() {
+            AfterPending::Idle => self.ref_dec(),
+            // Same runnable goes back in the queue.
+            AfterPending::Reschedule => {
+                self.submitted.fetch_add(1, SeqCst);
+            }
+        }
+        false
+    }
+
+    /// Completion as the raw task does it, then the owned set lets go.
+    fn complete(&self) {
+        let before = self.state.complete();
+        if !before.has(JOIN_INTEREST) {
+            self.output_drops.fetch_add(1, SeqCst);
+        }
+        self.ref_dec(); // owned set
+        self.ref_dec(); // the runnable
+    }
+
+    /// Run whatever was submitted until the queue is empty.
+    fn drain(&self, ready_on_poll: usize) {
+        while self
+            .submitted
+            .fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+        {
+            self.run(ready_on_poll);
+        }
+    }
+
+    fn drop_handle(&self) {
+        if self.state.drop_join_interest() {
+            self.output_drops.fetch_add(1, SeqCst);
+        }
+        self.ref_dec();
+    }
+}
+
+#[test]
+fn wake_racing_with_poll_is_never_lost() {
+    loom::model(|| {
+        let task = Model::new();
+        task.state.ref_inc(); // the waker's reference
+        let waker = {
+            let task = task.clone();
+            thread::spawn(move || {
+                task.woken.store(true, SeqCst);
+                if task.state.wake() == WakeAction::Submit {
+                    task.submitted.fetch_add(1, SeqCst);
+                }
+                task.ref_dec();
+            })
+        };
+        // First poll is pending; the task completes on its second poll.
+        task.run(2);
+        waker.join().unwrap();
+        task.drain(2);
+        // Whatever the order, the wake was followed by a poll that saw it.
+        assert!(task.last_poll_saw_wake.load(SeqCst), "lost wakeup");
+        assert!(task.polls.load(SeqCst) <= 2, "woken once, polled at most twice");
+        task.drop_handle();
+        if task.polls.load(SeqCst) == 2 {
+            assert_eq!(task.output_drops.load(SeqCst), 1);
+            assert_eq!(task.deallocs.load(SeqCst), 1);
+        }
+    });
+}
+
+#[test]
+fn double_wake_before_run_submits_once() {
+    loom::model(|| {
+        let task = Model::new();
+        task.run(2); // pending, idle
+        task.state.ref_inc();
+        task.state.ref_inc();
+        let wakers: Vec<_> = (0..2)
+            .map(|_| {
+                let task = task.clone();
+                thread::spawn(move || {
+                    if task.state.wake() == WakeAction::Submit {
+                        task.submitted.fetch_add(1, SeqCst);
+                    }
+                    task.ref_dec();
+                })
+            })
+            .collect();
+        for w in wakers {
+            w.join().unwrap();
+        }
+        assert_eq!(task.submitted.load(SeqCst), 1, "one runnable for two wakes");
+        task.drain(2);
+        assert_eq!(task.polls.load(SeqCst), 2);
+        task.drop_handle();
+        assert_eq!(task.deallocs.load(SeqCst), 1);
+    });
+}
+
+#[test]
+fn abort_racing_with_completion_and_handle_drop() {
+    loom::model(|| {
+        let task = Model::new();
+        let handle = {
+            let task = task.clone();
+            thread::spawn(move || {
+                if task.state.cancel() == WakeAction::Submit {
+                    task.submitted.fetch_add(1, SeqCst);
+                }
+                task.drop_handle();
+            })
+        };
+        // The first runnable: polled (ready at once) or cancelled.
+        task.run(1);
+        handle.join().unwrap();
+        task.drain(1);
+        assert!(task.polls.load(SeqCst) <= 1);
+        assert_eq!(task.output_drops.load(SeqCst), 1, "output dropped exactly once");
+        assert_eq!(task.deallocs.load(SeqCst), 1, "freed exactly once");
+    });
+}
+
+#[test]
+fn abort_racing_with_wake_while_pending() {
+    loom::model(|| {
+        let task = Model::new();
+        task.run(3); // pending, idle
+        task.state.ref_inc(); // waker
+        let waker = {
+            let task = task.clone();
+            thread::spawn(move || {
+                if task.state.wake() == WakeAction::Submit {
+                    task.submitted.fetch_add(1, SeqCst);
+                }
+                task.ref_dec();
+            })
+        };
+        let aborter = {
+            let task = task.clone();
+            thread::spawn(move || {
+                if task.state.cancel() == WakeAction::Submit {
+                    task.submitted.fetch_add(1, SeqCst);
+                }
+            })
+        };
+        waker.join().unwrap();
+        aborter.join().unwrap();
+        task.drain(3);
+        // The abort always wins before the future would finish: never a
+        // third poll, and the task is complete.
+        assert!(task.polls.load(SeqCst) <= 2);
+        assert!(task.state.load().has(super::state::COMPLETE));
+        task.drop_handle();
+        assert_eq!(task.output_drops.load(SeqCst), 1);
+        assert_eq!(task.deallocs.load(SeqCst), 1);
+    });
+}
+
+#[test]
+fn join_waker_registration_racing_with_completion() {
+    loom::model(|| {
+        let task = Model::new();
+        let completer_woke = Arc::new(AtomicBool::new(false));
+        let handle_saw_complete = Arc::new(AtomicBool::new(false));
+        let handle = {
+            let task = task.clone();
+            let saw = handle_saw_complete.clone();
+            thread::spawn(move || {
+                if task.state.set_join_waker().is_err() {
+                    saw.store(true, SeqCst);
+                }
+            })
+        };
+        // Completion as in `raw::complete`, reading JOIN_WAKER atomically.
+        assert_eq!(task.state.start_run(), StartRun::Poll);
+        let before = task.state.complete();
+        if before.has(JOIN_WAKER) {
+            completer_woke.store(true, SeqCst);
+        }
+        handle.join().unwrap();
+        // The handle is never left waiting: either it saw completion itself
+        // or the completer found its waker.
+        assert!(handle_saw_complete.load(SeqCst) ^ completer_woke.load(SeqCst));
+    });
+}
+
+#[test]
+fn shutdown_cancel_racing_with_a_remote_wake() {
+    loom::model(|| {
+        let task = Model::new();
+        task.run(2); // pending, idle: refs = owned set + handle
+        task.state.ref_inc(); // a waker held by another thread
+        let waker = {
+            let task = task.clone();
+            thread::spawn(move || {
+                if task.state.wake() == WakeAction::Submit {
+                    // The loop is closed: the injector drops the runnable.
+                    task.ref_dec();
+                }
+                task.ref_dec();
+            })
+        };
+        // Shutdown takes the future on the loop thread, no runnable needed.
+        if task.state.claim_for_shutdown() {
+            let before = task.state.complete();
+            if !before.has(JOIN_INTEREST) {
+                task.output_drops.fetch_add(1, SeqCst);
+            }
+        }
+        task.ref_dec(); // the owned set lets go
+        waker.join().unwrap();
+        assert_eq!(task.polls.load(SeqCst), 1, "never polled after shutdown");
+        task.drop_handle();
+        assert_eq!(task.output_drops.load(SeqCst), 1);
+        assert_eq!(task.deallocs.load(SeqCst), 1);
+    });
+}
