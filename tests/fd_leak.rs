@@ -1,0 +1,36 @@
+//! 100 `aio::run` calls leave no file descriptor behind. Its own test binary:
+//! the fd count is process-wide.
+
+use aio::net::{TcpListener, TcpStream};
+use aio::time::{sleep, Duration};
+
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").unwrap().count()
+}
+
+#[test]
+fn no_fd_leak_across_100_runs() {
+    // One warm-up run so lazily created process-wide state is not counted.
+    aio::run(async {});
+    let before = open_fds();
+    for _ in 0..100 {
+        aio::run(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let client = TcpStream::connect(addr).await.unwrap();
+            let (server, _) = listener.accept().await.unwrap();
+            // A task left parked on the socket, a timer, and a blocking job.
+            aio::spawn(async move {
+                let mut server = server;
+                let mut buf = [0u8; 1];
+                let _ = server.read(&mut buf).await;
+            });
+            aio::spawn(sleep(Duration::from_secs(60)));
+            aio::spawn_blocking(|| 1).await.unwrap();
+            sleep(Duration::from_millis(1)).await;
+            drop(client);
+        });
+    }
+    let after = open_fds();
+    assert_eq!(before, after, "fds before {before}, after 100 runs {after}");
+}
