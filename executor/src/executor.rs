@@ -75,7 +75,8 @@ impl Executor {
     /// Run up to `budget` ready tasks; true when more are ready.
     fn run_tasks(&self, budget: usize) -> bool {
         let core = &self.core;
-        core.shared.drain_injected_into(&mut core.local.borrow_mut());
+        core.shared
+            .drain_injected_into(&mut core.local.borrow_mut());
         for _ in 0..budget {
             let next = {
                 let mut local = core.local.borrow_mut();

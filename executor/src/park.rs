@@ -52,10 +52,20 @@ impl Default for ThreadPark {
 impl Park for ThreadPark {
     fn park(&mut self, timeout: Option<Duration>) {
         let deadline = timeout.map(|t| Instant::now() + t);
-        let mut notified = self.inner.notified.lock().unwrap_or_else(|e| e.into_inner());
+        let mut notified = self
+            .inner
+            .notified
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         while !*notified {
             match deadline {
-                None => notified = self.inner.condvar.wait(notified).unwrap_or_else(|e| e.into_inner()),
+                None => {
+                    notified = self
+                        .inner
+                        .condvar
+                        .wait(notified)
+                        .unwrap_or_else(|e| e.into_inner())
+                }
                 Some(deadline) => {
                     let now = Instant::now();
                     if now >= deadline {

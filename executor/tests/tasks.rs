@@ -59,7 +59,14 @@ fn panicking_task_gives_panicked_and_others_finish() {
             yield_now().await;
             panic!("boom in task");
         });
-        let good: Vec<_> = (0..10).map(|i| spawn(async move { yield_now().await; i })).collect();
+        let good: Vec<_> = (0..10)
+            .map(|i| {
+                spawn(async move {
+                    yield_now().await;
+                    i
+                })
+            })
+            .collect();
         let failed = bad.await;
         let mut finished = 0;
         for handle in good {
@@ -71,7 +78,10 @@ fn panicking_task_gives_panicked_and_others_finish() {
     assert!(err.is_panic());
     assert_eq!(err.panic_message(), Some("boom in task"));
     assert_eq!(err.to_string(), "task panicked: boom in task");
-    assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "boom in task");
+    assert_eq!(
+        *err.into_panic().downcast::<&str>().unwrap(),
+        "boom in task"
+    );
     assert_eq!(finished, 45);
 }
 
@@ -173,7 +183,11 @@ fn woken_twice_before_running_is_polled_once() {
     let waker = Arc::new(Mutex::new(None));
     let (p, w) = (polls.clone(), waker.clone());
     block_on(async move {
-        let handle = spawn(CountPolls { polls: p, waker: w.clone(), ready_after: 3 });
+        let handle = spawn(CountPolls {
+            polls: p,
+            waker: w.clone(),
+            ready_after: 3,
+        });
         yield_now().await; // first poll happens
         assert_eq!(polls.load(Ordering::SeqCst), 1);
         let stored = w.lock().unwrap().clone().unwrap();
@@ -195,7 +209,13 @@ fn waking_finished_task_and_after_loop_is_gone_is_harmless() {
     let w = waker.clone();
     block_on(async move {
         let polls = Arc::new(AtomicUsize::new(0));
-        spawn(CountPolls { polls, waker: w, ready_after: 1 }).await.unwrap();
+        spawn(CountPolls {
+            polls,
+            waker: w,
+            ready_after: 1,
+        })
+        .await
+        .unwrap();
     });
     let stored = waker.lock().unwrap().take().unwrap();
     stored.wake_by_ref();
@@ -208,7 +228,11 @@ fn cross_thread_wake_reaches_blocked_loop() {
     let (elapsed, polls) = block_on(async {
         let polls = Arc::new(AtomicUsize::new(0));
         let waker = Arc::new(Mutex::new(None));
-        let handle = spawn(CountPolls { polls: polls.clone(), waker: waker.clone(), ready_after: 2 });
+        let handle = spawn(CountPolls {
+            polls: polls.clone(),
+            waker: waker.clone(),
+            ready_after: 2,
+        });
         yield_now().await;
         let stored = waker.lock().unwrap().clone().unwrap();
         let start = Instant::now();
@@ -233,7 +257,12 @@ fn join_handle_awaited_on_another_threads_loop() {
         block_on(async move {
             let polls = Arc::new(AtomicUsize::new(0));
             let handle = spawn(async move {
-                CountPolls { polls, waker: w, ready_after: 2 }.await;
+                CountPolls {
+                    polls,
+                    waker: w,
+                    ready_after: 2,
+                }
+                .await;
                 "from loop a"
             });
             tx.send(handle).unwrap();
@@ -266,7 +295,10 @@ fn nested_block_on_is_refused_and_the_loop_survives() {
         assert_eq!(spawn(async { 2 }).await.unwrap(), 2);
         msg
     });
-    assert_eq!(message, "aio::run() cannot be called from a running event loop; use .await");
+    assert_eq!(
+        message,
+        "aio::run() cannot be called from a running event loop; use .await"
+    );
     assert_eq!(
         Executor::enter().err().map(|e| e.to_string()),
         None,
@@ -289,7 +321,9 @@ fn executor_enter_refuses_inside_a_loop() {
 fn spawn_outside_a_loop_panics_with_clear_message() {
     let err = std::panic::catch_unwind(|| spawn(async {})).unwrap_err();
     assert_eq!(
-        err.downcast_ref::<String>().map(String::as_str).or(err.downcast_ref::<&str>().copied()),
+        err.downcast_ref::<String>()
+            .map(String::as_str)
+            .or(err.downcast_ref::<&str>().copied()),
         Some("aio::spawn() called outside of aio::run()")
     );
 }
@@ -408,7 +442,10 @@ fn gather_runs_concurrently_and_keeps_input_order() {
     })));
     assert_eq!(out, vec![0, 10, 20]);
     assert_eq!(*log.borrow(), vec![2, 1, 0], "they ran concurrently");
-    assert_eq!(block_on(gather(Vec::<std::future::Ready<u8>>::new())), Vec::<u8>::new());
+    assert_eq!(
+        block_on(gather(Vec::<std::future::Ready<u8>>::new())),
+        Vec::<u8>::new()
+    );
 }
 
 #[test]
@@ -438,5 +475,8 @@ fn executor_reports_live_tasks_and_thread_park_blocks_until_woken() {
 
 #[test]
 fn join_error_debug_names_the_case() {
-    assert_eq!(format!("{:?}", JoinError::Cancelled), "JoinError::Cancelled");
+    assert_eq!(
+        format!("{:?}", JoinError::Cancelled),
+        "JoinError::Cancelled"
+    );
 }

@@ -61,7 +61,8 @@ impl Model {
             StartRun::Poll => {}
         }
         let n = self.polls.fetch_add(1, SeqCst) + 1;
-        self.last_poll_saw_wake.store(self.woken.load(SeqCst), SeqCst);
+        self.last_poll_saw_wake
+            .store(self.woken.load(SeqCst), SeqCst);
         if n >= ready_on_poll {
             self.complete();
             return true;
@@ -126,7 +127,10 @@ fn wake_racing_with_poll_is_never_lost() {
         task.drain(2);
         // Whatever the order, the wake was followed by a poll that saw it.
         assert!(task.last_poll_saw_wake.load(SeqCst), "lost wakeup");
-        assert!(task.polls.load(SeqCst) <= 2, "woken once, polled at most twice");
+        assert!(
+            task.polls.load(SeqCst) <= 2,
+            "woken once, polled at most twice"
+        );
         task.drop_handle();
         if task.polls.load(SeqCst) == 2 {
             assert_eq!(task.output_drops.load(SeqCst), 1);
@@ -182,7 +186,11 @@ fn abort_racing_with_completion_and_handle_drop() {
         handle.join().unwrap();
         task.drain(1);
         assert!(task.polls.load(SeqCst) <= 1);
-        assert_eq!(task.output_drops.load(SeqCst), 1, "output dropped exactly once");
+        assert_eq!(
+            task.output_drops.load(SeqCst),
+            1,
+            "output dropped exactly once"
+        );
         assert_eq!(task.deallocs.load(SeqCst), 1, "freed exactly once");
     });
 }

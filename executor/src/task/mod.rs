@@ -1,9 +1,9 @@
 //! Tasks: the handle types around the raw allocation.
 
-pub(crate) mod raw;
-pub(crate) mod state;
 #[cfg(all(test, loom))]
 mod loom;
+pub(crate) mod raw;
+pub(crate) mod state;
 
 use raw::RawTask;
 use std::any::Any;

@@ -172,14 +172,18 @@ impl RawTask {
     pub(crate) fn wake_by_ref(self) {
         if self.header().state.wake() == WakeAction::Submit {
             // The state transition took a reference for this runnable.
-            self.header().shared.schedule(super::Runnable::from_raw(self));
+            self.header()
+                .shared
+                .schedule(super::Runnable::from_raw(self));
         }
     }
 
     /// Request cancellation; the loop drops the future on its next run.
     pub(crate) fn abort(self) {
         if self.header().state.cancel() == WakeAction::Submit {
-            self.header().shared.schedule(super::Runnable::from_raw(self));
+            self.header()
+                .shared
+                .schedule(super::Runnable::from_raw(self));
         }
     }
 
@@ -251,7 +255,9 @@ unsafe fn run<F: Future>(ptr: NonNull<Header>) -> RunResult {
     let mut cx = Context::from_waker(&waker);
     // SAFETY: the future lives in the heap cell and is never moved: it is
     // dropped in place by `drop_future_in_place`.
-    let polled = catch_unwind(AssertUnwindSafe(|| unsafe { Pin::new_unchecked(future) }.poll(&mut cx)));
+    let polled = catch_unwind(AssertUnwindSafe(|| {
+        unsafe { Pin::new_unchecked(future) }.poll(&mut cx)
+    }));
     let output = match polled {
         Ok(Poll::Pending) => {
             return match cell.header.state.finish_pending() {
@@ -274,7 +280,9 @@ unsafe fn run<F: Future>(ptr: NonNull<Header>) -> RunResult {
 }
 
 /// Drop the future where it lies (it is pinned), leaving `Consumed`.
-fn drop_future_in_place<F: Future>(stage: &mut Stage<F>) -> Result<(), Box<dyn std::any::Any + Send>> {
+fn drop_future_in_place<F: Future>(
+    stage: &mut Stage<F>,
+) -> Result<(), Box<dyn std::any::Any + Send>> {
     catch_unwind(AssertUnwindSafe(|| {
         // Assigning drops the old value in place, which pinning allows.
         *stage = Stage::Consumed;

@@ -26,9 +26,9 @@
 
 #[cfg(loom)]
 use loom::sync::atomic::AtomicUsize;
-use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
 #[cfg(not(loom))]
 use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
 
 pub(crate) const SCHEDULED: usize = 1 << 0;
 pub(crate) const RUNNING: usize = 1 << 1;
