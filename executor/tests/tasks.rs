@@ -193,7 +193,8 @@ fn woken_twice_before_running_is_polled_once() {
         let stored = w.lock().unwrap().clone().unwrap();
         stored.wake_by_ref();
         stored.wake_by_ref();
-        stored.clone().wake();
+        let by_value = stored.clone();
+        by_value.wake();
         yield_now().await;
         yield_now().await;
         assert_eq!(polls.load(Ordering::SeqCst), 2, "three wakes, one poll");
@@ -363,10 +364,10 @@ fn destructor_that_spawns_during_shutdown_is_handled() {
         fn drop(&mut self) {
             let d = DropCounter(self.0.clone());
             // Spawning while the loop shuts down must not panic or leak.
-            let _ = spawn(async move {
+            drop(spawn(async move {
                 let _d = d;
                 pending_forever().await
-            });
+            }));
         }
     }
     let drops = Arc::new(AtomicUsize::new(0));
@@ -450,27 +451,46 @@ fn gather_runs_concurrently_and_keeps_input_order() {
 
 #[test]
 fn gather_with_borrowed_state() {
-    let names = vec!["a".to_string(), "b".to_string()];
+    let names = ["a".to_string(), "b".to_string()];
     let lens = block_on(gather(names.iter().map(|n| async move { n.len() })));
     assert_eq!(lens, vec![1, 1]);
 }
 
 #[test]
-fn executor_reports_live_tasks_and_thread_park_blocks_until_woken() {
+fn executor_counts_live_tasks_and_shutdown_releases_the_thread() {
     let mut executor = Executor::enter().unwrap();
-    let mut park = ThreadPark::new();
-    let live = executor.block_on(
+    executor.block_on(
         async {
-            let h = spawn(pending_forever());
-            yield_now().await;
-            drop(h);
+            drop(spawn(pending_forever()));
+            spawn(async {}).await.unwrap();
         },
-        &mut park,
+        &mut ThreadPark::new(),
     );
-    let () = live;
-    assert_eq!(executor.live_tasks(), 1);
+    assert_eq!(executor.live_tasks(), 1, "the parked task is still alive");
+    assert!(aio_executor::in_running_loop());
     executor.shutdown();
     assert!(!aio_executor::in_running_loop());
+}
+
+#[test]
+fn thread_park_waits_for_unpark_or_timeout() {
+    use aio_executor::Park;
+    let mut park = ThreadPark::new();
+    let unparker = park.unparker();
+    let start = Instant::now();
+    park.park(Some(Duration::from_millis(30)));
+    assert!(
+        start.elapsed() >= Duration::from_millis(30),
+        "returned before its timeout"
+    );
+    let thread = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(20));
+        unparker.unpark();
+    });
+    let start = Instant::now();
+    park.park(None);
+    assert!(start.elapsed() >= Duration::from_millis(15));
+    thread.join().unwrap();
 }
 
 #[test]

@@ -287,12 +287,13 @@ fn drop_future_in_place<F: Future>(
         // Assigning drops the old value in place, which pinning allows.
         *stage = Stage::Consumed;
     }))
-    .map_err(|payload| {
-        // The assignment above panicked mid-drop; the slot still must hold a
-        // valid value for later drops. `ptr::write` avoids dropping again.
-        // SAFETY: the old value's destructor already ran (and panicked).
+    .inspect_err(|_| {
+        // The old value's destructor panicked. Make sure the slot holds a
+        // valid value without dropping anything again (the language already
+        // assigns on that unwind path; this write keeps us independent of it).
+        // SAFETY: writing a fieldless variant over a value whose destructor
+        // already ran; `ptr::write` drops nothing.
         unsafe { std::ptr::write(stage, Stage::Consumed) };
-        payload
     })
 }
 

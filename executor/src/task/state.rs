@@ -91,7 +91,7 @@ impl State {
     /// with a `JoinHandle`, and three references: owned set, runnable, handle.
     pub(crate) fn new() -> State {
         State {
-            word: AtomicUsize::new(SCHEDULED | JOIN_INTEREST | 3 * REF_ONE),
+            word: AtomicUsize::new(SCHEDULED | JOIN_INTEREST | (3 * REF_ONE)),
         }
     }
 
