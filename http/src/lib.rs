@@ -1,4 +1,51 @@
-//! HTTP/1.1 + TLS client for aio.
+//! HTTP/1.1 + TLS client for aio, re-exported as `aio::http`.
+//!
+//! ```no_run
+//! # #[derive(serde::Deserialize)] struct Post { id: u64 }
+//! # async fn demo() -> Result<(), aio_http::Error> {
+//! let client = aio_http::Client::new();
+//! let posts: Vec<Post> = client
+//!     .get("https://example.com/posts")
+//!     .query(&[("page", 1)])
+//!     .await?
+//!     .error_for_status()?
+//!     .json()
+//!     .await?;
+//! # Ok(()) }
+//! ```
+//!
+//! - [`Client`] (cheap to clone, one shared keep-alive pool) makes a
+//!   [`RequestBuilder`], which is sent by `.await`ing it (or `send()`).
+//! - [`Response`] gives status, headers and final URL at once, and the body
+//!   on demand: [`json`](Response::json), [`text`](Response::text),
+//!   [`bytes`](Response::bytes), [`chunk`](Response::chunk).
+//! - Every failure is an [`Error`] with a [`Kind`], the method and URL, and
+//!   the whole cause in its message.
+//!
+//! Underneath: [`proto`], a sans-IO HTTP/1.1 codec, and [`tls`], rustls over
+//! the reactor's sockets. Requests must run inside `aio::run()`.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
+mod body;
+mod client;
+mod conn;
+mod deadline;
+mod error;
+mod pool;
 pub mod proto;
+mod redirect;
+mod request;
+mod response;
+mod send;
 pub mod tls;
+
+pub use client::{
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT,
+    DEFAULT_POOL_MAX_IDLE_PER_HOST, DEFAULT_REDIRECT_LIMIT, DEFAULT_USER_AGENT,
+};
+pub use error::{Error, Kind};
+pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version};
+pub use request::{IntoUrl, RequestBuilder};
+pub use response::Response;
+pub use url::Url;

@@ -1,0 +1,197 @@
+//! Reading a response body off its connection, and handing the connection
+//! back to the pool once the body has been read to its end.
+
+use std::io;
+use std::sync::Arc;
+
+use crate::client::ClientInner;
+use crate::conn::Conn;
+use crate::deadline::Deadline;
+use crate::error::{Error, Kind, Phase};
+use crate::proto::{Event, Framing, ResponseDecoder};
+
+/// A response body still on the wire (or already finished).
+pub(crate) struct BodyReader {
+    /// `None` once the body ended (the connection went back to the pool or
+    /// was closed) or failed.
+    conn: Option<Conn>,
+    decoder: ResponseDecoder,
+    client: Arc<ClientInner>,
+    deadline: Deadline,
+    max_body: Option<u64>,
+    received: u64,
+    /// A failure is final: later reads repeat it instead of reading on.
+    failed: Option<(Kind, String)>,
+}
+
+impl BodyReader {
+    /// Takes over `conn` right after the response head was decoded. An empty
+    /// body (HEAD, 204, 304, `Content-Length: 0`) ends at once, so its
+    /// connection is back in the pool before the caller sees the response.
+    pub(crate) fn new(
+        conn: Conn,
+        decoder: ResponseDecoder,
+        client: Arc<ClientInner>,
+        deadline: Deadline,
+    ) -> BodyReader {
+        let max_body = client.max_body_size;
+        let framing = decoder.framing();
+        let empty = matches!(framing, Some(Framing::Empty) | Some(Framing::Length(0)));
+        let mut reader = BodyReader {
+            conn: Some(conn),
+            decoder,
+            client,
+            deadline,
+            max_body,
+            received: 0,
+            failed: None,
+        };
+        if let (Some(Framing::Length(len)), Some(max)) = (framing, max_body) {
+            if len > max {
+                // Refused before a byte of it is read; the connection goes.
+                reader.conn = None;
+                reader.failed = Some((Kind::Body, too_large_text(max, Some(len))));
+            }
+        }
+        if empty {
+            if let Ok((_, Event::End)) = reader.decoder.decode(&[]) {
+                reader.finish();
+            }
+        }
+        reader
+    }
+
+    /// Whether the body has been read to its end.
+    pub(crate) fn is_done(&self) -> bool {
+        self.conn.is_none() && self.failed.is_none()
+    }
+
+    /// Passes the next piece of body to `sink`; `Ok(false)` at the end.
+    pub(crate) async fn next(&mut self, sink: impl FnOnce(&[u8])) -> Result<bool, Error> {
+        if let Some((kind, detail)) = &self.failed {
+            return Err(Error::new(*kind, detail.clone()));
+        }
+        match self.step(sink).await {
+            Ok(more) => Ok(more),
+            Err(e) => {
+                // The connection is in an unknown state: close it.
+                self.conn = None;
+                self.failed = Some((e.kind(), detail_of(&e)));
+                Err(e)
+            }
+        }
+    }
+
+    async fn step(&mut self, sink: impl FnOnce(&[u8])) -> Result<bool, Error> {
+        loop {
+            let Some(conn) = self.conn.as_mut() else {
+                return Ok(false);
+            };
+            let input = conn.buffered();
+            let (consumed, event) = self
+                .decoder
+                .decode(input)
+                .map_err(|e| Error::with_source(Kind::Body, "invalid response body", e))?;
+            match event {
+                Event::Data(range) => {
+                    self.received += range.len() as u64;
+                    if let Some(max) = self.max_body {
+                        if self.received > max {
+                            return Err(Error::new(Kind::Body, too_large_text(max, None)));
+                        }
+                    }
+                    sink(&input[range]);
+                    conn.consume(consumed);
+                    return Ok(true);
+                }
+                Event::NeedMore => {
+                    conn.consume(consumed);
+                    let n = self
+                        .deadline
+                        .wait(Phase::ResponseBody, None, conn.fill())
+                        .await?;
+                    match n {
+                        Ok(0) => {
+                            self.decoder.eof().map_err(|e| {
+                                Error::with_source(Kind::Body, "response body cut short", e)
+                            })?;
+                        }
+                        Ok(_) => {}
+                        Err(e) => return Err(self.read_error(e)),
+                    }
+                }
+                Event::Trailers(_) => conn.consume(consumed),
+                Event::End => {
+                    conn.consume(consumed);
+                    self.finish();
+                    return Ok(false);
+                }
+                Event::Head(_) | Event::Informational(_) => {
+                    return Err(Error::new(
+                        Kind::Body,
+                        "unexpected response head inside a body",
+                    ))
+                }
+            }
+        }
+    }
+
+    /// An I/O error mid-body: say how far the body got when the decoder knows.
+    fn read_error(&mut self, e: io::Error) -> Error {
+        match self.decoder.eof() {
+            Err(progress) => Error::caused(
+                Kind::Body,
+                format!("response body cut short: {progress}: {e}"),
+                e,
+            ),
+            Ok(_) => Error::with_source(Kind::Body, "error reading the response body", e),
+        }
+    }
+
+    /// Reads and drops the rest of the body if it is at most `limit` bytes,
+    /// so the connection can carry the next request; otherwise closes it.
+    pub(crate) async fn discard(&mut self, limit: u64) {
+        let mut seen = 0u64;
+        loop {
+            let mut len = 0;
+            match self.next(|data| len = data.len()).await {
+                Ok(true) => {
+                    seen += len as u64;
+                    if seen > limit {
+                        self.conn = None;
+                        return;
+                    }
+                }
+                Ok(false) | Err(_) => return,
+            }
+        }
+    }
+
+    /// Gives the deadline back (a redirect hop goes on with it); an
+    /// unfinished body's connection is closed.
+    pub(crate) fn into_deadline(self) -> Deadline {
+        self.deadline
+    }
+
+    /// The body ended: the connection goes back if the rules allow.
+    fn finish(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.client.pool.release(conn, self.decoder.is_reusable());
+        }
+    }
+}
+
+/// Why a body over `max_body_size` was refused.
+fn too_large_text(max: u64, declared: Option<u64>) -> String {
+    match declared {
+        Some(len) => format!(
+            "response body of {len} bytes (Content-Length) is larger than the limit of {max} bytes (max_body_size)"
+        ),
+        None => format!("response body larger than the limit of {max} bytes (max_body_size)"),
+    }
+}
+
+/// The cause text of an error, without any request prefix.
+fn detail_of(e: &Error) -> String {
+    e.detail().to_owned()
+}

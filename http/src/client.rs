@@ -1,0 +1,280 @@
+//! `Client` and its builder: configuration, the TLS setup and the pool that
+//! every clone shares.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{HeaderValue, Method};
+use rustls::ClientConfig;
+
+use crate::error::{Error, Kind};
+use crate::pool::Pool;
+use crate::request::{IntoUrl, RequestBuilder};
+use crate::tls::{self, TlsOptions};
+
+/// Default for [`ClientBuilder::connect_timeout`].
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default for [`ClientBuilder::pool_idle_timeout`].
+pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+/// Default for [`ClientBuilder::pool_max_idle_per_host`].
+pub const DEFAULT_POOL_MAX_IDLE_PER_HOST: usize = 32;
+/// Default for [`ClientBuilder::redirect_limit`].
+pub const DEFAULT_REDIRECT_LIMIT: usize = 10;
+/// The default `User-Agent`.
+pub const DEFAULT_USER_AGENT: &str = concat!("aio/", env!("CARGO_PKG_VERSION"));
+
+/// What every request of a client shares.
+pub(crate) struct ClientInner {
+    pub(crate) pool: Pool,
+    pub(crate) tls: Arc<ClientConfig>,
+    pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) read_timeout: Option<Duration>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) redirect_limit: usize,
+    pub(crate) max_body_size: Option<u64>,
+    pub(crate) user_agent: HeaderValue,
+}
+
+/// An HTTP/1.1 client with a keep-alive connection pool, for http and https.
+///
+/// Cloning is cheap (one reference count) and clones share the pool, so make
+/// one client and pass it around. Requests run inside `aio::run()`.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), aio_http::Error> {
+/// let client = aio_http::Client::new();
+/// let text = client.get("https://example.com/").await?.text().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<ClientInner>,
+}
+
+impl Client {
+    /// A client with the default settings (see [`ClientBuilder`]).
+    ///
+    /// # Panics
+    /// When the default TLS configuration cannot be built: the file named
+    /// by `SSL_CERT_FILE` is unreadable or holds no certificate. Use
+    /// `Client::builder().build()` to get that as an error instead.
+    pub fn new() -> Client {
+        match Client::builder().build() {
+            Ok(client) => client,
+            Err(e) => panic!(
+                "aio::http::Client::new(): {e} (use Client::builder().build() to handle this error)"
+            ),
+        }
+    }
+
+    /// A builder to configure a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// A GET request.
+    pub fn get(&self, url: impl IntoUrl) -> RequestBuilder {
+        self.request(Method::GET, url)
+    }
+
+    /// A POST request.
+    pub fn post(&self, url: impl IntoUrl) -> RequestBuilder {
+        self.request(Method::POST, url)
+    }
+
+    /// A PUT request.
+    pub fn put(&self, url: impl IntoUrl) -> RequestBuilder {
+        self.request(Method::PUT, url)
+    }
+
+    /// A PATCH request.
+    pub fn patch(&self, url: impl IntoUrl) -> RequestBuilder {
+        self.request(Method::PATCH, url)
+    }
+
+    /// A DELETE request.
+    pub fn delete(&self, url: impl IntoUrl) -> RequestBuilder {
+        self.request(Method::DELETE, url)
+    }
+
+    /// A HEAD request.
+    pub fn head(&self, url: impl IntoUrl) -> RequestBuilder {
+        self.request(Method::HEAD, url)
+    }
+
+    /// A request with any method. An invalid URL is reported when the
+    /// request is sent, as an error of kind [`InvalidUrl`](Kind::InvalidUrl).
+    pub fn request(&self, method: Method, url: impl IntoUrl) -> RequestBuilder {
+        RequestBuilder::new(self.clone(), method, url)
+    }
+}
+
+impl Default for Client {
+    /// Same as [`Client::new`] (and panics likewise).
+    fn default() -> Client {
+        Client::new()
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &*self.inner;
+        f.debug_struct("Client")
+            .field("connect_timeout", &i.connect_timeout)
+            .field("read_timeout", &i.read_timeout)
+            .field("timeout", &i.timeout)
+            .field("redirect_limit", &i.redirect_limit)
+            .field("max_body_size", &i.max_body_size)
+            .field("user_agent", &i.user_agent)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures a [`Client`]. Every setting has a default; `build()` makes
+/// the TLS configuration once, so requests never rebuild it.
+#[derive(Debug, Clone)]
+#[must_use = "a builder does nothing until build() is called"]
+pub struct ClientBuilder {
+    connect_timeout: Option<Duration>,
+    read_timeout: Option<Duration>,
+    timeout: Option<Duration>,
+    pool_max_idle_per_host: usize,
+    pool_idle_timeout: Option<Duration>,
+    trust_env: bool,
+    extra_roots_pem: Vec<Vec<u8>>,
+    user_agent: String,
+    redirect_limit: usize,
+    max_body_size: Option<u64>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+}
+
+impl ClientBuilder {
+    /// The defaults: connect timeout 10 s, no read or total timeout, 32 idle
+    /// connections per host kept for 90 s, environment trusted, user agent
+    /// `aio/<version>`, 10 redirects, no body size limit.
+    pub fn new() -> ClientBuilder {
+        ClientBuilder {
+            connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
+            read_timeout: None,
+            timeout: None,
+            pool_max_idle_per_host: DEFAULT_POOL_MAX_IDLE_PER_HOST,
+            pool_idle_timeout: Some(DEFAULT_POOL_IDLE_TIMEOUT),
+            trust_env: true,
+            extra_roots_pem: Vec::new(),
+            user_agent: DEFAULT_USER_AGENT.to_owned(),
+            redirect_limit: DEFAULT_REDIRECT_LIMIT,
+            max_body_size: None,
+        }
+    }
+
+    /// Limit for opening a connection: DNS, TCP connect and TLS handshake
+    /// together (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Limit for each wait on an open connection: for the response head,
+    /// for each piece of the body, and for the socket to take more of the
+    /// request. Off by default.
+    pub fn read_timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.read_timeout = Some(timeout);
+        self
+    }
+
+    /// Limit for a whole request, from sending it (connecting included)
+    /// until the body has been read, redirects included. Off by default;
+    /// [`RequestBuilder::timeout`] overrides it per request.
+    pub fn timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Most idle connections kept per (scheme, host, port); 0 disables
+    /// keep-alive reuse (default 32).
+    pub fn pool_max_idle_per_host(mut self, max: usize) -> ClientBuilder {
+        self.pool_max_idle_per_host = max;
+        self
+    }
+
+    /// How long an idle connection may wait for reuse (default 90 s). Expired
+    /// connections are closed when the pool next looks at their host.
+    pub fn pool_idle_timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.pool_idle_timeout = Some(timeout);
+        self
+    }
+
+    /// Whether to trust the environment: the PEM bundle named by
+    /// `SSL_CERT_FILE` is added to the trusted roots (default `true`).
+    pub fn trust_env(mut self, trust: bool) -> ClientBuilder {
+        self.trust_env = trust;
+        self
+    }
+
+    /// Also trusts the root certificate(s) in this PEM document (e.g. a
+    /// corporate or test CA). A malformed document makes `build()` fail.
+    pub fn add_root_certificate(mut self, pem: impl AsRef<[u8]>) -> ClientBuilder {
+        self.extra_roots_pem.push(pem.as_ref().to_vec());
+        self
+    }
+
+    /// The `User-Agent` sent unless a request sets its own (default
+    /// `aio/<crate version>`).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> ClientBuilder {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Most redirects followed per request (default 10); one more is an
+    /// error of kind [`Protocol`](Kind::Protocol). 0 follows none: the 3xx
+    /// response is returned as is.
+    pub fn redirect_limit(mut self, limit: usize) -> ClientBuilder {
+        self.redirect_limit = limit;
+        self
+    }
+
+    /// Largest response body accepted, in bytes; a longer one is an error of
+    /// kind [`Body`](Kind::Body) naming the limit. Off by default.
+    pub fn max_body_size(mut self, max: u64) -> ClientBuilder {
+        self.max_body_size = Some(max);
+        self
+    }
+
+    /// Builds the client. Fails (kind [`Tls`](Kind::Tls)) when the trusted
+    /// roots cannot be loaded, or (kind [`Protocol`](Kind::Protocol)) when
+    /// the user agent cannot be a header value.
+    pub fn build(self) -> Result<Client, Error> {
+        let user_agent = HeaderValue::from_str(&self.user_agent).map_err(|e| {
+            Error::with_source(
+                Kind::Protocol,
+                &format!("invalid user agent {:?}", self.user_agent),
+                e,
+            )
+        })?;
+        let opts = TlsOptions {
+            webpki_roots: true,
+            trust_env: self.trust_env,
+            extra_roots_pem: self.extra_roots_pem,
+        };
+        let tls = tls::client_config(&opts)
+            .map_err(|e| Error::with_source(Kind::Tls, "cannot build the TLS configuration", e))?;
+        Ok(Client {
+            inner: Arc::new(ClientInner {
+                pool: Pool::new(self.pool_max_idle_per_host, self.pool_idle_timeout),
+                tls,
+                connect_timeout: self.connect_timeout,
+                read_timeout: self.read_timeout,
+                timeout: self.timeout,
+                redirect_limit: self.redirect_limit,
+                max_body_size: self.max_body_size,
+                user_agent,
+            }),
+        })
+    }
+}

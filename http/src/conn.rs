@@ -1,0 +1,264 @@
+//! One HTTP/1.1 connection: its transport (TCP or TLS over TCP), its reused
+//! read and write buffers, and how it is opened.
+
+use std::future::poll_fn;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use aio_reactor::net::TcpStream;
+use aio_reactor::time::Instant;
+use futures_io::{AsyncRead, AsyncWrite};
+use rustls::ClientConfig;
+
+use crate::deadline::{after, Deadline};
+use crate::error::{Error, Kind, Limit, Phase};
+use crate::pool::PoolKey;
+use crate::tls::{self, ClientTlsStream};
+
+/// Size of a connection's read buffer: one TLS record's worth of plaintext,
+/// allocated once per connection and reused for every response on it.
+const READ_BUF_SIZE: usize = 16 * 1024;
+
+/// Request bodies up to this size are copied behind the head so both go out
+/// in one write; larger ones are written from the caller's buffer.
+const COALESCE_BODY_MAX: usize = 16 * 1024;
+
+/// The byte stream under HTTP.
+pub(crate) enum Transport {
+    Plain(TcpStream),
+    // Boxed: a rustls connection is large, and connections move between the
+    // pool and responses.
+    Tls(Box<ClientTlsStream<TcpStream>>),
+}
+
+impl Transport {
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Transport::Plain(s) => s,
+            Transport::Tls(s) => s.get_ref().0,
+        }
+    }
+
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        match self {
+            Transport::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Transport::Tls(s) => Pin::new(&mut **s).poll_read(cx, buf),
+        }
+    }
+
+    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match self {
+            Transport::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Transport::Tls(s) => Pin::new(&mut **s).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self {
+            Transport::Plain(s) => Pin::new(s).poll_flush(cx),
+            Transport::Tls(s) => Pin::new(&mut **s).poll_flush(cx),
+        }
+    }
+}
+
+/// An open connection with its buffers.
+pub(crate) struct Conn {
+    io: Transport,
+    /// Bytes read but not yet consumed by the decoder are `buf[start..end]`.
+    buf: Box<[u8]>,
+    start: usize,
+    end: usize,
+    /// Holds the encoded request head (and small bodies); reused.
+    write_buf: Vec<u8>,
+    pub(crate) key: PoolKey,
+    /// Whether this connection already carried a request (came from the
+    /// pool): a failure before any response byte is then the stale case.
+    pub(crate) reused: bool,
+    /// When it went back to the pool.
+    pub(crate) idle_since: Instant,
+}
+
+impl Conn {
+    fn new(io: Transport, key: PoolKey) -> Conn {
+        Conn {
+            io,
+            buf: vec![0; READ_BUF_SIZE].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            write_buf: Vec::new(),
+            key,
+            reused: false,
+            idle_since: Instant::now(),
+        }
+    }
+
+    /// Unconsumed bytes already read.
+    pub(crate) fn buffered(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    /// Marks `n` buffered bytes as consumed.
+    pub(crate) fn consume(&mut self, n: usize) {
+        self.start += n.min(self.end - self.start);
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+    }
+
+    /// Reads more bytes into the buffer; `Ok(0)` at a clean end of stream.
+    /// Called only when everything buffered was consumed.
+    pub(crate) async fn fill(&mut self) -> io::Result<usize> {
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+        let Conn { io, buf, end, .. } = self;
+        if *end == buf.len() {
+            // The decoder consumes all input before asking for more, so a
+            // full buffer means a caller broke that contract.
+            return Err(io::Error::other("read buffer full"));
+        }
+        let n = poll_fn(|cx| io.poll_read(cx, &mut buf[*end..])).await?;
+        *end += n;
+        Ok(n)
+    }
+
+    /// Writes a request: `head` is encoded into the reused write buffer by
+    /// `encode`, followed by `body`.
+    pub(crate) async fn send(
+        &mut self,
+        encode: impl FnOnce(&mut Vec<u8>),
+        body: &[u8],
+        deadline: &mut Deadline,
+    ) -> Result<(), SendError> {
+        let mut out = std::mem::take(&mut self.write_buf);
+        out.clear();
+        encode(&mut out);
+        let separate_body = body.len() > COALESCE_BODY_MAX;
+        if !separate_body {
+            out.extend_from_slice(body);
+        }
+        let mut result = self.write_all(&out, deadline).await;
+        if result.is_ok() && separate_body {
+            result = self.write_all(body, deadline).await;
+        }
+        if result.is_ok() {
+            let io = &mut self.io;
+            result = match deadline
+                .wait(Phase::SendRequest, None, poll_fn(|cx| io.poll_flush(cx)))
+                .await
+            {
+                Ok(r) => r.map_err(SendError::Io),
+                Err(e) => Err(SendError::Timeout(e)),
+            };
+        }
+        // Keep a reasonably sized buffer for the next request only.
+        if out.capacity() <= 2 * COALESCE_BODY_MAX {
+            self.write_buf = out;
+        }
+        result
+    }
+
+    async fn write_all(
+        &mut self,
+        mut data: &[u8],
+        deadline: &mut Deadline,
+    ) -> Result<(), SendError> {
+        while !data.is_empty() {
+            let io = &mut self.io;
+            let n = deadline
+                .wait(
+                    Phase::SendRequest,
+                    None,
+                    poll_fn(|cx| io.poll_write(cx, data)),
+                )
+                .await
+                .map_err(SendError::Timeout)?
+                .map_err(SendError::Io)?;
+            if n == 0 {
+                return Err(SendError::Io(io::ErrorKind::WriteZero.into()));
+            }
+            data = &data[n..];
+        }
+        Ok(())
+    }
+
+    /// Whether an idle connection still looks usable: nothing to read, not
+    /// closed, no error. Any byte from the server while idle (even a TLS
+    /// alert) means it cannot be trusted with a request.
+    pub(crate) fn is_idle_usable(&self) -> bool {
+        let mut probe = [0u8; 1];
+        matches!(self.io.tcp().try_read(&mut probe), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
+    }
+}
+
+/// Why writing a request failed.
+pub(crate) enum SendError {
+    Io(io::Error),
+    Timeout(Error),
+}
+
+/// Where to connect and how.
+pub(crate) struct Target<'a> {
+    pub(crate) key: &'a PoolKey,
+    pub(crate) url: &'a url::Url,
+    /// Set for https.
+    pub(crate) tls: Option<&'a Arc<ClientConfig>>,
+}
+
+/// Opens a connection: TCP connect (DNS on the blocking pool, each address
+/// tried), then the TLS handshake for https. Both are bounded by the connect
+/// timeout together, and by the total deadline.
+pub(crate) async fn connect(
+    target: Target<'_>,
+    connect_timeout: Option<std::time::Duration>,
+    deadline: &mut Deadline,
+) -> Result<Conn, Error> {
+    let key = target.key;
+    let bound = connect_timeout.map(|d| (after(d), Limit::Connect, d));
+    let label = key.authority();
+    let tcp = deadline
+        .wait(Phase::Connect, bound, TcpStream::connect(label.as_str()))
+        .await?
+        .map_err(|e| connect_error(e, &label))?;
+    // Requests are written whole; don't let Nagle hold the last segment.
+    let _ = tcp.set_nodelay(true);
+    let io = match target.tls {
+        None => Transport::Plain(tcp),
+        Some(config) => {
+            let host = target
+                .url
+                .host()
+                .ok_or_else(|| Error::new(Kind::InvalidUrl, "URL has no host"))?;
+            let name = tls::server_name_for_host(&host)
+                .map_err(|e| Error::with_source(Kind::Tls, "", e))?;
+            let stream = deadline
+                .wait(
+                    Phase::TlsHandshake,
+                    bound,
+                    tls::connect(Arc::clone(config), name, tcp),
+                )
+                .await?
+                .map_err(|e| {
+                    let text = tls::describe_io_error(&e);
+                    Error::caused(Kind::Tls, format!("TLS handshake failed: {text}"), e)
+                })?;
+            Transport::Tls(Box::new(stream))
+        }
+    };
+    Ok(Conn::new(io, key.clone()))
+}
+
+/// The reactor's connect error already says "could not connect to X: ...";
+/// add that context only when it is missing.
+fn connect_error(e: io::Error, label: &str) -> Error {
+    let text = e.to_string();
+    if text.contains(label) {
+        Error::with_source(Kind::Connect, "", e)
+    } else {
+        Error::with_source(Kind::Connect, &format!("could not connect to {label}"), e)
+    }
+}

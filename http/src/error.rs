@@ -1,0 +1,349 @@
+//! The one error type of the client: what went wrong ([`Kind`]), for which
+//! request (method and URL), and why (the whole cause chain, in words).
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::time::Duration;
+
+use http::{Method, StatusCode};
+use url::Url;
+
+/// The category of an [`Error`]; see each variant for what falls under it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Kind {
+    /// The URL could not be parsed, has no host, or its scheme is not
+    /// `http`/`https`.
+    InvalidUrl,
+    /// No connection could be made: DNS resolution or TCP connect failed.
+    Connect,
+    /// The TLS configuration could not be built, or the handshake failed
+    /// (e.g. the certificate expired, names another host, or was issued by
+    /// an untrusted CA).
+    Tls,
+    /// A timeout elapsed; the message names the phase and which limit.
+    Timeout,
+    /// The HTTP exchange broke after the connection was made: the server sent
+    /// an invalid or oversized response head, the connection failed or
+    /// closed before the head was complete, a redirect was unusable (bad
+    /// `Location`, too many redirects); also a request header that HTTP
+    /// cannot carry (invalid name or value).
+    Protocol,
+    /// The server answered with an error status; only made by
+    /// [`Response::error_for_status`](crate::Response::error_for_status).
+    Status,
+    /// The response body could not be decoded (invalid JSON, or JSON of
+    /// another shape than asked for).
+    Decode,
+    /// A body could not be read or made: the response body was cut short,
+    /// failed mid-way, was longer than `max_body_size`, or ended by a TLS
+    /// close without `close_notify`; or the request body could not be
+    /// serialized.
+    Body,
+}
+
+/// An error from the client, with the request it belongs to.
+///
+/// Its `Display` reads `METHOD URL: cause`, the cause including every
+/// underlying error once, e.g.
+/// `GET http://127.0.0.1:1/: could not connect to 127.0.0.1:1: Connection refused (os error 111)`.
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+struct Inner {
+    kind: Kind,
+    method: Option<Method>,
+    url: Option<Url>,
+    /// The URL as given, when it could not be parsed.
+    raw_url: Option<String>,
+    status: Option<StatusCode>,
+    /// The cause in words, already including the source chain.
+    detail: String,
+    source: Option<Box<dyn StdError + Send + Sync>>,
+}
+
+impl Error {
+    pub(crate) fn new(kind: Kind, detail: impl Into<String>) -> Error {
+        Error {
+            inner: Box::new(Inner {
+                kind,
+                method: None,
+                url: None,
+                raw_url: None,
+                status: None,
+                detail: detail.into(),
+                source: None,
+            }),
+        }
+    }
+
+    /// An error caused by `source`: the detail is `context: <source chain>`.
+    pub(crate) fn with_source(
+        kind: Kind,
+        context: &str,
+        source: impl Into<Box<dyn StdError + Send + Sync>>,
+    ) -> Error {
+        let source = source.into();
+        let chain = chain_text(&*source);
+        let detail = if context.is_empty() {
+            chain
+        } else {
+            format!("{context}: {chain}")
+        };
+        let mut e = Error::new(kind, detail);
+        e.inner.source = Some(source);
+        e
+    }
+
+    /// An error with its own wording of the cause, keeping `source` for
+    /// callers who inspect it.
+    pub(crate) fn caused(
+        kind: Kind,
+        detail: String,
+        source: impl Into<Box<dyn StdError + Send + Sync>>,
+    ) -> Error {
+        let mut e = Error::new(kind, detail);
+        e.inner.source = Some(source.into());
+        e
+    }
+
+    /// A timeout: `timed out after 2 s <phase> (<limit>)`.
+    pub(crate) fn timeout(phase: Phase, limit: Limit, after: Duration) -> Error {
+        Error::new(
+            Kind::Timeout,
+            format!(
+                "timed out after {} {} ({})",
+                format_duration(after),
+                phase.describe(),
+                limit.describe()
+            ),
+        )
+    }
+
+    /// Attaches the request this error belongs to (kept if already set).
+    pub(crate) fn for_request(mut self, method: &Method, url: &Url) -> Error {
+        if self.inner.method.is_none() {
+            self.inner.method = Some(method.clone());
+        }
+        if self.inner.url.is_none() && self.inner.raw_url.is_none() {
+            self.inner.url = Some(url.clone());
+        }
+        self
+    }
+
+    pub(crate) fn with_raw_url(mut self, method: &Method, raw: String) -> Error {
+        self.inner.method = Some(method.clone());
+        self.inner.raw_url = Some(raw);
+        self
+    }
+
+    pub(crate) fn with_status(mut self, status: StatusCode) -> Error {
+        self.inner.status = Some(status);
+        self
+    }
+
+    /// The cause in words, without the request prefix.
+    pub(crate) fn detail(&self) -> &str {
+        &self.inner.detail
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> Kind {
+        self.inner.kind
+    }
+
+    /// The URL of the request that failed (after redirects, the one being
+    /// fetched when it failed); `None` when the URL itself was invalid or
+    /// the error is not tied to a request (e.g. from `ClientBuilder::build`).
+    pub fn url(&self) -> Option<&Url> {
+        self.inner.url.as_ref()
+    }
+
+    /// The method of the request that failed, when tied to a request.
+    pub fn method(&self) -> Option<&Method> {
+        self.inner.method.as_ref()
+    }
+
+    /// The response status, for errors made by `error_for_status`.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.inner.status
+    }
+
+    /// Whether a timeout elapsed ([`Kind::Timeout`]).
+    pub fn is_timeout(&self) -> bool {
+        self.inner.kind == Kind::Timeout
+    }
+
+    /// Whether no connection could be made ([`Kind::Connect`]).
+    pub fn is_connect(&self) -> bool {
+        self.inner.kind == Kind::Connect
+    }
+
+    /// Whether TLS failed ([`Kind::Tls`]).
+    pub fn is_tls(&self) -> bool {
+        self.inner.kind == Kind::Tls
+    }
+
+    /// Whether the server answered with an error status ([`Kind::Status`]).
+    pub fn is_status(&self) -> bool {
+        self.inner.kind == Kind::Status
+    }
+
+    /// Whether the URL was unusable ([`Kind::InvalidUrl`]).
+    pub fn is_invalid_url(&self) -> bool {
+        self.inner.kind == Kind::InvalidUrl
+    }
+
+    /// Whether the HTTP exchange broke ([`Kind::Protocol`]).
+    pub fn is_protocol(&self) -> bool {
+        self.inner.kind == Kind::Protocol
+    }
+
+    /// Whether the response body could not be decoded ([`Kind::Decode`]).
+    pub fn is_decode(&self) -> bool {
+        self.inner.kind == Kind::Decode
+    }
+
+    /// Whether a body could not be read or made ([`Kind::Body`]).
+    pub fn is_body(&self) -> bool {
+        self.inner.kind == Kind::Body
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &*self.inner;
+        if let Some(method) = &inner.method {
+            write!(f, "{method} ")?;
+        }
+        match (&inner.url, &inner.raw_url) {
+            (Some(url), _) => write!(f, "{url}: ")?,
+            (None, Some(raw)) => write!(f, "{raw}: ")?,
+            (None, None) if inner.method.is_some() => f.write_str(": ")?,
+            (None, None) => {}
+        }
+        f.write_str(&inner.detail)
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.inner.kind)
+            .field("message", &self.to_string())
+            .finish()
+    }
+}
+
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.inner
+            .source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
+    }
+}
+
+/// `err` and its sources joined by ": ", skipping a source whose text is
+/// already shown (an `io::Error` displays its inner error, for one).
+pub(crate) fn chain_text(err: &(dyn StdError + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut next = err.source();
+    while let Some(e) = next {
+        let part = e.to_string();
+        if !text.contains(&part) {
+            text.push_str(": ");
+            text.push_str(&part);
+        }
+        next = e.source();
+    }
+    text
+}
+
+/// What the client was doing when a timeout elapsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Connect,
+    TlsHandshake,
+    SendRequest,
+    ResponseHead,
+    ResponseBody,
+}
+
+impl Phase {
+    fn describe(self) -> &'static str {
+        match self {
+            Phase::Connect => "connecting",
+            Phase::TlsHandshake => "during the TLS handshake",
+            Phase::SendRequest => "sending the request",
+            Phase::ResponseHead => "waiting for the response head",
+            Phase::ResponseBody => "reading the response body",
+        }
+    }
+}
+
+/// Which configured limit elapsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Limit {
+    Connect,
+    Read,
+    Total,
+}
+
+impl Limit {
+    fn describe(self) -> &'static str {
+        match self {
+            Limit::Connect => "connect timeout",
+            Limit::Read => "read timeout",
+            Limit::Total => "total timeout",
+        }
+    }
+}
+
+/// `2 s`, `1.5 s`, `250 ms`, `0 ms`.
+pub(crate) fn format_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        if ms == 0 && !d.is_zero() {
+            return format!("{} µs", d.as_micros());
+        }
+        return format!("{ms} ms");
+    }
+    if ms % 1000 == 0 {
+        return format!("{} s", ms / 1000);
+    }
+    let text = format!("{:.3}", d.as_secs_f64());
+    format!("{} s", text.trim_end_matches('0'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(format_duration(Duration::from_secs(2)), "2 s");
+        assert_eq!(format_duration(Duration::from_millis(1500)), "1.5 s");
+        assert_eq!(format_duration(Duration::from_millis(250)), "250 ms");
+        assert_eq!(format_duration(Duration::from_micros(5)), "5 µs");
+        assert_eq!(format_duration(Duration::ZERO), "0 ms");
+    }
+
+    #[test]
+    fn display_is_method_url_then_cause_chain_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::Other, "boom");
+        let url = Url::parse("https://h/p").unwrap();
+        let e = Error::with_source(Kind::Connect, "could not connect", io)
+            .for_request(&Method::GET, &url);
+        assert_eq!(e.to_string(), "GET https://h/p: could not connect: boom");
+        assert!(e.source().is_some());
+        assert_eq!(e.url(), Some(&url));
+        let t = Error::timeout(Phase::ResponseHead, Limit::Read, Duration::from_secs(2));
+        assert_eq!(
+            t.to_string(),
+            "timed out after 2 s waiting for the response head (read timeout)"
+        );
+        assert!(t.is_timeout());
+    }
+}
