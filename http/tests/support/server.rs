@@ -1,0 +1,263 @@
+//! Scripted HTTP servers on 127.0.0.1 for the client tests: a std listener
+//! in a thread, one thread per connection running the test's handler over
+//! plain TCP or rustls. They count accepted connections, so tests can
+//! assert connection reuse.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use rustls::{ServerConfig, ServerConnection, StreamOwned};
+
+/// How long a server thread waits for the client before giving up, so a
+/// failing test never leaves threads blocked forever.
+const IO_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A request as the server read it.
+#[derive(Debug, Clone)]
+pub struct RawRequest {
+    pub method: String,
+    pub target: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawRequest {
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+enum Io {
+    Plain(TcpStream),
+    Tls(Box<StreamOwned<ServerConnection, TcpStream>>),
+}
+
+/// The server's side of one connection.
+pub struct Peer {
+    io: Io,
+    buf: Vec<u8>,
+    /// 0 for the first connection accepted, 1 for the second...
+    pub index: usize,
+}
+
+impl Peer {
+    fn tcp(&self) -> &TcpStream {
+        match &self.io {
+            Io::Plain(s) => s,
+            Io::Tls(s) => &s.sock,
+        }
+    }
+
+    fn read_some(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        match &mut self.io {
+            Io::Plain(s) => s.read(out),
+            Io::Tls(s) => s.read(out),
+        }
+    }
+
+    /// The next request (head, and a body of its Content-Length); `None`
+    /// when the client closed the connection or failed.
+    pub fn read_request(&mut self) -> Option<RawRequest> {
+        let head_end = loop {
+            if let Some(i) = find(&self.buf, b"\r\n\r\n") {
+                break i + 4;
+            }
+            let mut chunk = [0u8; 4096];
+            match self.read_some(&mut chunk) {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+            }
+        };
+        let head = String::from_utf8_lossy(&self.buf[..head_end]).into_owned();
+        let mut lines = head.split("\r\n");
+        let mut first = lines.next()?.split(' ');
+        let method = first.next()?.to_owned();
+        let target = first.next()?.to_owned();
+        let headers: Vec<(String, String)> = lines
+            .filter(|l| !l.is_empty())
+            .filter_map(|l| l.split_once(':'))
+            .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+            .collect();
+        self.buf.drain(..head_end);
+        let mut req = RawRequest {
+            method,
+            target,
+            headers,
+            body: Vec::new(),
+        };
+        let len: usize = req
+            .header("content-length")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        while self.buf.len() < len {
+            let mut chunk = [0u8; 4096];
+            match self.read_some(&mut chunk) {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+        req.body = self.buf.drain(..len).collect();
+        Some(req)
+    }
+
+    /// Sends bytes; errors are ignored (the client may have gone, which is
+    /// what some tests are about).
+    pub fn write(&mut self, bytes: &[u8]) {
+        let _ = match &mut self.io {
+            Io::Plain(s) => s.write_all(bytes).and_then(|()| s.flush()),
+            Io::Tls(s) => s.write_all(bytes).and_then(|()| s.flush()),
+        };
+    }
+
+    /// Over TLS, sends close_notify (a clean TLS close); no-op over TCP.
+    pub fn close_notify(&mut self) {
+        if let Io::Tls(s) = &mut self.io {
+            s.conn.send_close_notify();
+            let _ = s.flush();
+        }
+    }
+
+    /// Closes the TCP connection (over TLS, without close_notify).
+    pub fn close(self) {
+        let _ = self.tcp().shutdown(Shutdown::Both);
+    }
+
+    /// Serves every request on this connection with `respond` until the
+    /// client closes it.
+    pub fn serve(mut self, mut respond: impl FnMut(&RawRequest) -> Vec<u8>) {
+        while let Some(req) = self.read_request() {
+            let out = respond(&req);
+            self.write(&out);
+        }
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+type Handler = Arc<dyn Fn(Peer) + Send + Sync>;
+
+/// A listening test server; stops accepting when dropped.
+pub struct TestServer {
+    addr: SocketAddr,
+    https: bool,
+    accepts: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// A plain HTTP server running `handler` for each connection.
+    pub fn http(handler: impl Fn(Peer) + Send + Sync + 'static) -> TestServer {
+        TestServer::start(None, Arc::new(handler))
+    }
+
+    /// An HTTPS server with `config`, running `handler` for each connection
+    /// (the handshake happens on the handler's first read or write).
+    pub fn https(
+        config: Arc<ServerConfig>,
+        handler: impl Fn(Peer) + Send + Sync + 'static,
+    ) -> TestServer {
+        TestServer::start(Some(config), Arc::new(handler))
+    }
+
+    fn start(tls: Option<Arc<ServerConfig>>, handler: Handler) -> TestServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().unwrap();
+        let accepts = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let https = tls.is_some();
+        let thread = {
+            let (accepts, stop) = (Arc::clone(&accepts), Arc::clone(&stop));
+            thread::spawn(move || {
+                for stream in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    let Ok(stream) = stream else { continue };
+                    let index = accepts.fetch_add(1, Ordering::SeqCst);
+                    let _ = stream.set_read_timeout(Some(IO_TIMEOUT));
+                    let _ = stream.set_write_timeout(Some(IO_TIMEOUT));
+                    let io = match &tls {
+                        None => Io::Plain(stream),
+                        Some(config) => {
+                            let conn = ServerConnection::new(Arc::clone(config)).unwrap();
+                            Io::Tls(Box::new(StreamOwned::new(conn, stream)))
+                        }
+                    };
+                    let handler = Arc::clone(&handler);
+                    let peer = Peer {
+                        io,
+                        buf: Vec::new(),
+                        index,
+                    };
+                    thread::spawn(move || handler(peer));
+                }
+            })
+        };
+        TestServer {
+            addr,
+            https,
+            accepts,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// `http(s)://127.0.0.1:<port><path>`.
+    pub fn url(&self, path: &str) -> String {
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}{path}", self.addr)
+    }
+
+    /// The listening address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Connections accepted so far.
+    pub fn accepts(&self) -> usize {
+        self.accepts.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the blocking accept so the thread sees the flag.
+        let _ = TcpStream::connect(self.addr);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A complete response with a Content-Length body.
+pub fn response(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    let mut out = format!("HTTP/1.1 {status}\r\ncontent-length: {}\r\n", body.len());
+    for (n, v) in headers {
+        out.push_str(&format!("{n}: {v}\r\n"));
+    }
+    out.push_str("\r\n");
+    let mut out = out.into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+/// `200 OK` with a JSON body.
+pub fn json_ok(body: &str) -> Vec<u8> {
+    response(
+        "200 OK",
+        &[("content-type", "application/json")],
+        body.as_bytes(),
+    )
+}
