@@ -1,0 +1,204 @@
+//! Keep-alive reuse and its limits: when a connection goes back to the pool,
+//! when it must not, and the transparent retry on a stale pooled connection.
+
+mod support;
+
+use std::time::Duration;
+
+use aio_http::{Client, ClientBuilder, Kind};
+use support::rt::run;
+use support::server::{response, TestServer};
+
+fn builder() -> ClientBuilder {
+    Client::builder().trust_env(false)
+}
+
+fn ok(body: &str) -> Vec<u8> {
+    response("200 OK", &[], body.as_bytes())
+}
+
+/// Keep-alive server answering "n" with the request's number on its connection.
+fn counting_server() -> TestServer {
+    TestServer::http(|peer| {
+        let mut n = 0;
+        peer.serve(move |_| {
+            n += 1;
+            ok(&n.to_string())
+        })
+    })
+}
+
+async fn get_text(client: &Client, url: &str) -> String {
+    client.get(url).await.unwrap().text().await.unwrap()
+}
+
+#[test]
+fn sequential_requests_reuse_one_connection() {
+    let server = counting_server();
+    let url = server.url("/");
+    let answers = run(async {
+        let c = builder().build().unwrap();
+        let mut answers = Vec::new();
+        for _ in 0..3 {
+            answers.push(get_text(&c, &url).await);
+        }
+        // A clone shares the pool.
+        answers.push(get_text(&c.clone(), &url).await);
+        answers
+    });
+    assert_eq!(answers, ["1", "2", "3", "4"]);
+    assert_eq!(server.accepts(), 1);
+}
+
+#[test]
+fn pooled_connection_closed_by_the_server_is_replaced_transparently() {
+    let server = TestServer::http(|mut peer| {
+        if let Some(_req) = peer.read_request() {
+            peer.write(&ok("fresh"));
+        }
+        // Keep-alive was promised, but the server closes anyway.
+        peer.close();
+    });
+    let url = server.url("/");
+    run(async {
+        let c = builder().build().unwrap();
+        assert_eq!(get_text(&c, &url).await, "fresh");
+        // Give the FIN time to arrive, as it would between real requests.
+        aio_reactor::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(get_text(&c, &url).await, "fresh");
+    });
+    assert_eq!(server.accepts(), 2);
+}
+
+/// The first connection answers one request, then reads the next one and
+/// closes without a byte of response: the stale keep-alive race.
+fn closes_on_second_request() -> TestServer {
+    TestServer::http(|mut peer| {
+        if peer.index == 0 {
+            peer.read_request();
+            peer.write(&ok("first"));
+            peer.read_request();
+            peer.close();
+        } else {
+            peer.serve(|req| ok(&format!("retried {}", req.method)));
+        }
+    })
+}
+
+#[test]
+fn idempotent_request_failing_on_a_reused_connection_is_retried_once() {
+    let server = closes_on_second_request();
+    let url = server.url("/");
+    run(async {
+        let c = builder().build().unwrap();
+        assert_eq!(get_text(&c, &url).await, "first");
+        let resp = c.put(&url).body("again").await.unwrap();
+        assert_eq!(resp.text().await.unwrap(), "retried PUT");
+    });
+    assert_eq!(server.accepts(), 2);
+}
+
+#[test]
+fn post_failing_on_a_reused_connection_is_not_retried() {
+    let server = closes_on_second_request();
+    let url = server.url("/");
+    let err = run(async {
+        let c = builder().build().unwrap();
+        assert_eq!(get_text(&c, &url).await, "first");
+        c.post(&url).body("once").await.unwrap_err()
+    });
+    assert_eq!(err.kind(), Kind::Protocol, "{err}");
+    let text = err.to_string();
+    assert!(text.starts_with(&format!("POST {url}: ")), "{text}");
+    assert!(text.contains("connection closed before the response head"), "{text}");
+    assert_eq!(server.accepts(), 1);
+}
+
+#[test]
+fn a_fresh_connection_failing_is_not_retried() {
+    let server = TestServer::http(|mut peer| {
+        peer.read_request();
+        peer.close();
+    });
+    let url = server.url("/");
+    let err = run(async { builder().build().unwrap().get(&url).await.unwrap_err() });
+    assert_eq!(err.kind(), Kind::Protocol, "{err}");
+    assert!(err.to_string().contains("(no bytes received)"), "{err}");
+    assert_eq!(server.accepts(), 1);
+}
+
+#[test]
+fn unread_body_leftover_bytes_and_connection_close_prevent_reuse() {
+    let server = TestServer::http(|peer| {
+        peer.serve(|req| match req.target.as_str() {
+            "/extra" => b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nokEXTRA".to_vec(),
+            "/close" => response("200 OK", &[("connection", "close")], b"bye"),
+            "/http10" => b"HTTP/1.0 200 OK\r\ncontent-length: 2\r\n\r\n10".to_vec(),
+            _ => ok("plain body"),
+        })
+    });
+    run(async {
+        let mut expected_accepts = 0;
+        for path in ["/extra", "/close", "/http10", "/unread"] {
+            // A new client (empty pool) per case.
+            let c = builder().build().unwrap();
+            let url = server.url(path);
+            let resp = c.get(&url).await.unwrap();
+            expected_accepts += 1;
+            if path != "/unread" {
+                resp.bytes().await.unwrap();
+            } else {
+                drop(resp);
+            }
+            // The next request cannot use that connection.
+            assert_eq!(get_text(&c, &server.url("/")).await, "plain body");
+            expected_accepts += 1;
+            assert_eq!(server.accepts(), expected_accepts, "after {path}");
+        }
+    });
+}
+
+#[test]
+fn zero_idle_connections_means_no_reuse() {
+    let server = counting_server();
+    let url = server.url("/");
+    run(async {
+        let c = builder().pool_max_idle_per_host(0).build().unwrap();
+        assert_eq!(get_text(&c, &url).await, "1");
+        assert_eq!(get_text(&c, &url).await, "1");
+    });
+    assert_eq!(server.accepts(), 2);
+}
+
+#[test]
+fn idle_connections_expire() {
+    let server = counting_server();
+    let url = server.url("/");
+    run(async {
+        let c = builder()
+            .pool_idle_timeout(Duration::from_millis(100))
+            .build()
+            .unwrap();
+        assert_eq!(get_text(&c, &url).await, "1");
+        assert_eq!(get_text(&c, &url).await, "2");
+        aio_reactor::time::sleep(Duration::from_millis(150)).await;
+        assert_eq!(get_text(&c, &url).await, "1");
+    });
+    assert_eq!(server.accepts(), 2);
+}
+
+#[test]
+fn concurrent_requests_use_separate_connections_then_share_the_pool() {
+    let server = counting_server();
+    let url = server.url("/");
+    run(async {
+        let c = builder().build().unwrap();
+        let (a, b) = (c.get(&url).await.unwrap(), c.get(&url).await.unwrap());
+        assert_eq!(a.text().await.unwrap(), "1");
+        assert_eq!(b.text().await.unwrap(), "1");
+        // Both went back; two more sequential requests need no new connection.
+        get_text(&c, &url).await;
+        get_text(&c, &url).await;
+    });
+    assert_eq!(server.accepts(), 2);
+}
