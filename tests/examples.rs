@@ -1,0 +1,164 @@
+//! The example programs, run as processes against the local stand-in server:
+//! exactly the lines the course programs print, and one clean `error:` line
+//! (exit 1, no panic) when something fails.
+
+mod support;
+
+use std::process::{Command, Output};
+use support::{example_binary, Server};
+
+/// Run example `name` against `server` (its URL and CA file in the environment).
+fn run_example(
+    name: &str,
+    base_url: &str,
+    ca_file: Option<&std::path::Path>,
+    args: &[&str],
+) -> Output {
+    let mut command = Command::new(example_binary(name));
+    command.args(args).env("JSONPLACEHOLDER_URL", base_url);
+    match ca_file {
+        Some(ca) => command.env("SSL_CERT_FILE", ca),
+        // Trust nothing extra: the machine's own bundle must not matter.
+        None => command.env_remove("SSL_CERT_FILE"),
+    };
+    command.output().expect("run the example")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("UTF-8 output")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("UTF-8 output")
+}
+
+fn https_server() -> (Server, String) {
+    let server = Server::start(false);
+    let url = format!("https://127.0.0.1:{}", server.port);
+    (server, url)
+}
+
+const FIRST_THREE: &str = "Post 1: modi ex aliquam ullam lorem amet adipisci\n\
+                           Post 2: iure sed veniam velit nisi quia incidunt\n\
+                           Post 3: magnam consectetur sed ipsum eum velit nisi iure\n";
+
+#[test]
+fn count_posts_prints_the_total() {
+    let (server, url) = https_server();
+    let out = run_example("count_posts", &url, server.ca_file.as_deref(), &[]);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    assert_eq!(stdout(&out), "Total posts: 100\n");
+}
+
+#[test]
+fn fetch_titles_prints_the_first_three_titles() {
+    let (server, url) = https_server();
+    let out = run_example("fetch_titles", &url, server.ca_file.as_deref(), &[]);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    assert_eq!(stdout(&out), FIRST_THREE);
+}
+
+#[test]
+fn gather_titles_prints_in_id_order() {
+    let (server, url) = https_server();
+    let out = run_example("gather_titles", &url, server.ca_file.as_deref(), &[]);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    assert_eq!(stdout(&out), FIRST_THREE);
+    let out = run_example(
+        "gather_titles",
+        &url,
+        server.ca_file.as_deref(),
+        &["--count", "20"],
+    );
+    let lines: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 20);
+    for (i, line) in lines.iter().enumerate() {
+        assert!(line.starts_with(&format!("Post {}: ", i + 1)), "{line}");
+    }
+}
+
+#[test]
+fn nested_run_shows_the_refusal_and_the_fix() {
+    let out = Command::new(example_binary("nested_run")).output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        stdout(&out),
+        "aio::run() inside the loop: aio::run() cannot be called from a running event loop; use .await\n\
+         compute().await inside the loop: 42\n\
+         aio::run(compute()) outside a loop: 42\n"
+    );
+}
+
+/// Every failure: one line naming method, URL and cause; exit 1; no panic.
+fn assert_clean_failure(out: &Output, url: &str, cause: &str) {
+    assert_eq!(out.status.code(), Some(1), "stdout: {}", stdout(out));
+    let err = stderr(out);
+    assert_eq!(err.lines().count(), 1, "one line, got: {err}");
+    assert!(err.starts_with(&format!("error: GET {url}")), "{err}");
+    assert!(err.contains(cause), "expected {cause:?} in: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn unknown_certificate_authority_is_one_clean_error_line() {
+    let (_server, url) = https_server();
+    let out = run_example("count_posts", &url, None, &[]);
+    assert_clean_failure(&out, &format!("{url}/posts"), "unknown issuer");
+}
+
+#[test]
+fn refused_connection_is_one_clean_error_line() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("https://127.0.0.1:{port}");
+    let out = run_example("fetch_titles", &url, None, &[]);
+    assert_clean_failure(&out, &format!("{url}/posts/1"), "refused");
+}
+
+#[test]
+fn not_found_status_is_one_clean_error_line() {
+    let (server, url) = https_server();
+    let out = run_example(
+        "count_posts",
+        &format!("{url}/nope"),
+        server.ca_file.as_deref(),
+        &[],
+    );
+    assert_clean_failure(&out, &format!("{url}/nope/posts"), "404");
+}
+
+#[test]
+fn bad_json_is_one_clean_error_line() {
+    // A one-shot scripted server, to control the body exactly.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = stream.read(&mut buf).unwrap();
+        let body = "this is not json";
+        write!(
+            stream,
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+    });
+    let url = format!("http://127.0.0.1:{port}");
+    let out = run_example("count_posts", &url, None, &[]);
+    server.join().unwrap();
+    assert_clean_failure(&out, &format!("{url}/posts"), "JSON");
+}
+
+#[test]
+fn plain_http_works_too() {
+    let server = Server::start(true);
+    let url = format!("http://127.0.0.1:{}", server.port);
+    let out = run_example("count_posts", &url, None, &[]);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    assert_eq!(stdout(&out), "Total posts: 100\n");
+}

@@ -1,0 +1,114 @@
+//! Shared by the end-to-end tests: find the compiled examples, start
+//! `serve_posts` as a child process and read where it listens.
+#![allow(dead_code)] // Each test binary uses a different part.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Mutex};
+use std::time::Duration;
+
+pub const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The compiled example `name`, built on demand: `cargo test` builds
+/// examples, but `cargo test --test NAME` does not.
+pub fn example_binary(name: &str) -> PathBuf {
+    // One build at a time: parallel tests would wait on cargo's lock anyway.
+    static BUILD: Mutex<()> = Mutex::new(());
+    // Test binaries live in <target>/<profile>/deps, examples in <target>/<profile>/examples.
+    let exe = std::env::current_exe().expect("test binary path");
+    let profile_dir = exe.parent().and_then(Path::parent).expect("target layout");
+    let binary = profile_dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let _one_at_a_time = BUILD.lock().unwrap_or_else(|e| e.into_inner());
+    if !binary.exists() {
+        let mut cargo = Command::new(env!("CARGO"));
+        cargo
+            .args(["build", "--example", name])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env(
+                "CARGO_TARGET_DIR",
+                profile_dir.parent().expect("target dir"),
+            );
+        if profile_dir.ends_with("release") {
+            cargo.arg("--release");
+        }
+        let status = cargo.status().expect("run cargo build");
+        assert!(status.success(), "cargo build --example {name} failed");
+    }
+    binary
+}
+
+/// A running `serve_posts`; killed (and its directory removed) on drop, even when a
+/// test panics.
+pub struct Server {
+    child: Child,
+    dir: PathBuf,
+    pub port: u16,
+    pub ca_file: Option<PathBuf>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Server {
+    /// Start `serve_posts` (HTTPS, or plain HTTP with `plain`) on a free port.
+    pub fn start(plain: bool) -> Server {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "aio-serve-posts-test-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ca_file = dir.join("ca.pem");
+        let mut command = Command::new(example_binary("serve_posts"));
+        // --max-seconds: a server orphaned by a killed test run still exits.
+        command.args(["--port", "0", "--max-seconds", "120", "--ca-file"]);
+        command.arg(&ca_file).stdout(Stdio::piped());
+        if plain {
+            command.arg("--plain");
+        }
+        let mut child = command.spawn().expect("start serve_posts");
+        let stdout = child.stdout.take().unwrap();
+        let mut server = Server {
+            child,
+            dir,
+            port: 0,
+            ca_file: None,
+        };
+
+        // Read the announcement on a thread, so a silent server fails the test
+        // instead of hanging it.
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                if tx.send(line.unwrap_or_default()).is_err() {
+                    break;
+                }
+            }
+        });
+        let line = || {
+            rx.recv_timeout(TIMEOUT)
+                .expect("serve_posts announces itself")
+        };
+        let first = line();
+        let scheme = if plain { "http" } else { "https" };
+        let port = first
+            .strip_prefix(&format!("listening on {scheme}://127.0.0.1:"))
+            .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
+        server.port = port.parse().expect("port number");
+        if !plain {
+            assert_eq!(line(), format!("CA certificate: {}", ca_file.display()));
+            server.ca_file = Some(ca_file);
+        }
+        server
+    }
+}
