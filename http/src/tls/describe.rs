@@ -62,7 +62,8 @@ fn describe_certificate_error(e: &CertificateError) -> Option<String> {
             let names = if presented.is_empty() {
                 "it names no hosts".to_owned()
             } else {
-                format!("it is valid for {}", presented.join(", "))
+                let names: Vec<&str> = presented.iter().map(|n| presented_name(n)).collect();
+                format!("it is valid for {}", names.join(", "))
             };
             format!(
                 "certificate is not valid for name {} ({names})",
@@ -75,6 +76,20 @@ fn describe_certificate_error(e: &CertificateError) -> Option<String> {
         _ => return None,
     };
     Some(text)
+}
+
+/// webpki reports the certificate's names in their `Debug` form
+/// (`DnsName("a.example")`, `IpAddress(127.0.0.1)`); show just the name.
+fn presented_name(debug: &str) -> &str {
+    debug
+        .strip_prefix("DnsName(\"")
+        .and_then(|n| n.strip_suffix("\")"))
+        .or_else(|| {
+            debug
+                .strip_prefix("IpAddress(")
+                .and_then(|n| n.strip_suffix(')'))
+        })
+        .unwrap_or(debug)
 }
 
 fn server_name_text(name: &ServerName<'_>) -> String {
@@ -118,6 +133,13 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn presented_names_lose_their_debug_wrapping() {
+        assert_eq!(presented_name("DnsName(\"a.example\")"), "a.example");
+        assert_eq!(presented_name("IpAddress(127.0.0.1)"), "127.0.0.1");
+        assert_eq!(presented_name("Unsupported(0x87)"), "Unsupported(0x87)");
+    }
 
     #[test]
     fn civil_dates() {
