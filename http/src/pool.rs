@@ -187,12 +187,6 @@ impl Pool {
         }
         drop(evicted);
     }
-
-    /// Idle connections held for `key` (for tests and diagnostics).
-    #[cfg(test)]
-    pub(crate) fn idle_count(&self, key: &PoolKey) -> usize {
-        self.lock().get(key).map_or(0, Vec::len)
-    }
 }
 
 #[cfg(test)]
