@@ -332,7 +332,7 @@ mod tests {
 
     #[test]
     fn display_is_method_url_then_cause_chain_once() {
-        let io = std::io::Error::new(std::io::ErrorKind::Other, "boom");
+        let io = std::io::Error::other("boom");
         let url = Url::parse("https://h/p").unwrap();
         let e = Error::with_source(Kind::Connect, "could not connect", io)
             .for_request(&Method::GET, &url);

@@ -87,16 +87,7 @@ impl Response {
 
     /// The whole body.
     pub async fn bytes(mut self) -> Result<Vec<u8>, Error> {
-        let expected = self.content_length.filter(|_| !self.body.is_done());
-        let capacity = expected.unwrap_or(0).min(MAX_PREALLOCATE) as usize;
-        let mut out = Vec::with_capacity(capacity);
-        loop {
-            match self.body.next(|data| out.extend_from_slice(data)).await {
-                Ok(true) => {}
-                Ok(false) => return Ok(out),
-                Err(e) => return Err(self.context(e)),
-            }
-        }
+        self.read_all().await
     }
 
     /// The body as text. The body is taken to be UTF-8 whatever its declared
@@ -111,13 +102,14 @@ impl Response {
 
     /// The body parsed as JSON into `T`. Invalid JSON, or JSON of another
     /// shape, is an error of kind [`Decode`](Kind::Decode).
-    pub async fn json<T: DeserializeOwned>(self) -> Result<T, Error> {
-        let method = self.method.clone();
-        let url = self.url.clone();
-        let bytes = self.bytes().await?;
+    pub async fn json<T: DeserializeOwned>(mut self) -> Result<T, Error> {
+        let bytes = self.read_all().await?;
         serde_json::from_slice(&bytes).map_err(|e| {
-            Error::with_source(Kind::Decode, "invalid JSON in response body", e)
-                .for_request(&method, &url)
+            self.context(Error::with_source(
+                Kind::Decode,
+                "invalid JSON in response body",
+                e,
+            ))
         })
     }
 
@@ -135,6 +127,19 @@ impl Response {
         match self.status_error() {
             Some(e) => Err(e),
             None => Ok(self),
+        }
+    }
+
+    async fn read_all(&mut self) -> Result<Vec<u8>, Error> {
+        let expected = self.content_length.filter(|_| !self.body.is_done());
+        let capacity = expected.unwrap_or(0).min(MAX_PREALLOCATE) as usize;
+        let mut out = Vec::with_capacity(capacity);
+        loop {
+            match self.body.next(|data| out.extend_from_slice(data)).await {
+                Ok(true) => {}
+                Ok(false) => return Ok(out),
+                Err(e) => return Err(self.context(e)),
+            }
         }
     }
 

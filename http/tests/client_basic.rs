@@ -44,12 +44,21 @@ fn get_decodes_json_and_sends_a_proper_head() {
     assert_eq!(
         posts,
         [
-            Post { id: 1, title: "a".into() },
-            Post { id: 2, title: "b".into() }
+            Post {
+                id: 1,
+                title: "a".into()
+            },
+            Post {
+                id: 2,
+                title: "b".into()
+            }
         ]
     );
     let req = requests.recv().unwrap();
-    assert_eq!((req.method.as_str(), req.target.as_str()), ("GET", "/posts?x=1"));
+    assert_eq!(
+        (req.method.as_str(), req.target.as_str()),
+        ("GET", "/posts?x=1")
+    );
     assert_eq!(req.header("host"), Some(server.addr().to_string().as_str()));
     assert_eq!(req.header("user-agent"), Some(aio_http::DEFAULT_USER_AGENT));
     assert_eq!(req.header("accept"), Some("*/*"));
@@ -58,11 +67,8 @@ fn get_decodes_json_and_sends_a_proper_head() {
 
 #[test]
 fn response_exposes_status_headers_version_and_url() {
-    let (server, _requests) = recording_server(response(
-        "201 Created",
-        &[("x-thing", "yes")],
-        b"made",
-    ));
+    let (server, _requests) =
+        recording_server(response("201 Created", &[("x-thing", "yes")], b"made"));
     let url = server.url("/new");
     run(async {
         let resp = client().get(url.as_str()).send().await.unwrap();
@@ -181,7 +187,10 @@ fn post_json_with_query_and_custom_headers() {
             .query(&[("q", "a b&c"), ("n", "1")])
             .query(&[("page", 2)])
             .header("x-custom", "v")
-            .json(&Post { id: 0, title: "new".into() })
+            .json(&Post {
+                id: 0,
+                title: "new".into(),
+            })
             .await?
             .json()
             .await
@@ -222,7 +231,10 @@ fn other_methods_bodies_and_user_agent() {
         }
     });
     let put = requests.recv().unwrap();
-    assert_eq!((put.method.as_str(), &put.body[..]), ("PUT", &b"put body"[..]));
+    assert_eq!(
+        (put.method.as_str(), &put.body[..]),
+        ("PUT", &b"put body"[..])
+    );
     assert_eq!(put.header("user-agent"), Some("tester/1"));
     let patch = requests.recv().unwrap();
     assert_eq!(patch.header("content-length"), Some("0"));
@@ -263,4 +275,34 @@ fn client_is_send_sync_clone_and_futures_are_send() {
     let c = client();
     let fut = std::future::IntoFuture::into_future(c.get("http://127.0.0.1:9/"));
     assert_send(&fut);
+}
+
+#[test]
+fn ipv6_literal_hosts_are_bracketed() {
+    // Skipped where the machine has no IPv6 loopback.
+    let Ok(listener) = std::net::TcpListener::bind("[::1]:0") else {
+        return;
+    };
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+        let mut head = String::new();
+        loop {
+            let mut line = String::new();
+            std::io::BufRead::read_line(&mut reader, &mut line).unwrap();
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            head.push_str(&line);
+        }
+        std::io::Write::write_all(&mut &stream, &response("200 OK", &[], b"v6")).unwrap();
+        head
+    });
+    let url = format!("http://[::1]:{port}/six");
+    let text = run(async { client().get(&url).await?.text().await }).unwrap();
+    assert_eq!(text, "v6");
+    let head = server.join().unwrap();
+    assert!(head.starts_with("GET /six HTTP/1.1\r\n"), "{head}");
+    assert!(head.contains(&format!("Host: [::1]:{port}\r\n")), "{head}");
 }

@@ -50,17 +50,30 @@ fn error_for_status_keeps_the_status_and_says_which() {
         assert_eq!(err.status(), Some(StatusCode::NOT_FOUND));
         let err = resp.error_for_status().unwrap_err();
         assert!(err.is_status());
-        assert_eq!(err.to_string(), format!("GET {url}: HTTP status 404 Not Found"));
+        assert_eq!(
+            err.to_string(),
+            format!("GET {url}: HTTP status 404 Not Found")
+        );
 
         let url = server.url("/broken");
-        let err = c.delete(&url).await.unwrap().error_for_status().unwrap_err();
+        let err = c
+            .delete(&url)
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap_err();
         assert_eq!(err.status(), Some(StatusCode::INTERNAL_SERVER_ERROR));
         assert_eq!(
             err.to_string(),
             format!("DELETE {url}: HTTP status 500 Internal Server Error")
         );
 
-        let ok = c.get(server.url("/")).await.unwrap().error_for_status().unwrap();
+        let ok = c
+            .get(server.url("/"))
+            .await
+            .unwrap()
+            .error_for_status()
+            .unwrap();
         assert_eq!(ok.text().await.unwrap(), "fine");
     });
 }
@@ -73,7 +86,10 @@ fn invalid_urls_and_schemes_are_reported_at_send() {
         assert_eq!(err.kind(), Kind::InvalidUrl);
         assert!(err.is_invalid_url());
         assert_eq!(err.url(), None);
-        assert!(err.to_string().starts_with("GET not a url: invalid URL: "), "{err}");
+        assert!(
+            err.to_string().starts_with("GET not a url: invalid URL: "),
+            "{err}"
+        );
 
         let err = c.post("ftp://files.example/x").await.unwrap_err();
         assert_eq!(err.kind(), Kind::InvalidUrl);
@@ -92,17 +108,35 @@ fn invalid_urls_and_schemes_are_reported_at_send() {
 fn invalid_headers_and_unserializable_bodies_are_reported_at_send() {
     run(async {
         let c = client();
-        let err = c.get("http://127.0.0.1:9/").header("bad name", "v").await.unwrap_err();
+        let err = c
+            .get("http://127.0.0.1:9/")
+            .header("bad name", "v")
+            .await
+            .unwrap_err();
         assert_eq!(err.kind(), Kind::Protocol);
-        assert!(err.to_string().starts_with("GET http://127.0.0.1:9/: invalid header name"), "{err}");
-        let err = c.get("http://127.0.0.1:9/").header("x", "a\nb").await.unwrap_err();
-        assert!(err.to_string().contains("invalid value for header \"x\""), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("GET http://127.0.0.1:9/: invalid header name"),
+            "{err}"
+        );
+        let err = c
+            .get("http://127.0.0.1:9/")
+            .header("x", "a\nb")
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("invalid value for header \"x\""),
+            "{err}"
+        );
 
         let mut map = std::collections::HashMap::new();
         map.insert(vec![1u8], 2);
         let err = c.post("http://127.0.0.1:9/").json(&map).await.unwrap_err();
         assert_eq!(err.kind(), Kind::Body, "{err}");
-        assert!(err.to_string().contains("cannot serialize the JSON body"), "{err}");
+        assert!(
+            err.to_string().contains("cannot serialize the JSON body"),
+            "{err}"
+        );
     });
 }
 
@@ -118,7 +152,9 @@ fn connection_refused_names_the_address() {
     assert!(err.is_connect());
     let text = err.to_string();
     assert!(
-        text.starts_with(&format!("GET {url}: could not connect to 127.0.0.1:{port}: ")),
+        text.starts_with(&format!(
+            "GET {url}: could not connect to 127.0.0.1:{port}: "
+        )),
         "{text}"
     );
     assert!(text.contains("refused"), "{text}");
@@ -141,7 +177,15 @@ fn read_timeout_bounds_the_wait_for_the_head() {
     let server = silent();
     let url = server.url("/slow");
     let started = Instant::now();
-    let err = run(async { builder().read_timeout(LIMIT).build().unwrap().get(&url).await.unwrap_err() });
+    let err = run(async {
+        builder()
+            .read_timeout(LIMIT)
+            .build()
+            .unwrap()
+            .get(&url)
+            .await
+            .unwrap_err()
+    });
     let elapsed = started.elapsed();
     assert!(err.is_timeout(), "{err}");
     assert!(elapsed >= LIMIT && elapsed < LIMIT + MARGIN, "{elapsed:?}");
@@ -156,10 +200,22 @@ fn total_timeout_bounds_the_request_and_can_be_set_per_request() {
     let server = silent();
     let url = server.url("/slow");
     let started = Instant::now();
-    let err = run(async { builder().timeout(LIMIT).build().unwrap().get(&url).await.unwrap_err() });
+    let err = run(async {
+        builder()
+            .timeout(LIMIT)
+            .build()
+            .unwrap()
+            .get(&url)
+            .await
+            .unwrap_err()
+    });
     assert!(started.elapsed() < LIMIT + MARGIN);
     assert!(err.is_timeout());
-    assert!(err.to_string().ends_with("timed out after 300 ms waiting for the response head (total timeout)"), "{err}");
+    assert!(
+        err.to_string()
+            .ends_with("timed out after 300 ms waiting for the response head (total timeout)"),
+        "{err}"
+    );
 
     let started = Instant::now();
     let err = run(async {
@@ -170,7 +226,11 @@ fn total_timeout_bounds_the_request_and_can_be_set_per_request() {
             .unwrap_err()
     });
     assert!(started.elapsed() < Duration::from_millis(200) + MARGIN);
-    assert!(err.to_string().ends_with("after 200 ms waiting for the response head (total timeout)"), "{err}");
+    assert!(
+        err.to_string()
+            .ends_with("after 200 ms waiting for the response head (total timeout)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -182,7 +242,10 @@ fn timeouts_cover_the_body_too() {
     });
     let url = server.url("/");
     for (c, which) in [
-        (builder().read_timeout(LIMIT).build().unwrap(), "read timeout"),
+        (
+            builder().read_timeout(LIMIT).build().unwrap(),
+            "read timeout",
+        ),
         (builder().timeout(LIMIT).build().unwrap(), "total timeout"),
     ] {
         let started = Instant::now();
@@ -190,8 +253,9 @@ fn timeouts_cover_the_body_too() {
         assert!(started.elapsed() < LIMIT + MARGIN);
         assert!(err.is_timeout(), "{err}");
         assert!(
-            err.to_string()
-                .ends_with(&format!("timed out after 300 ms reading the response body ({which})")),
+            err.to_string().ends_with(&format!(
+                "timed out after 300 ms reading the response body ({which})"
+            )),
             "{err}"
         );
     }
@@ -202,12 +266,19 @@ fn malformed_status_line_is_a_protocol_error() {
     let server = one_shot(b"HTTP/1.1 OK 200\r\ncontent-length: 0\r\n\r\n");
     let err = get_body(&client(), &server.url("/")).unwrap_err();
     assert_eq!(err.kind(), Kind::Protocol);
-    assert!(err.to_string().contains("invalid response: invalid status line"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("invalid response: invalid status line"),
+        "{err}"
+    );
 
     let server = one_shot(b"<html>hello</html>");
     let err = get_body(&client(), &server.url("/")).unwrap_err();
     assert_eq!(err.kind(), Kind::Protocol);
-    assert!(err.to_string().contains("not an HTTP/1.x response"), "{err}");
+    assert!(
+        err.to_string().contains("not an HTTP/1.x response"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -223,7 +294,11 @@ fn oversized_head_is_refused() {
     });
     let err = get_body(&client(), &server.url("/")).unwrap_err();
     assert_eq!(err.kind(), Kind::Protocol);
-    assert!(err.to_string().contains("response head larger than 65536 bytes"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("response head larger than 65536 bytes"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -240,7 +315,11 @@ fn bodies_cut_short_are_errors_never_truncated_successes() {
     let server = one_shot(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n");
     let err = get_body(&client(), &server.url("/")).unwrap_err();
     assert_eq!(err.kind(), Kind::Body);
-    assert!(err.to_string().contains("connection closed before the last chunk"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("connection closed before the last chunk"),
+        "{err}"
+    );
 
     let server = one_shot(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhel");
     let err = get_body(&client(), &server.url("/")).unwrap_err();
@@ -261,7 +340,8 @@ fn bodies_cut_short_are_errors_never_truncated_successes() {
 
 #[test]
 fn bad_chunk_framing_is_a_body_error() {
-    let server = one_shot(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n");
+    let server =
+        one_shot(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n");
     let err = get_body(&client(), &server.url("/")).unwrap_err();
     assert_eq!(err.kind(), Kind::Body);
     assert!(err.to_string().contains("invalid response body:"), "{err}");
@@ -274,8 +354,7 @@ fn max_body_size_on_both_sides_of_the_limit() {
             let len: usize = req.target[1..].split('/').nth(1).unwrap().parse().unwrap();
             let body = vec![b'b'; len];
             if req.target.starts_with("/chunked/") {
-                let mut out =
-                    b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n".to_vec();
+                let mut out = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n".to_vec();
                 for piece in body.chunks(4) {
                     out.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
                     out.extend_from_slice(piece);
@@ -294,10 +373,18 @@ fn max_body_size_on_both_sides_of_the_limit() {
         assert_eq!(at_limit.len(), 10, "{framing}");
         let err = get_body(&c, &server.url(&format!("/{framing}/11"))).unwrap_err();
         assert_eq!(err.kind(), Kind::Body, "{framing}: {err}");
-        assert!(err.to_string().contains("larger than the limit of 10 bytes (max_body_size)"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("larger than the limit of 10 bytes (max_body_size)"),
+            "{err}"
+        );
     }
     let err = get_body(&c, &server.url("/length/5000")).unwrap_err();
-    assert!(err.to_string().contains("response body of 5000 bytes (Content-Length)"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("response body of 5000 bytes (Content-Length)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -305,7 +392,13 @@ fn invalid_json_is_a_decode_error() {
     let server = TestServer::http(|peer| peer.serve(|_| response("200 OK", &[], b"<html>")));
     let url = server.url("/posts");
     let err = run(async {
-        client().get(&url).await.unwrap().json::<Vec<u32>>().await.unwrap_err()
+        client()
+            .get(&url)
+            .await
+            .unwrap()
+            .json::<Vec<u32>>()
+            .await
+            .unwrap_err()
     });
     assert!(err.is_decode());
     assert_eq!(

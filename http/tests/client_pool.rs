@@ -110,7 +110,10 @@ fn post_failing_on_a_reused_connection_is_not_retried() {
     assert_eq!(err.kind(), Kind::Protocol, "{err}");
     let text = err.to_string();
     assert!(text.starts_with(&format!("POST {url}: ")), "{text}");
-    assert!(text.contains("connection closed before the response head"), "{text}");
+    assert!(
+        text.contains("connection closed before the response head"),
+        "{text}"
+    );
     assert_eq!(server.accepts(), 1);
 }
 

@@ -69,7 +69,10 @@ fn see_other_turns_post_into_get_without_body() {
     });
     assert_eq!(text, "GET");
     let post = requests.recv().unwrap();
-    assert_eq!((post.method.as_str(), &post.body[..]), ("POST", &b"[1,2,3]"[..]));
+    assert_eq!(
+        (post.method.as_str(), &post.body[..]),
+        ("POST", &b"[1,2,3]"[..])
+    );
     let get = requests.recv().unwrap();
     assert_eq!(get.method, "GET");
     assert!(get.body.is_empty());
@@ -149,11 +152,17 @@ fn redirect_loop_fails_past_the_limit() {
             .unwrap_err()
     });
     assert_eq!(err.kind(), Kind::Protocol);
-    assert_eq!(err.to_string(), format!("GET {url}: too many redirects (limit 3)"));
+    assert_eq!(
+        err.to_string(),
+        format!("GET {url}: too many redirects (limit 3)")
+    );
     assert_eq!(requests.try_iter().count(), 4);
 
     let err = run(async { client().get(&url).await.unwrap_err() });
-    assert!(err.to_string().ends_with("too many redirects (limit 10)"), "{err}");
+    assert!(
+        err.to_string().ends_with("too many redirects (limit 10)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -167,8 +176,14 @@ fn unusable_or_missing_locations() {
         let c = client();
         let err = c.get(server.url("/ftp")).await.unwrap_err();
         assert_eq!(err.kind(), Kind::Protocol);
-        assert!(err.to_string().contains("unsupported URL scheme \"ftp\""), "{err}");
-        assert_eq!(err.url().map(|u| u.as_str()), Some(server.url("/ftp").as_str()));
+        assert!(
+            err.to_string().contains("unsupported URL scheme \"ftp\""),
+            "{err}"
+        );
+        assert_eq!(
+            err.url().map(|u| u.as_str()),
+            Some(server.url("/ftp").as_str())
+        );
 
         // No Location: the 3xx is the answer.
         let resp = c.get(server.url("/none")).await.unwrap();

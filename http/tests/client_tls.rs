@@ -61,7 +61,8 @@ fn handshake_error(leaf: &Leaf, trusted: &TestCa) -> aio_http::Error {
     assert_eq!(err.kind(), Kind::Tls, "{err}");
     assert!(err.is_tls());
     assert!(
-        err.to_string().starts_with(&format!("GET {url}: TLS handshake failed: certificate ")),
+        err.to_string()
+            .starts_with(&format!("GET {url}: TLS handshake failed: certificate ")),
         "{err}"
     );
     err
@@ -79,8 +80,9 @@ fn certificate_for_another_name_is_rejected_as_such() {
     let ca = TestCa::new("name CA");
     let err = handshake_error(&ca.other_name(), &ca);
     assert!(
-        err.to_string()
-            .contains("certificate is not valid for name 127.0.0.1 (it is valid for other.example)"),
+        err.to_string().contains(
+            "certificate is not valid for name 127.0.0.1 (it is valid for other.example)"
+        ),
         "{err}"
     );
 }
@@ -107,7 +109,11 @@ fn bad_root_certificate_fails_build() {
         .build()
         .unwrap_err();
     assert_eq!(err.kind(), Kind::Tls);
-    assert!(err.to_string().starts_with("cannot build the TLS configuration: "), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("cannot build the TLS configuration: "),
+        "{err}"
+    );
 }
 
 /// A close-delimited body, ended with or without close_notify.
@@ -150,5 +156,9 @@ fn content_length_body_cut_by_an_unclean_close_says_how_far_it_got() {
     let url = server.url("/");
     let err = run(async { client_trusting(&ca).get(&url).await?.bytes().await }).unwrap_err();
     assert_eq!(err.kind(), Kind::Body);
-    assert!(err.to_string().contains("connection closed 4 bytes into a 10-byte body"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("connection closed 4 bytes into a 10-byte body"),
+        "{err}"
+    );
 }
