@@ -205,3 +205,27 @@ fn concurrent_requests_use_separate_connections_then_share_the_pool() {
     });
     assert_eq!(server.accepts(), 2);
 }
+
+#[test]
+fn a_client_outliving_its_event_loop_reconnects_in_the_next_one() {
+    let server = counting_server();
+    let url = server.url("/");
+    let c = builder().build().unwrap();
+    // The pooled connection belongs to the first loop, which is gone when the
+    // second starts: it must be discarded, not used.
+    assert_eq!(run(get_text_owned(c.clone(), url.clone())), "1");
+    assert_eq!(run(get_text_owned(c, url)), "1");
+    assert_eq!(server.accepts(), 2);
+}
+
+async fn get_text_owned(client: Client, url: String) -> String {
+    get_text(&client, &url).await
+}
+
+#[test]
+fn errors_and_responses_can_cross_threads() {
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+    fn assert_send<T: Send + 'static>() {}
+    assert_send_sync::<aio_http::Error>();
+    assert_send::<aio_http::Response>();
+}

@@ -162,3 +162,33 @@ fn content_length_body_cut_by_an_unclean_close_says_how_far_it_got() {
         "{err}"
     );
 }
+
+#[test]
+fn connect_timeout_bounds_a_handshake_that_never_completes() {
+    let ca = TestCa::new("stall CA");
+    // Accepts TCP but never speaks TLS.
+    let server = TestServer::http(|peer| {
+        std::thread::sleep(std::time::Duration::from_secs(3));
+        drop(peer);
+    });
+    let url = format!("https://127.0.0.1:{}/", server.addr().port());
+    let limit = std::time::Duration::from_millis(300);
+    let started = std::time::Instant::now();
+    let err = run(async {
+        Client::builder()
+            .trust_env(false)
+            .add_root_certificate(&ca.cert_pem)
+            .connect_timeout(limit)
+            .build()
+            .unwrap()
+            .get(&url)
+            .await
+            .unwrap_err()
+    });
+    assert!(started.elapsed() < limit + std::time::Duration::from_millis(1500));
+    assert!(err.is_timeout(), "{err}");
+    assert_eq!(
+        err.to_string(),
+        format!("GET {url}: timed out after 300 ms during the TLS handshake (connect timeout)")
+    );
+}
