@@ -1,5 +1,5 @@
 # The commands the README names. `make test` is what CI runs.
-.PHONY: test demo bench loom fmt
+.PHONY: test demo bench bench-quick fuzz soak loom fmt
 
 CARGO ?= cargo
 
@@ -21,3 +21,20 @@ demo:
 
 fmt:
 	$(CARGO) fmt --all
+
+# Peer comparison (tokio, smol, reqwest, wrk) in one interleaved run; the
+# bench crate is its own workspace, so `make test` never builds the peers.
+bench:
+	./scripts/bench.sh
+
+bench-quick:
+	./scripts/bench.sh --quick
+
+# Fuzz the response parser with cargo-fuzz on the nightly toolchain.
+FUZZ_MINUTES ?= 5
+fuzz:
+	./scripts/fuzz.sh $(FUZZ_MINUTES)
+
+# Long-running load tests, kept out of `make test`.
+soak:
+	$(CARGO) test --release -p aio --test soak -- --ignored --nocapture
