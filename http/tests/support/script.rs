@@ -87,6 +87,8 @@ pub struct ScriptServer {
     accepts: Arc<AtomicUsize>,
     /// Bytes written by `End::Forever` loops, all connections together.
     forever_bytes: Arc<AtomicUsize>,
+    /// Endless writers that stopped (the client went away).
+    forever_done: Arc<AtomicUsize>,
     seen: Arc<Mutex<Seen>>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
@@ -99,12 +101,14 @@ impl ScriptServer {
         let addr = listener.local_addr().unwrap();
         let accepts = Arc::new(AtomicUsize::new(0));
         let forever_bytes = Arc::new(AtomicUsize::new(0));
+        let forever_done = Arc::new(AtomicUsize::new(0));
         let seen = Arc::new(Mutex::new(Seen::default()));
         let stop = Arc::new(AtomicBool::new(false));
         let script = Arc::new(script);
         let thread = {
             let (accepts, stop) = (Arc::clone(&accepts), Arc::clone(&stop));
             let (seen, forever_bytes) = (Arc::clone(&seen), Arc::clone(&forever_bytes));
+            let forever_done = Arc::clone(&forever_done);
             thread::spawn(move || {
                 for stream in listener.incoming() {
                     if stop.load(Ordering::SeqCst) {
@@ -121,6 +125,7 @@ impl ScriptServer {
                         script: Arc::clone(&script),
                         seen: Arc::clone(&seen),
                         forever_bytes: Arc::clone(&forever_bytes),
+                        forever_done: Arc::clone(&forever_done),
                     };
                     thread::spawn(move || conn.run());
                 }
@@ -130,6 +135,7 @@ impl ScriptServer {
             addr,
             accepts,
             forever_bytes,
+            forever_done,
             seen,
             stop,
             thread: Some(thread),
@@ -149,6 +155,19 @@ impl ScriptServer {
     /// Bytes the endless writers managed to send.
     pub fn forever_bytes(&self) -> usize {
         self.forever_bytes.load(Ordering::SeqCst)
+    }
+
+    /// Waits (up to `limit`) until an endless writer has stopped because
+    /// the client closed its connection; false if none did.
+    pub fn wait_forever_stopped(&self, limit: Duration) -> bool {
+        let until = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < until {
+            if self.forever_done.load(Ordering::SeqCst) > 0 {
+                return true;
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+        false
     }
 
     /// `(connection index, target)` of every request so far.
@@ -174,6 +193,7 @@ struct Connection {
     script: Arc<Script>,
     seen: Arc<Mutex<Seen>>,
     forever_bytes: Arc<AtomicUsize>,
+    forever_done: Arc<AtomicUsize>,
 }
 
 impl Connection {
@@ -221,6 +241,7 @@ impl Connection {
                     while self.stream.write_all(&bytes).is_ok() {
                         self.forever_bytes.fetch_add(bytes.len(), Ordering::SeqCst);
                     }
+                    self.forever_done.fetch_add(1, Ordering::SeqCst);
                     return;
                 }
                 End::KeepServing => continue,
