@@ -445,3 +445,22 @@ fn gather_runs_futures_concurrently_in_input_order() {
         "ran one after another: {elapsed:?}"
     );
 }
+
+#[test]
+fn a_burst_of_connections_waits_in_the_backlog_without_stalling() {
+    // 500 clients connect before the server accepts any: with a backlog of
+    // 128 (mio's and std's) most SYNs would be dropped and retried after 1 s.
+    let connected = aio::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let burst = aio::gather(
+            (0..500).map(|_| timeout(Duration::from_millis(800), TcpStream::connect(addr))),
+        );
+        let results = burst.await;
+        results
+            .into_iter()
+            .filter(|r| matches!(r, Ok(Ok(_))))
+            .count()
+    });
+    assert_eq!(connected, 500);
+}

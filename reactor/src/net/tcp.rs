@@ -27,6 +27,23 @@ impl fmt::Debug for TcpListener {
     }
 }
 
+/// How many connections may wait to be accepted. mio and std use 128, so a
+/// burst of clients overflows the queue and the kernel drops their SYNs (each
+/// dropped client then stalls for a 1 s retransmit); tokio uses 1024 too.
+const LISTEN_BACKLOG: i32 = 1024;
+
+/// A non-blocking listening socket on `addr`, with address reuse (so a
+/// restarted server can bind at once) and a backlog of [`LISTEN_BACKLOG`].
+fn listen(addr: SocketAddr) -> io::Result<mio::net::TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(LISTEN_BACKLOG)?;
+    Ok(mio::net::TcpListener::from_std(socket.into()))
+}
+
 impl TcpListener {
     /// Bind to `addr` ("host:port", `SocketAddr`, ...), trying each resolved
     /// address until one works. Port 0 picks a free port (see `local_addr`).
@@ -40,7 +57,7 @@ impl TcpListener {
             let (label, addrs) = resolve(&handle, target).await?;
             let mut errors = Failures::default();
             for a in addrs {
-                match mio::net::TcpListener::bind(a) {
+                match listen(a) {
                     Ok(l) => {
                         let io = PollEvented::new(handle.clone(), l, Interest::READABLE)?;
                         return Ok(TcpListener { io });
