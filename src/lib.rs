@@ -39,7 +39,7 @@ pub use aio_reactor::{net, time};
 
 /// How long [`run`] waits, at shutdown, for blocking jobs that are still
 /// running (asyncio waits 300 s for its default executor too). Jobs that
-/// never started are dropped without waiting.
+/// never started are dropped without waiting. [`Runner`] sets another bound.
 pub const BLOCKING_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Run `future` on a new event loop and return its output, like
@@ -49,9 +49,10 @@ pub const BLOCKING_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(300);
 /// run `future` to completion; cancel every task still alive (their futures
 /// are dropped on this thread, so destructors run and sockets close); shut the
 /// blocking pool down, waiting for jobs already running (at most
-/// [`BLOCKING_SHUTDOWN_TIMEOUT`]); close the reactor. Each call makes a fresh
-/// loop, so `run` may be called again afterwards, and other threads may run
-/// loops of their own.
+/// [`BLOCKING_SHUTDOWN_TIMEOUT`], then a line on stderr says how many were
+/// left behind); close the reactor. Each call makes a fresh loop, so `run`
+/// may be called again afterwards, and other threads may run loops of their
+/// own.
 ///
 /// # Panics
 /// - Inside a running loop, with
@@ -67,10 +68,7 @@ pub const BLOCKING_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(300);
 /// ```
 #[track_caller]
 pub fn run<F: Future>(future: F) -> F::Output {
-    match try_run(future) {
-        Ok(output) => output,
-        Err(refusal) => panic!("{refusal}"),
-    }
+    Runner::new().run(future)
 }
 
 /// [`run`], but a call from inside a running loop returns `Err(RunError)`
@@ -86,32 +84,119 @@ pub fn run<F: Future>(future: F) -> F::Output {
 /// });
 /// ```
 pub fn try_run<F: Future>(future: F) -> Result<F::Output, RunError> {
-    // Refuse before doing anything else: no reactor, no threads, no fds.
-    let mut executor = Executor::enter()?;
-    let mut reactor = match Reactor::new() {
-        Ok(reactor) => reactor,
-        Err(e) => panic!("aio::run() could not create the event loop: {e}"),
-    };
-    let entered = reactor.enter();
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
-        executor.block_on(future, &mut ReactorPark(&mut reactor))
-    }));
-    // Cancel leftover tasks while the reactor is still entered: their
-    // destructors may touch timers or sockets.
-    executor.shutdown();
-    drop(entered);
-    let report = reactor.shutdown(BLOCKING_SHUTDOWN_TIMEOUT);
-    if report.blocking_jobs_abandoned > 0 {
-        eprintln!(
-            "aio::run(): {} blocking job(s) still running after {} s at shutdown; \
-             returning without them",
-            report.blocking_jobs_abandoned,
-            BLOCKING_SHUTDOWN_TIMEOUT.as_secs()
-        );
+    Runner::new().try_run(future)
+}
+
+/// [`run`] with options, like Python's `asyncio.Runner`.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let runner = aio::Runner::new().blocking_shutdown_timeout(Duration::from_secs(5));
+/// assert_eq!(runner.run(async { 1 }), 1);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Runner {
+    blocking_shutdown_timeout: Duration,
+}
+
+impl Default for Runner {
+    fn default() -> Self {
+        Runner::new()
     }
-    match outcome {
-        Ok(output) => Ok(output),
-        Err(panic) => resume_unwind(panic),
+}
+
+impl Runner {
+    /// The options [`run`] uses.
+    pub fn new() -> Runner {
+        Runner {
+            blocking_shutdown_timeout: BLOCKING_SHUTDOWN_TIMEOUT,
+        }
+    }
+
+    /// How long shutdown waits for blocking jobs that are still running
+    /// (default [`BLOCKING_SHUTDOWN_TIMEOUT`]). Past it, `run` returns
+    /// without them and says so on stderr; they finish on their own threads.
+    pub fn blocking_shutdown_timeout(mut self, timeout: Duration) -> Runner {
+        self.blocking_shutdown_timeout = timeout;
+        self
+    }
+
+    /// [`run`](crate::run) with these options.
+    #[track_caller]
+    pub fn run<F: Future>(&self, future: F) -> F::Output {
+        match self.try_run(future) {
+            Ok(output) => output,
+            Err(refusal) => panic!("{refusal}"),
+        }
+    }
+
+    /// [`try_run`](crate::try_run) with these options.
+    pub fn try_run<F: Future>(&self, future: F) -> Result<F::Output, RunError> {
+        // Refuse before doing anything else: no reactor, no threads, no fds.
+        let mut executor = Executor::enter()?;
+        let mut reactor = match Reactor::new() {
+            Ok(reactor) => reactor,
+            Err(e) => panic!("aio::run() could not create the event loop: {e}"),
+        };
+        let entered = reactor.enter();
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            executor.block_on(future, &mut ReactorPark(&mut reactor))
+        }));
+        // Cancel leftover tasks while the reactor is still entered: their
+        // destructors may touch timers or sockets.
+        executor.shutdown();
+        drop(entered);
+        let report = reactor.shutdown(self.blocking_shutdown_timeout);
+        if report.blocking_jobs_abandoned > 0 {
+            eprintln!(
+                "aio::run(): {} blocking job(s) still running after waiting {:?} at shutdown; \
+                 returning without them",
+                report.blocking_jobs_abandoned, self.blocking_shutdown_timeout
+            );
+        }
+        match outcome {
+            Ok(output) => Ok(output),
+            Err(panic) => resume_unwind(panic),
+        }
+    }
+}
+
+/// What the running loop holds right now: a leak check for tests, and a
+/// first look when a loop will not go idle.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LoopStats {
+    /// Spawned tasks not finished yet.
+    pub tasks: usize,
+    /// Sockets registered with the reactor.
+    pub sockets: usize,
+    /// Timers pending.
+    pub timers: usize,
+}
+
+/// A snapshot of the running loop's tasks, sockets and timers.
+///
+/// # Panics
+/// Outside a running loop, with `aio::loop_stats() called outside of aio::run()`.
+///
+/// ```
+/// aio::run(async {
+///     let task = aio::spawn(aio::time::sleep(std::time::Duration::from_secs(60)));
+///     aio::yield_now().await; // let it register its timer
+///     let stats = aio::loop_stats();
+///     assert_eq!((stats.tasks, stats.timers), (1, 1));
+///     task.abort();
+/// });
+/// ```
+#[track_caller]
+pub fn loop_stats() -> LoopStats {
+    match (aio_executor::live_tasks(), aio_reactor::current_stats()) {
+        (Some(tasks), Some(reactor)) => LoopStats {
+            tasks,
+            sockets: reactor.sockets,
+            timers: reactor.timers,
+        },
+        _ => panic!("aio::loop_stats() called outside of aio::run()"),
     }
 }
 

@@ -95,3 +95,9 @@ pub(crate) fn push_local(shared: &Arc<Shared>, runnable: Runnable) -> Result<(),
 pub(crate) fn is_current(shared: &Arc<Shared>) -> bool {
     with_core(|core| Arc::ptr_eq(&core.shared, shared)).unwrap_or(false)
 }
+
+/// How many spawned tasks of this thread's loop have not finished yet;
+/// `None` when no loop runs here.
+pub fn live_tasks() -> Option<usize> {
+    with_core(|core| core.owned.borrow().len())
+}

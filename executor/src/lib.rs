@@ -24,7 +24,7 @@ mod queue;
 mod task;
 mod yield_now;
 
-pub use context::{in_running_loop, RunError};
+pub use context::{in_running_loop, live_tasks, RunError};
 pub use executor::{block_on, spawn, Executor};
 pub use gather::{gather, Gather};
 pub use park::{Park, ThreadPark, Unpark};

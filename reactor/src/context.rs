@@ -56,3 +56,23 @@ pub(crate) fn current(what: &str) -> Arc<Handle> {
         _ => panic!("{what} called outside of aio::run()"),
     }
 }
+
+/// What the current reactor holds right now; `None` outside `aio::run()`.
+///
+/// Cheap (two uncontended locks): meant for leak checks in tests and for
+/// debugging a loop that will not go idle.
+pub fn current_stats() -> Option<ReactorStats> {
+    let handle = CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()?;
+    let sockets = crate::handle::lock(&handle.io).live_count();
+    let timers = crate::handle::lock(&handle.timers).live_count();
+    Some(ReactorStats { sockets, timers })
+}
+
+/// A snapshot of a reactor's registrations, from [`current_stats`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReactorStats {
+    /// Sockets registered with the reactor (listeners, streams, UDP sockets).
+    pub sockets: usize,
+    /// Timers pending (sleeps, timeouts, intervals not yet fired or dropped).
+    pub timers: usize,
+}

@@ -22,5 +22,5 @@ mod registration;
 pub mod time;
 mod timer;
 
-pub use context::{is_entered, EnterGuard};
+pub use context::{current_stats, is_entered, EnterGuard, ReactorStats};
 pub use reactor::{Reactor, ReactorConfig, ShutdownReport, Unparker, DEFAULT_MAX_BLOCKING_THREADS};

@@ -206,6 +206,11 @@ impl IoState {
         }
     }
 
+    /// Sockets currently registered.
+    pub(crate) fn live_count(&self) -> usize {
+        self.slab.len()
+    }
+
     /// Allocate a slot (key + fresh generation) and register `source` with mio.
     fn register(
         &mut self,

@@ -53,6 +53,11 @@ impl TimerQueue {
         }
     }
 
+    /// Timers registered and not yet fired or cancelled.
+    pub(crate) fn live_count(&self) -> usize {
+        self.entries.len()
+    }
+
     pub(crate) fn is_shut_down(&self) -> bool {
         self.shut_down
     }
