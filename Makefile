@@ -37,4 +37,4 @@ fuzz:
 
 # Long-running load tests, kept out of `make test`.
 soak:
-	$(CARGO) test --release -p aio --test soak -- --ignored --nocapture
+	$(CARGO) test --release -p aio --test soak -- --ignored --nocapture --test-threads=1
