@@ -186,6 +186,27 @@ impl Conn {
         Ok(())
     }
 
+    /// Whether the peer sent anything past the end of the response that
+    /// this connection already holds: bytes in the read buffer, or, over
+    /// TLS, plaintext rustls has decrypted but nobody read yet (a response
+    /// that fills the read buffer exactly leaves the next record there, out
+    /// of sight of the socket probe in [`Conn::is_idle_usable`]), or the
+    /// peer's `close_notify`. Such a connection must not carry another
+    /// request: the stray bytes would be read as its response.
+    pub(crate) fn has_unread(&mut self) -> bool {
+        if !self.buffered().is_empty() {
+            return true;
+        }
+        match &mut self.io {
+            Transport::Plain(_) => false,
+            // Only processes records already received: no I/O.
+            Transport::Tls(s) => match s.get_mut().1.process_new_packets() {
+                Ok(state) => state.plaintext_bytes_to_read() > 0 || state.peer_has_closed(),
+                Err(_) => true,
+            },
+        }
+    }
+
     /// Whether an idle connection still looks usable: nothing to read, not
     /// closed, no error. Any byte from the server while idle (even a TLS
     /// alert) means it cannot be trusted with a request.

@@ -43,7 +43,8 @@ pub(crate) struct Finished {
     /// The decoder says another request may follow (body read to the end,
     /// keep-alive, not close-delimited).
     pub(crate) reusable: bool,
-    /// Bytes arrived after the end of the response.
+    /// Bytes arrived after the end of the response (in our buffer or, over
+    /// TLS, decrypted inside rustls).
     pub(crate) leftover: bool,
     /// Idle connections already kept for this host.
     pub(crate) idle_for_host: usize,
@@ -158,7 +159,7 @@ impl Pool {
 
     /// Takes back a connection whose response ended, if the rules allow.
     pub(crate) fn release(&self, mut conn: Conn, reusable: bool) {
-        let leftover = !conn.buffered().is_empty();
+        let leftover = conn.has_unread();
         let mut evicted = None;
         {
             let mut idle = self.lock();

@@ -170,6 +170,56 @@ fn stray_bytes_arriving_while_idle_make_the_connection_unusable() {
 }
 
 #[test]
+fn body_longer_than_content_length_over_tls_is_not_reused() {
+    // The response fills the client's 16 KiB read buffer exactly, so the
+    // stray bytes stay inside the TLS layer (decrypted, not yet read), where
+    // a look at the TCP socket cannot see them.
+    let ca = TestCa::new("stray CA");
+    let head = b"HTTP/1.1 200 OK\r\ncontent-length: ";
+    for total in [16 * 1024, 16 * 1024 - 1, 16 * 1024 + 1, 8 * 1024, 32 * 1024] {
+        let server = TestServer::https(ca.localhost().server_config(), move |peer| {
+            let mut peer = peer;
+            let mut first = true;
+            while let Some(req) = peer.read_request() {
+                if req.target == "/good" {
+                    peer.write(&good_response());
+                    continue;
+                }
+                // head + digits + CRLFCRLF + body == total.
+                let mut body_len = total - head.len() - 4 - 5;
+                body_len += 5 - body_len.to_string().len();
+                let mut reply = head.to_vec();
+                reply.extend_from_slice(format!("{body_len}\r\n\r\n").as_bytes());
+                reply.resize(reply.len() + body_len, b'b');
+                assert_eq!(reply.len(), total);
+                if first {
+                    reply.extend_from_slice(FAKE);
+                    first = false;
+                }
+                peer.write(&reply);
+            }
+        });
+        run(async {
+            let client = Client::builder()
+                .trust_env(false)
+                .add_root_certificate(&ca.cert_pem)
+                .timeout(Duration::from_secs(4))
+                .build()
+                .unwrap();
+            let body = client.get(server.url("/bad")).await.unwrap().bytes().await;
+            assert!(body.unwrap().iter().all(|&b| b == b'b'));
+            let resp = client.get(server.url("/good")).await.unwrap();
+            assert_eq!(
+                resp.bytes().await.unwrap(),
+                GOOD_BODY,
+                "stray bytes read as a response (total {total})"
+            );
+        });
+        assert_eq!(server.accepts(), 2, "total {total}");
+    }
+}
+
+#[test]
 fn slow_loris_head_is_stopped_by_the_total_timeout() {
     // A byte every 50 ms: a read timeout of 300 ms never fires (it bounds
     // each wait), the total timeout of 600 ms does.
