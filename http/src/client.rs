@@ -183,6 +183,13 @@ impl ClientBuilder {
     /// Limit for each wait on an open connection: for the response head,
     /// for each piece of the body, and for the socket to take more of the
     /// request. Off by default.
+    ///
+    /// It bounds the *gap* between bytes, not a whole phase: the clock
+    /// restarts whenever a read returns data. A server that trickles a byte
+    /// just inside it (a "slow loris") is never stopped by it; set
+    /// [`timeout`](ClientBuilder::timeout) as well, which bounds the whole
+    /// request. The error (kind [`Timeout`](Kind::Timeout)) names the
+    /// phase and says "(read timeout)".
     pub fn read_timeout(mut self, timeout: Duration) -> ClientBuilder {
         self.read_timeout = Some(timeout);
         self
@@ -191,6 +198,13 @@ impl ClientBuilder {
     /// Limit for a whole request, from sending it (connecting included)
     /// until the body has been read, redirects included. Off by default;
     /// [`RequestBuilder::timeout`] overrides it per request.
+    ///
+    /// This is the defence against servers that answer, but too slowly to
+    /// ever finish (a head or body sent a byte at a time): the error (kind
+    /// [`Timeout`](Kind::Timeout)) names the phase it cut short and says
+    /// "(total timeout)". Reading the body counts, so a caller streaming a
+    /// long body with [`Response::chunk`](crate::Response::chunk) needs a
+    /// limit that covers it.
     pub fn timeout(mut self, timeout: Duration) -> ClientBuilder {
         self.timeout = Some(timeout);
         self
