@@ -187,6 +187,10 @@ impl TestServer {
                     let index = accepts.fetch_add(1, Ordering::SeqCst);
                     let _ = stream.set_read_timeout(Some(IO_TIMEOUT));
                     let _ = stream.set_write_timeout(Some(IO_TIMEOUT));
+                    // Scripted pieces go out when written: Nagle would hold
+                    // a small write behind an unacknowledged one (e.g. TLS
+                    // session tickets) for a delayed-ACK period.
+                    let _ = stream.set_nodelay(true);
                     let io = match &tls {
                         None => Io::Plain(stream),
                         Some(config) => {
