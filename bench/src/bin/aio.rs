@@ -1,0 +1,245 @@
+//! aio: the runtime workloads on `aio::run`, and the HTTP workloads with
+//! `aio::http::Client` against `serve_posts`.
+
+use std::cell::Cell;
+use std::io;
+use std::rc::Rc;
+use std::time::Instant;
+
+use aio::net::{TcpListener, TcpStream};
+use aio_bench::{
+    baton_player, check_posts, idle_report, lateness_us, rss_bytes, share, timer_durations,
+    timers_report, Args, Baton, CpuClock, Post, Report, Sizes, ECHO_MESSAGE, HTTP_WORKLOADS,
+    RUNTIME_WORKLOADS,
+};
+
+fn main() {
+    let workloads: Vec<&str> = RUNTIME_WORKLOADS
+        .iter()
+        .chain(HTTP_WORKLOADS)
+        .copied()
+        .collect();
+    let args = Args::parse("aio", &workloads);
+    let sizes = args.sizes();
+    let report = match args.workload.as_str() {
+        "spawn_join" => aio::run(spawn_join(sizes)),
+        "ping_pong" => aio::run(ping_pong(sizes)),
+        "yield_many" => aio::run(yield_many(sizes)),
+        "timers" => aio::run(timers(sizes)),
+        "tcp_echo" => aio::run(tcp_echo(sizes)),
+        "idle_memory" => aio::run(idle_memory(sizes)),
+        "http_seq" | "https_seq" => aio::run(http_gets(&args, 1, sizes.http_requests)),
+        "http_c64" | "https_c64" => aio::run(http_gets(
+            &args,
+            sizes.http_concurrency,
+            sizes.http_requests,
+        )),
+        "http_json" => aio::run(http_json(&args, sizes.json_requests)),
+        other => unreachable!("workload {other}"),
+    };
+    report.print();
+}
+
+async fn spawn_join(sizes: Sizes) -> Report {
+    let n = sizes.spawn_join_tasks;
+    let start = Instant::now();
+    let handles: Vec<_> = (0..n).map(|i| aio::spawn(async move { i })).collect();
+    let mut sum = 0;
+    for handle in handles {
+        sum += handle.await.unwrap();
+    }
+    let elapsed = start.elapsed();
+    assert_eq!(sum, n * (n - 1) / 2);
+    Report::new(n as u64, elapsed)
+}
+
+async fn ping_pong(sizes: Sizes) -> Report {
+    let n = sizes.ping_pong_round_trips;
+    let baton = Baton::new();
+    let start = Instant::now();
+    let a = aio::spawn(baton_player(baton.clone(), 0, n));
+    let b = aio::spawn(baton_player(baton, 1, n));
+    a.await.unwrap();
+    b.await.unwrap();
+    Report::new(n, start.elapsed())
+}
+
+async fn yield_many(sizes: Sizes) -> Report {
+    let (tasks, yields) = (sizes.yield_tasks, sizes.yields_per_task);
+    let start = Instant::now();
+    let handles: Vec<_> = (0..tasks)
+        .map(|_| {
+            aio::spawn(async move {
+                for _ in 0..yields {
+                    aio::yield_now().await;
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.await.unwrap();
+    }
+    Report::new((tasks * yields) as u64, start.elapsed())
+}
+
+async fn timers(sizes: Sizes) -> Report {
+    let durations = timer_durations(&sizes);
+    let start = Instant::now();
+    let handles: Vec<_> = durations
+        .into_iter()
+        .map(|d| {
+            aio::spawn(async move {
+                let deadline = Instant::now() + d;
+                aio::time::sleep_until(deadline).await;
+                lateness_us(deadline)
+            })
+        })
+        .collect();
+    let mut lateness = Vec::with_capacity(handles.len());
+    for handle in handles {
+        lateness.push(handle.await.unwrap());
+    }
+    timers_report(lateness, start.elapsed())
+}
+
+async fn read_exact(stream: &mut TcpStream, mut buf: &mut [u8]) -> io::Result<()> {
+    while !buf.is_empty() {
+        match stream.read(buf).await? {
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            n => buf = &mut buf[n..],
+        }
+    }
+    Ok(())
+}
+
+async fn tcp_echo(sizes: Sizes) -> Report {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = aio::spawn(async move {
+        loop {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            stream.set_nodelay(true).unwrap();
+            aio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                loop {
+                    match stream.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => {
+                            if stream.write_all(&buf[..n]).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                }
+            });
+        }
+    });
+    let rounds = sizes.echo_round_trips;
+    let start = Instant::now();
+    let clients: Vec<_> = (0..sizes.echo_connections)
+        .map(|i| {
+            aio::spawn(async move {
+                let mut stream = TcpStream::connect(addr).await.unwrap();
+                stream.set_nodelay(true).unwrap();
+                let message = [i as u8; ECHO_MESSAGE];
+                let mut reply = [0u8; ECHO_MESSAGE];
+                for _ in 0..rounds {
+                    stream.write_all(&message).await.unwrap();
+                    read_exact(&mut stream, &mut reply).await.unwrap();
+                    assert_eq!(reply, message);
+                }
+            })
+        })
+        .collect();
+    for client in clients {
+        client.await.unwrap();
+    }
+    let elapsed = start.elapsed();
+    server.abort();
+    Report::new((sizes.echo_connections * rounds) as u64, elapsed)
+}
+
+async fn idle_memory(sizes: Sizes) -> Report {
+    let n = sizes.idle_tasks;
+    // aio tasks need not be Send, but the same shape as the other candidates
+    // (a shared counter bumped on the first poll) keeps the futures alike.
+    let polled = Rc::new(Cell::new(0usize));
+    let before = rss_bytes();
+    let start = Instant::now();
+    for _ in 0..n {
+        let polled = polled.clone();
+        // Dropping the JoinHandle detaches the task; it stays parked.
+        drop(aio::spawn(async move {
+            polled.set(polled.get() + 1);
+            std::future::pending::<()>().await
+        }));
+    }
+    while polled.get() < n {
+        aio::yield_now().await;
+    }
+    let elapsed = start.elapsed();
+    idle_report(n, before, rss_bytes(), elapsed)
+}
+
+fn client(args: &Args) -> aio::http::Client {
+    let mut builder = aio::http::Client::builder();
+    if let Some(pem) = args.ca_pem() {
+        builder = builder.add_root_certificate(pem);
+    }
+    builder.build().expect("aio::http client")
+}
+
+async fn get_body(client: &aio::http::Client, url: &str) -> Vec<u8> {
+    let response = client.get(url).await.expect("GET");
+    assert_eq!(response.status().as_u16(), 200);
+    let body = response.bytes().await.expect("body");
+    assert!(body.len() > 100, "short body: {} bytes", body.len());
+    body
+}
+
+/// `total` GETs of one post, by `workers` tasks sharing one client.
+async fn gets(client: &aio::http::Client, url: &str, workers: usize, total: usize) {
+    if workers == 1 {
+        for _ in 0..total {
+            get_body(client, url).await;
+        }
+        return;
+    }
+    let handles: Vec<_> = (0..workers)
+        .map(|i| {
+            let (client, url) = (client.clone(), url.to_owned());
+            aio::spawn(async move {
+                for _ in 0..share(total, workers, i) {
+                    get_body(&client, &url).await;
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.await.unwrap();
+    }
+}
+
+async fn http_gets(args: &Args, workers: usize, total: usize) -> Report {
+    let client = client(args);
+    let url = format!("{}/posts/1", args.url());
+    // Warm-up, untimed: the pool holds `workers` open connections after it.
+    gets(&client, &url, workers, workers).await;
+    let clock = CpuClock::start();
+    gets(&client, &url, workers, total).await;
+    clock.report(total as u64)
+}
+
+async fn http_json(args: &Args, total: usize) -> Report {
+    let client = client(args);
+    let url = format!("{}/posts", args.url());
+    get_body(&client, &url).await;
+    let clock = CpuClock::start();
+    for _ in 0..total {
+        let response = client.get(&url).await.expect("GET");
+        assert_eq!(response.status().as_u16(), 200);
+        let posts: Vec<Post> = response.json().await.expect("JSON");
+        check_posts(&posts);
+    }
+    clock.report(total as u64)
+}

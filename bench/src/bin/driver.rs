@@ -1,0 +1,828 @@
+//! The benchmark driver behind `make bench` / `make bench-quick`.
+//!
+//! ```text
+//! driver --root DIR [--examples DIR] [--quick] [--rounds N] [--only w1,w2] [--out DIR]
+//! ```
+//!
+//! It starts `serve_posts` twice (plain HTTP and HTTPS) pinned to core 1,
+//! then for each round, for each workload, runs every candidate once, in a
+//! fresh process (A B C A B C ...): the bench binaries next to this one, `wrk`
+//! when installed (HTTP only, as the limit a client can reach) and, for
+//! `count_posts_e2e`, aio's `count_posts` example against `reqwest_count_posts`.
+//! HTTP clients are pinned to core 0. It prints a markdown table (median and
+//! min-max over the rounds, and each peer as a ratio of aio) and writes
+//! `results.json` (`{"workload": {"candidate": median_ops_per_sec}}`),
+//! `results-detail.json` (every metric and sample) and `results.md` to the
+//! output directory (default `<root>/target/bench`). `--examples` is where
+//! the root workspace's release examples are (default
+//! `<root>/target/release/examples`).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use aio_bench::{HTTP_WORKLOADS, RUNTIME_WORKLOADS};
+
+const RUNTIME_CANDIDATES: &[&str] = &["aio", "tokio_ct", "tokio_mt", "smol"];
+const HTTP_CANDIDATES: &[&str] = &["aio", "reqwest"];
+const E2E: &str = "count_posts_e2e";
+/// No single run may take longer than this; a hung one is killed and counted as failed.
+const RUN_TIMEOUT: Duration = Duration::from_secs(300);
+/// The core the HTTP server runs on, and the one HTTP clients run on.
+const SERVER_CORE: &str = "1";
+const CLIENT_CORE: &str = "0";
+
+struct Opts {
+    root: PathBuf,
+    examples: Option<PathBuf>,
+    out: PathBuf,
+    quick: bool,
+    rounds: usize,
+    only: Option<Vec<String>>,
+}
+
+fn usage() -> ! {
+    eprintln!(
+        "usage: driver --root DIR [--examples DIR] [--quick] [--rounds N] [--only w1,w2] [--out DIR]\n\
+         workloads: {}, {}, {E2E}",
+        RUNTIME_WORKLOADS.join(", "),
+        HTTP_WORKLOADS.join(", ")
+    );
+    std::process::exit(2)
+}
+
+fn parse_opts() -> Opts {
+    let mut root = None;
+    let mut out = None;
+    let mut examples = None;
+    let mut quick = false;
+    let mut rounds = None;
+    let mut only = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().unwrap_or_else(|| usage());
+        match arg.as_str() {
+            "--root" => root = Some(PathBuf::from(value())),
+            "--out" => out = Some(PathBuf::from(value())),
+            "--examples" => examples = Some(PathBuf::from(value())),
+            "--quick" => quick = true,
+            "--rounds" => rounds = Some(value().parse().unwrap_or_else(|_| usage())),
+            "--only" => only = Some(value().split(',').map(str::to_owned).collect()),
+            _ => usage(),
+        }
+    }
+    let root = root.unwrap_or_else(|| usage());
+    Opts {
+        out: out.unwrap_or_else(|| root.join("target/bench")),
+        root,
+        examples,
+        rounds: rounds.unwrap_or(if quick { 1 } else { 5 }),
+        quick,
+        only,
+    }
+}
+
+/// One figure a workload reports, and how to read it.
+struct Metric {
+    key: &'static str,
+    label: &'static str,
+    higher_is_better: bool,
+}
+
+const fn m(key: &'static str, label: &'static str, higher_is_better: bool) -> Metric {
+    Metric {
+        key,
+        label,
+        higher_is_better,
+    }
+}
+
+/// The figures shown for a workload; the first is its headline.
+fn metrics(workload: &str) -> Vec<Metric> {
+    match workload {
+        "spawn_join" => vec![m("ops_per_sec", "tasks/s", true)],
+        "ping_pong" => vec![m("ops_per_sec", "round trips/s", true)],
+        "yield_many" => vec![m("ops_per_sec", "yields/s", true)],
+        "timers" => vec![
+            m("wall_ms", "wall ms", false),
+            m("p50_us", "p50 lateness µs", false),
+            m("p99_us", "p99 lateness µs", false),
+        ],
+        "tcp_echo" => vec![m("ops_per_sec", "round trips/s", true)],
+        "idle_memory" => vec![m("bytes_per_task", "RSS bytes/task", false)],
+        E2E => vec![
+            m("wall_ms", "wall ms", false),
+            m("peak_rss_mb", "peak RSS MiB", false),
+        ],
+        _ => vec![
+            m("ops_per_sec", "requests/s", true),
+            m("cpu_s_per_1000", "client CPU s/1k req", false),
+        ],
+    }
+}
+
+fn candidates(workload: &str, wrk: bool) -> Vec<&'static str> {
+    if RUNTIME_WORKLOADS.contains(&workload) {
+        RUNTIME_CANDIDATES.to_vec()
+    } else if wrk && (workload == "http_seq" || workload == "http_c64") {
+        vec!["aio", "reqwest", "wrk"]
+    } else {
+        HTTP_CANDIDATES.to_vec()
+    }
+}
+
+type Figures = BTreeMap<String, f64>;
+
+/// The servers and tools every round uses.
+struct Setup {
+    bench_bin: PathBuf,
+    examples: PathBuf,
+    http_url: String,
+    https_url: String,
+    ca_file: PathBuf,
+    pin: bool,
+    wrk: bool,
+    quick: bool,
+}
+
+/// Kills the servers when the driver ends, however it ends.
+struct Servers(Vec<Child>);
+
+impl Drop for Servers {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn main() {
+    let opts = parse_opts();
+    let started = Instant::now();
+    let load_before = loadavg();
+    std::fs::create_dir_all(&opts.out).expect("create the output directory");
+    let bench_bin = std::env::current_exe()
+        .expect("current_exe")
+        .parent()
+        .expect("bin dir")
+        .to_path_buf();
+    let examples = opts
+        .examples
+        .clone()
+        .unwrap_or_else(|| opts.root.join("target/release/examples"));
+    for path in [
+        examples.join("serve_posts"),
+        examples.join("count_posts"),
+        bench_bin.join("reqwest_count_posts"),
+    ] {
+        if !path.exists() {
+            eprintln!(
+                "driver: {} is missing (scripts/bench.sh builds it)",
+                path.display()
+            );
+            std::process::exit(1);
+        }
+    }
+
+    let pin = command_works(Command::new("taskset").args(["-c", "0", "true"]));
+    let wrk = command_works(Command::new("wrk").arg("--version"));
+    let mut notes = Vec::new();
+    if pin {
+        notes.push(format!(
+            "HTTP server pinned to core {SERVER_CORE}, HTTP clients (and wrk) to core {CLIENT_CORE} with taskset; \
+             runtime workloads unpinned (tokio_mt uses both cores)."
+        ));
+    } else {
+        notes.push("taskset is missing: everything ran unpinned.".to_owned());
+        eprintln!("driver: taskset is missing; running unpinned");
+    }
+    if !wrk {
+        notes.push("wrk is missing: no client limit figure.".to_owned());
+        eprintln!("driver: wrk is missing; skipping the wrk limit");
+    }
+
+    let ca_file = opts.out.join("serve_posts-ca.pem");
+    let mut servers = Servers(Vec::new());
+    let (plain, http_url) = start_server(&examples, pin, &["--plain"]);
+    servers.0.push(plain);
+    let ca_arg = ca_file.to_string_lossy().into_owned();
+    let (tls, https_url) = start_server(&examples, pin, &["--ca-file", &ca_arg]);
+    servers.0.push(tls);
+    eprintln!("driver: servers at {http_url} and {https_url}");
+
+    let setup = Setup {
+        bench_bin,
+        examples,
+        http_url,
+        https_url,
+        ca_file,
+        pin,
+        wrk,
+        quick: opts.quick,
+    };
+
+    let workloads: Vec<&'static str> = RUNTIME_WORKLOADS
+        .iter()
+        .chain(HTTP_WORKLOADS)
+        .chain(&[E2E])
+        .copied()
+        .filter(|w| {
+            opts.only
+                .as_ref()
+                .is_none_or(|only| only.iter().any(|o| o == w))
+        })
+        .collect();
+    if workloads.is_empty() {
+        usage();
+    }
+
+    // samples[workload][candidate] = one Figures per round that succeeded.
+    let mut samples: BTreeMap<&str, BTreeMap<&str, Vec<Figures>>> = BTreeMap::new();
+    let mut failures = Vec::new();
+    for round in 1..=opts.rounds {
+        for &workload in &workloads {
+            for candidate in candidates(workload, setup.wrk) {
+                let t = Instant::now();
+                match run_one(&setup, workload, candidate) {
+                    Ok(figures) => {
+                        let headline = &metrics(workload)[0];
+                        let value = figures.get(headline.key).copied().unwrap_or(f64::NAN);
+                        eprintln!(
+                            "[round {round}/{}] {workload:<16} {candidate:<9} {:>10} {} ({:.1} s)",
+                            opts.rounds,
+                            fmt_num(value),
+                            headline.label,
+                            t.elapsed().as_secs_f64()
+                        );
+                        samples
+                            .entry(workload)
+                            .or_default()
+                            .entry(candidate)
+                            .or_default()
+                            .push(figures);
+                    }
+                    Err(e) => {
+                        eprintln!(
+                            "[round {round}/{}] {workload} {candidate} FAILED: {e}",
+                            opts.rounds
+                        );
+                        failures.push(format!("round {round}: {workload} {candidate}: {e}"));
+                    }
+                }
+            }
+        }
+    }
+    drop(servers);
+
+    let elapsed = started.elapsed();
+    let meta = Meta {
+        rounds: opts.rounds,
+        quick: opts.quick,
+        elapsed,
+        load_before,
+        load_after: loadavg(),
+        notes,
+        failures: failures.clone(),
+    };
+    let markdown = render_markdown(&workloads, &samples, &meta, wrk);
+    println!("{markdown}");
+    write(&opts.out.join("results.md"), &markdown);
+    write(
+        &opts.out.join("results.json"),
+        &serde_json::to_string_pretty(&summary_json(&workloads, &samples)).unwrap(),
+    );
+    write(
+        &opts.out.join("results-detail.json"),
+        &serde_json::to_string_pretty(&detail_json(&workloads, &samples, &meta)).unwrap(),
+    );
+    eprintln!(
+        "driver: wrote {}/results.{{md,json}} and results-detail.json in {:.0} s",
+        opts.out.display(),
+        elapsed.as_secs_f64()
+    );
+    if !failures.is_empty() {
+        eprintln!("driver: {} run(s) failed", failures.len());
+        std::process::exit(1);
+    }
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
+
+fn command_works(cmd: &mut Command) -> bool {
+    cmd.stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success() || s.code() == Some(1))
+}
+
+/// A command, under `taskset -c CORE` when pinning.
+fn pinned(pin: bool, core: &str, program: &Path) -> Command {
+    if pin {
+        let mut cmd = Command::new("taskset");
+        cmd.args(["-c", core]).arg(program);
+        cmd
+    } else {
+        Command::new(program)
+    }
+}
+
+/// Starts `serve_posts` and returns it with its URL once it listens.
+fn start_server(examples: &Path, pin: bool, extra: &[&str]) -> (Child, String) {
+    let mut cmd = pinned(pin, SERVER_CORE, &examples.join("serve_posts"));
+    // A backstop: should the driver die without killing it, it exits anyway.
+    cmd.args(extra)
+        .args(["--max-seconds", "7200"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let mut child = cmd.spawn().expect("start serve_posts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = loop {
+        match lines.next() {
+            Some(Ok(line)) => {
+                if let Some(url) = line.strip_prefix("listening on ") {
+                    break url.trim().to_owned();
+                }
+            }
+            _ => {
+                let _ = child.kill();
+                panic!("serve_posts exited before it listened");
+            }
+        }
+    };
+    // Keep reading (and discarding) its stdout so it can never block on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, url)
+}
+
+/// What a finished child did.
+struct Finished {
+    stdout: String,
+    stderr: String,
+    success: bool,
+    wall: Duration,
+    cpu: Duration,
+    max_rss_bytes: u64,
+}
+
+/// Runs `cmd` to completion (killed after [`RUN_TIMEOUT`]) and collects its
+/// output, wall time and, from `wait4`, its CPU time and peak RSS.
+fn run_child(cmd: &mut Command) -> Result<Finished, String> {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let start = Instant::now();
+    let mut child = cmd.spawn().map_err(|e| format!("spawn {cmd:?}: {e}"))?;
+    let pid = child.id() as libc::pid_t;
+    let mut stderr_pipe = child.stderr.take().unwrap();
+    let stderr = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr_pipe.read_to_string(&mut text);
+        text
+    });
+    // The watchdog kills the child if it overstays; `exited` is set while the
+    // child is still an unreaped zombie, so the pid cannot have been reused.
+    let exited = Arc::new((Mutex::new(false), Condvar::new()));
+    let watchdog = {
+        let exited = exited.clone();
+        std::thread::spawn(move || {
+            let (lock, cond) = &*exited;
+            let done = lock.lock().unwrap();
+            let (done, _) = cond
+                .wait_timeout_while(done, RUN_TIMEOUT, |done| !*done)
+                .unwrap();
+            if !*done {
+                // SAFETY: kill has no memory effects; pid is our unreaped child.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+                true
+            } else {
+                false
+            }
+        })
+    };
+    let mut stdout = String::new();
+    let _ = child.stdout.take().unwrap().read_to_string(&mut stdout);
+    // SAFETY: plain system calls on our own child, with zeroed out-structs.
+    let (status, usage) = unsafe {
+        let mut info: libc::siginfo_t = std::mem::zeroed();
+        libc::waitid(
+            libc::P_PID,
+            pid as libc::id_t,
+            &mut info,
+            libc::WEXITED | libc::WNOWAIT,
+        );
+        let wall = start.elapsed();
+        {
+            let (lock, cond) = &*exited;
+            *lock.lock().unwrap() = true;
+            cond.notify_all();
+        }
+        let mut status = 0;
+        let mut usage: libc::rusage = std::mem::zeroed();
+        if libc::wait4(pid, &mut status, 0, &mut usage) != pid {
+            return Err(format!("wait4: {}", std::io::Error::last_os_error()));
+        }
+        ((status, wall), usage)
+    };
+    let (status, wall) = status;
+    let killed = watchdog.join().unwrap();
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1_000);
+    let finished = Finished {
+        stdout,
+        stderr: stderr.join().unwrap(),
+        success: libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        wall,
+        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
+        // ru_maxrss is in KiB on Linux.
+        max_rss_bytes: usage.ru_maxrss as u64 * 1024,
+    };
+    if killed {
+        return Err(format!("killed after {} s", RUN_TIMEOUT.as_secs()));
+    }
+    if !finished.success {
+        return Err(format!(
+            "exit status {status:#x}; stderr: {}",
+            finished.stderr.trim()
+        ));
+    }
+    Ok(finished)
+}
+
+fn run_one(setup: &Setup, workload: &str, candidate: &str) -> Result<Figures, String> {
+    if workload == E2E {
+        return run_e2e(setup, candidate);
+    }
+    if candidate == "wrk" {
+        return run_wrk(setup, workload);
+    }
+    let http = HTTP_WORKLOADS.contains(&workload);
+    let mut cmd = pinned(
+        setup.pin && http,
+        CLIENT_CORE,
+        &setup.bench_bin.join(candidate),
+    );
+    cmd.arg(workload);
+    if setup.quick {
+        cmd.arg("--quick");
+    }
+    if http {
+        if workload.starts_with("https") || workload == "http_json" {
+            cmd.args(["--url", &setup.https_url])
+                .arg("--ca-file")
+                .arg(&setup.ca_file);
+        } else {
+            cmd.args(["--url", &setup.http_url]);
+        }
+    }
+    let finished = run_child(&mut cmd)?;
+    let line = finished
+        .stdout
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with('{'))
+        .ok_or_else(|| format!("no JSON line in its output: {:?}", finished.stdout))?;
+    let value: serde_json::Value =
+        serde_json::from_str(line).map_err(|e| format!("bad JSON line {line:?}: {e}"))?;
+    let object = value.as_object().ok_or("the JSON line is no object")?;
+    Ok(object
+        .iter()
+        .filter_map(|(k, v)| Some((k.clone(), v.as_f64()?)))
+        .collect())
+}
+
+/// The request-rate limit of one client core: wrk against the plain server.
+fn run_wrk(setup: &Setup, workload: &str) -> Result<Figures, String> {
+    let connections = if workload == "http_c64" { "64" } else { "1" };
+    let seconds = if setup.quick { "2s" } else { "5s" };
+    let mut cmd = pinned(setup.pin, CLIENT_CORE, Path::new("wrk"));
+    cmd.args(["-t1", "-c", connections, "-d", seconds])
+        .arg(format!("{}/posts/1", setup.http_url));
+    let finished = run_child(&mut cmd)?;
+    let requests: f64 = finished
+        .stdout
+        .lines()
+        .find_map(|l| {
+            let l = l.trim();
+            l.contains(" requests in ")
+                .then(|| l.split_whitespace().next()?.parse().ok())?
+        })
+        .ok_or_else(|| format!("no request count in wrk's output: {}", finished.stdout))?;
+    let rate: f64 = finished
+        .stdout
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Requests/sec:")?.trim().parse().ok())
+        .ok_or_else(|| format!("no Requests/sec in wrk's output: {}", finished.stdout))?;
+    if finished.stdout.contains("Non-2xx") || finished.stdout.contains("Socket errors") {
+        return Err(format!("wrk saw errors: {}", finished.stdout));
+    }
+    let mut figures = Figures::new();
+    figures.insert("ops_per_sec".into(), rate);
+    figures.insert("ops".into(), requests);
+    figures.insert(
+        "cpu_s_per_1000".into(),
+        finished.cpu.as_secs_f64() * 1000.0 / requests,
+    );
+    Ok(figures)
+}
+
+/// The whole `count_posts` process, several times: median wall time and peak RSS.
+fn run_e2e(setup: &Setup, candidate: &str) -> Result<Figures, String> {
+    let program = match candidate {
+        "aio" => setup.examples.join("count_posts"),
+        _ => setup.bench_bin.join("reqwest_count_posts"),
+    };
+    let runs = if setup.quick { 5 } else { 20 };
+    let mut walls = Vec::new();
+    let mut rss = Vec::new();
+    for _ in 0..runs {
+        let mut cmd = pinned(setup.pin, CLIENT_CORE, &program);
+        cmd.env("JSONPLACEHOLDER_URL", &setup.https_url)
+            .env("SSL_CERT_FILE", &setup.ca_file);
+        let finished = run_child(&mut cmd)?;
+        if finished.stdout.trim() != "Total posts: 100" {
+            return Err(format!("unexpected output {:?}", finished.stdout));
+        }
+        walls.push(finished.wall.as_secs_f64() * 1e3);
+        rss.push(finished.max_rss_bytes as f64 / (1 << 20) as f64);
+    }
+    let wall_ms = median(&walls);
+    let mut figures = Figures::new();
+    figures.insert("wall_ms".into(), wall_ms);
+    figures.insert("peak_rss_mb".into(), median(&rss));
+    figures.insert("ops_per_sec".into(), 1e3 / wall_ms);
+    figures.insert("ops".into(), runs as f64);
+    Ok(figures)
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n == 0 {
+        f64::NAN
+    } else if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "?".into())
+}
+
+struct Meta {
+    rounds: usize,
+    quick: bool,
+    elapsed: Duration,
+    load_before: String,
+    load_after: String,
+    notes: Vec<String>,
+    failures: Vec<String>,
+}
+
+/// Median, min and max of one metric over the rounds.
+struct Stat {
+    median: f64,
+    min: f64,
+    max: f64,
+    samples: Vec<f64>,
+}
+
+fn stat(runs: &[Figures], key: &str) -> Option<Stat> {
+    let samples: Vec<f64> = runs.iter().filter_map(|f| f.get(key).copied()).collect();
+    if samples.is_empty() {
+        return None;
+    }
+    Some(Stat {
+        median: median(&samples),
+        min: samples.iter().copied().fold(f64::INFINITY, f64::min),
+        max: samples.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        samples,
+    })
+}
+
+/// Three significant digits, with k/M for large numbers.
+fn fmt_num(v: f64) -> String {
+    if !v.is_finite() {
+        return "?".into();
+    }
+    let (v, suffix) = if v.abs() >= 1e6 {
+        (v / 1e6, "M")
+    } else if v.abs() >= 1e4 {
+        (v / 1e3, "k")
+    } else {
+        (v, "")
+    };
+    let digits = if v.abs() >= 100.0 {
+        0
+    } else if v.abs() >= 10.0 {
+        1
+    } else if v.abs() >= 1.0 {
+        2
+    } else if v == 0.0 {
+        0
+    } else {
+        (2.0 - v.abs().log10().floor()) as usize
+    };
+    format!("{v:.digits$}{suffix}")
+}
+
+/// How aio compares with a peer on one metric, in words.
+fn verdict(metric: &Metric, aio: f64, peer: f64) -> String {
+    let aio_better_by = if metric.higher_is_better {
+        aio / peer
+    } else {
+        peer / aio
+    };
+    if !aio_better_by.is_finite() || aio_better_by <= 0.0 {
+        "?".into()
+    } else if (0.97..=1.03).contains(&aio_better_by) {
+        "about even".into()
+    } else if aio_better_by > 1.0 {
+        format!("aio {aio_better_by:.2}× better")
+    } else {
+        format!("aio {:.2}× worse", 1.0 / aio_better_by)
+    }
+}
+
+fn render_markdown(
+    workloads: &[&str],
+    samples: &BTreeMap<&str, BTreeMap<&str, Vec<Figures>>>,
+    meta: &Meta,
+    wrk: bool,
+) -> String {
+    let mut md = String::new();
+    let mode = if meta.quick {
+        "quick (sizes / 10)"
+    } else {
+        "full"
+    };
+    let _ = writeln!(
+        md,
+        "## aio peer benchmarks: {mode}, {} round(s)\n",
+        meta.rounds
+    );
+    let _ = writeln!(
+        md,
+        "Machine: {}, {} cores, Linux {}. Load average before {}, after {}. Took {:.0} s.\n",
+        cpu_model(),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            .unwrap_or_default()
+            .trim(),
+        meta.load_before,
+        meta.load_after,
+        meta.elapsed.as_secs_f64()
+    );
+    for note in &meta.notes {
+        let _ = writeln!(md, "- {note}");
+    }
+    let _ = writeln!(
+        md,
+        "\nEach cell is the median over the rounds, min–max beside it. \
+         `peer/aio` is the peer's figure divided by aio's, whatever the \
+         direction; the last column says which way that goes (a metric marked \
+         ↑ is better higher, ↓ better lower).{}\n",
+        if wrk {
+            " `wrk` is not a peer: it is the most a client on one core gets out of the server."
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(
+        md,
+        "| workload | metric | candidate | median | min – max | peer/aio | aio vs peer |"
+    );
+    let _ = writeln!(md, "|---|---|---|--:|--:|--:|---|");
+    for &workload in workloads {
+        let Some(by_candidate) = samples.get(workload) else {
+            continue;
+        };
+        for metric in metrics(workload) {
+            let aio = by_candidate.get("aio").and_then(|r| stat(r, metric.key));
+            let arrow = if metric.higher_is_better {
+                "↑"
+            } else {
+                "↓"
+            };
+            for candidate in candidates(workload, wrk) {
+                let Some(s) = by_candidate
+                    .get(candidate)
+                    .and_then(|r| stat(r, metric.key))
+                else {
+                    continue;
+                };
+                let (ratio, words) = match (&aio, candidate) {
+                    (_, "aio") => ("1".to_owned(), String::new()),
+                    (Some(a), "wrk") => (format!("{:.2}", s.median / a.median), "limit".into()),
+                    (Some(a), _) => (
+                        format!("{:.2}", s.median / a.median),
+                        verdict(&metric, a.median, s.median),
+                    ),
+                    (None, _) => ("?".into(), "?".into()),
+                };
+                let _ = writeln!(
+                    md,
+                    "| {workload} | {} {arrow} | {candidate} | {} | {} – {} | {ratio} | {words} |",
+                    metric.label,
+                    fmt_num(s.median),
+                    fmt_num(s.min),
+                    fmt_num(s.max),
+                );
+            }
+        }
+    }
+    if !meta.failures.is_empty() {
+        let _ = writeln!(md, "\nFailed runs (left out of the figures):\n");
+        for f in &meta.failures {
+            let _ = writeln!(md, "- {f}");
+        }
+    }
+    md
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|text| {
+            text.lines().find_map(|l| {
+                l.strip_prefix("model name")?
+                    .split_once(':')
+                    .map(|x| x.1.trim().to_owned())
+            })
+        })
+        .unwrap_or_else(|| "unknown CPU".into())
+}
+
+/// `{"workload": {"candidate": median_ops_per_sec}}`.
+fn summary_json(
+    workloads: &[&str],
+    samples: &BTreeMap<&str, BTreeMap<&str, Vec<Figures>>>,
+) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    for &workload in workloads {
+        let Some(by_candidate) = samples.get(workload) else {
+            continue;
+        };
+        let mut row = serde_json::Map::new();
+        for (candidate, runs) in by_candidate {
+            if let Some(s) = stat(runs, "ops_per_sec") {
+                row.insert((*candidate).into(), s.median.into());
+            }
+        }
+        out.insert(workload.into(), row.into());
+    }
+    out.into()
+}
+
+/// Every metric: median, min, max and the samples, plus the run's circumstances.
+fn detail_json(
+    workloads: &[&str],
+    samples: &BTreeMap<&str, BTreeMap<&str, Vec<Figures>>>,
+    meta: &Meta,
+) -> serde_json::Value {
+    let mut results = serde_json::Map::new();
+    for &workload in workloads {
+        let Some(by_candidate) = samples.get(workload) else {
+            continue;
+        };
+        let mut row = serde_json::Map::new();
+        for (candidate, runs) in by_candidate {
+            let keys: std::collections::BTreeSet<&String> =
+                runs.iter().flat_map(|f| f.keys()).collect();
+            let mut figures = serde_json::Map::new();
+            for key in keys {
+                if let Some(s) = stat(runs, key) {
+                    figures.insert(
+                        key.clone(),
+                        serde_json::json!({
+                            "median": s.median, "min": s.min, "max": s.max, "samples": s.samples,
+                        }),
+                    );
+                }
+            }
+            row.insert((*candidate).into(), figures.into());
+        }
+        results.insert(workload.into(), row.into());
+    }
+    serde_json::json!({
+        "rounds": meta.rounds,
+        "quick": meta.quick,
+        "elapsed_s": meta.elapsed.as_secs_f64(),
+        "cpu": cpu_model(),
+        "load_before": meta.load_before,
+        "load_after": meta.load_after,
+        "notes": meta.notes,
+        "failures": meta.failures,
+        "results": results,
+    })
+}

@@ -1,0 +1,89 @@
+//! reqwest (rustls, HTTP/1.1) on tokio's current_thread runtime: the peer of
+//! `aio::http::Client` for the HTTP workloads.
+
+use aio_bench::{check_posts, share, Args, CpuClock, Post, Report, HTTP_WORKLOADS};
+
+fn main() {
+    let args = Args::parse("reqwest", HTTP_WORKLOADS);
+    let sizes = args.sizes();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio current_thread runtime");
+    let report = match args.workload.as_str() {
+        "http_seq" | "https_seq" => runtime.block_on(http_gets(&args, 1, sizes.http_requests)),
+        "http_c64" | "https_c64" => runtime.block_on(http_gets(
+            &args,
+            sizes.http_concurrency,
+            sizes.http_requests,
+        )),
+        "http_json" => runtime.block_on(http_json(&args, sizes.json_requests)),
+        other => unreachable!("workload {other}"),
+    };
+    report.print();
+}
+
+fn client(args: &Args) -> reqwest::Client {
+    let mut builder = reqwest::Client::builder();
+    if let Some(pem) = args.ca_pem() {
+        for cert in reqwest::Certificate::from_pem_bundle(&pem).expect("CA certificate") {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    builder.build().expect("reqwest client")
+}
+
+async fn get_body(client: &reqwest::Client, url: &str) -> usize {
+    let response = client.get(url).send().await.expect("GET");
+    assert_eq!(response.status().as_u16(), 200);
+    let body = response.bytes().await.expect("body");
+    assert!(body.len() > 100, "short body: {} bytes", body.len());
+    body.len()
+}
+
+/// `total` GETs of one post, by `workers` tasks sharing one client.
+async fn gets(client: &reqwest::Client, url: &str, workers: usize, total: usize) {
+    if workers == 1 {
+        for _ in 0..total {
+            get_body(client, url).await;
+        }
+        return;
+    }
+    let handles: Vec<_> = (0..workers)
+        .map(|i| {
+            let (client, url) = (client.clone(), url.to_owned());
+            tokio::spawn(async move {
+                for _ in 0..share(total, workers, i) {
+                    get_body(&client, &url).await;
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.await.unwrap();
+    }
+}
+
+async fn http_gets(args: &Args, workers: usize, total: usize) -> Report {
+    let client = client(args);
+    let url = format!("{}/posts/1", args.url());
+    // Warm-up, untimed: the pool holds `workers` open connections after it.
+    gets(&client, &url, workers, workers).await;
+    let clock = CpuClock::start();
+    gets(&client, &url, workers, total).await;
+    clock.report(total as u64)
+}
+
+async fn http_json(args: &Args, total: usize) -> Report {
+    let client = client(args);
+    let url = format!("{}/posts", args.url());
+    get_body(&client, &url).await;
+    let clock = CpuClock::start();
+    for _ in 0..total {
+        let response = client.get(&url).send().await.expect("GET");
+        assert_eq!(response.status().as_u16(), 200);
+        let posts: Vec<Post> = response.json().await.expect("JSON");
+        check_posts(&posts);
+    }
+    clock.report(total as u64)
+}
