@@ -83,7 +83,9 @@ impl std::error::Error for ProtoError {}
 pub struct Limits {
     /// Largest body accepted, in bytes; `None` for no limit. A
     /// Content-Length above it fails as soon as the head is parsed; a
-    /// chunked body fails as soon as a chunk size would exceed it.
+    /// chunked body fails as soon as a chunk size would exceed it; a
+    /// close-delimited body is handed out up to the limit and fails at the
+    /// first byte past it (however the bytes were split into reads).
     pub max_body_bytes: Option<u64>,
 }
 
@@ -222,8 +224,21 @@ impl ResponseDecoder {
                     if rest.is_empty() {
                         return Ok((offset, Event::NeedMore));
                     }
-                    self.count_body(rest.len() as u64)?;
-                    return Ok((input.len(), Event::Data(offset..input.len())));
+                    // Hand out the body up to the limit and refuse the first
+                    // byte past it, so what the caller gets before the error
+                    // does not depend on how the reads were split.
+                    let room = match self.limits.max_body_bytes {
+                        Some(max) => max.saturating_sub(self.body_bytes),
+                        None => u64::MAX,
+                    };
+                    if let (0, Some(max)) = (room, self.limits.max_body_bytes) {
+                        return Err(body_limit_error(max));
+                    }
+                    let take = room.min(rest.len() as u64);
+                    self.body_bytes += take;
+                    // `take <= rest.len()`, which came from a usize.
+                    let end = offset + take as usize;
+                    return Ok((end, Event::Data(offset..end)));
                 }
                 State::Chunked(dec) => {
                     let received = self.body_bytes;
@@ -296,13 +311,6 @@ impl ResponseDecoder {
         };
         self.framing = Some(framing);
         Ok(Event::Head(head))
-    }
-
-    fn count_body(&mut self, n: u64) -> Result<(), ProtoError> {
-        let total = self.body_bytes.saturating_add(n);
-        check_body_limit(self.limits.max_body_bytes, total)?;
-        self.body_bytes = total;
-        Ok(())
     }
 
     /// The peer closed the connection cleanly.
@@ -384,9 +392,13 @@ impl ResponseDecoder {
 
 fn check_body_limit(max: Option<u64>, total: u64) -> Result<(), ProtoError> {
     match max {
-        Some(max) if total > max => Err(ProtoError::new(format!(
-            "response body larger than the limit of {max} bytes"
-        ))),
+        Some(max) if total > max => Err(body_limit_error(max)),
         _ => Ok(()),
     }
+}
+
+fn body_limit_error(max: u64) -> ProtoError {
+    ProtoError::new(format!(
+        "response body larger than the limit of {max} bytes"
+    ))
 }
