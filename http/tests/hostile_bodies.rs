@@ -146,6 +146,40 @@ fn body_longer_than_content_length_is_never_read_as_the_next_response() {
 }
 
 #[test]
+fn bodies_where_none_may_be_are_never_read_as_the_next_response() {
+    // A server sending a body after a HEAD response, a 204 or a 304, or
+    // past "Content-Length: 0": those bytes are not a response.
+    for (method, reply) in [
+        (
+            "HEAD",
+            b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\n".as_slice(),
+        ),
+        ("GET", b"HTTP/1.1 204 No Content\r\n\r\n"),
+        (
+            "GET",
+            b"HTTP/1.1 304 Not Modified\r\ncontent-length: 4\r\n\r\n",
+        ),
+        ("GET", b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"),
+    ] {
+        let server = ScriptServer::start(Script::send([reply, FAKE].concat(), End::KeepServing));
+        run(async {
+            let client = builder().build().unwrap();
+            let method = aio_http::Method::from_bytes(method.as_bytes()).unwrap();
+            let resp = client.request(method, server.url("/bad")).await.unwrap();
+            assert!(resp.bytes().await.unwrap().is_empty());
+            follow_up(&client, &server).await;
+        });
+        let requests = server.requests();
+        assert_ne!(
+            requests[1].0,
+            0,
+            "{}: {requests:?}",
+            String::from_utf8_lossy(reply)
+        );
+    }
+}
+
+#[test]
 fn stray_bytes_arriving_while_idle_make_the_connection_unusable() {
     // The extra bytes come a little later, while the connection is idle in
     // the pool: the checkout probe must see them.
