@@ -85,7 +85,9 @@ pub(crate) fn push_local(shared: &Arc<Shared>, runnable: Runnable) -> Result<(),
     let mut runnable = Some(runnable);
     with_core(|core| {
         if Arc::ptr_eq(&core.shared, shared) {
-            core.local.borrow_mut().extend(runnable.take());
+            if let Some(runnable) = runnable.take() {
+                core.local.borrow_mut().push_back(runnable);
+            }
         }
     });
     runnable.map_or(Ok(()), Err)

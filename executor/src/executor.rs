@@ -96,7 +96,9 @@ impl Executor {
     fn run_one(&self, runnable: Runnable) {
         let task = runnable.raw();
         match task.run() {
-            RunResult::Pending | RunResult::AlreadyComplete => drop(runnable),
+            // The transition to idle already gave back the runnable's reference.
+            RunResult::Pending => std::mem::forget(runnable),
+            RunResult::AlreadyComplete => drop(runnable),
             RunResult::Reschedule => self.core.local.borrow_mut().push_back(runnable),
             RunResult::Completed => {
                 let owned = self.core.owned.borrow_mut().remove(task.owned_key());

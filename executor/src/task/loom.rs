@@ -68,7 +68,8 @@ impl Model {
             return true;
         }
         match self.state.finish_pending() {
-            AfterPending::Idle => self.ref_dec(),
+            // The transition released the runnable's reference itself.
+            AfterPending::Idle => {}
             // Same runnable goes back in the queue.
             AfterPending::Reschedule => {
                 self.submitted.fetch_add(1, SeqCst);
@@ -115,10 +116,16 @@ fn wake_racing_with_poll_is_never_lost() {
             let task = task.clone();
             thread::spawn(move || {
                 task.woken.store(true, SeqCst);
-                if task.state.wake() == WakeAction::Submit {
-                    task.submitted.fetch_add(1, SeqCst);
+                // By value: the waker's reference moves or is released.
+                match task.state.wake_by_val() {
+                    (WakeAction::Submit, _) => {
+                        task.submitted.fetch_add(1, SeqCst);
+                    }
+                    (WakeAction::Nothing, true) => {
+                        task.deallocs.fetch_add(1, SeqCst);
+                    }
+                    (WakeAction::Nothing, false) => {}
                 }
-                task.ref_dec();
             })
         };
         // First poll is pending; the task completes on its second poll.

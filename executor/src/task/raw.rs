@@ -74,7 +74,8 @@ enum Stage<F: Future> {
 /// What happened when the loop ran a task.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum RunResult {
-    /// Waiting for a wake; the runnable's reference can go.
+    /// Waiting for a wake; the runnable's reference was already released
+    /// by the state transition, so the caller must forget the runnable.
     Pending,
     /// Woken while running: the runnable goes back in the queue.
     Reschedule,
@@ -212,8 +213,15 @@ unsafe fn waker_clone(ptr: *const ()) -> RawWaker {
 
 unsafe fn waker_wake(ptr: *const ()) {
     let task = raw_from(ptr);
-    task.wake_by_ref();
-    task.ref_dec();
+    match task.header().state.wake_by_val() {
+        (WakeAction::Submit, _) => task
+            .header()
+            .shared
+            .schedule(super::Runnable::from_raw(task)),
+        (WakeAction::Nothing, false) => {}
+        // SAFETY: that was the last reference.
+        (WakeAction::Nothing, true) => unsafe { (task.header().vtable.dealloc)(task.0) },
+    }
 }
 
 unsafe fn waker_wake_by_ref(ptr: *const ()) {

@@ -133,16 +133,19 @@ impl State {
         })
     }
 
-    /// The future returned `Pending`.
+    /// The future returned `Pending`. On `Idle` the runnable's reference is
+    /// released in the same atomic step (the owned set still holds one, so
+    /// this never frees the task); on `Reschedule` it is kept for the
+    /// re-queued runnable.
     pub(crate) fn finish_pending(&self) -> AfterPending {
         self.update(|s| {
             debug_assert!(s & RUNNING != 0);
             if s & (SCHEDULED | CANCELLED) != 0 {
-                // Keep the runnable's reference for the re-queued runnable;
-                // make sure the flag that means "a runnable exists" is set.
+                // Make sure the flag that means "a runnable exists" is set.
                 (Some((s & !RUNNING) | SCHEDULED), AfterPending::Reschedule)
             } else {
-                (Some(s & !RUNNING), AfterPending::Idle)
+                debug_assert!(Snapshot(s).refs() >= 2, "the owned set holds a reference");
+                (Some((s & !RUNNING) - REF_ONE), AfterPending::Idle)
             }
         })
     }
@@ -154,6 +157,27 @@ impl State {
         let prev = self.word.fetch_xor(RUNNING | COMPLETE, AcqRel);
         debug_assert!(prev & RUNNING != 0 && prev & COMPLETE == 0);
         Snapshot(prev)
+    }
+
+    /// A waker fired by value: its reference either moves into the new
+    /// `Runnable` or is released, in the same atomic step as the wake.
+    /// Returns what to do, and whether that was the last reference.
+    pub(crate) fn wake_by_val(&self) -> (WakeAction, bool) {
+        self.update(|s| {
+            if s & (COMPLETE | SCHEDULED | RUNNING) == 0 {
+                // Idle: the waker's reference becomes the runnable's.
+                return (Some(s | SCHEDULED), (WakeAction::Submit, false));
+            }
+            // Nothing to queue (finished, already queued, or running and
+            // re-queued by its runner); always write, for the reason given
+            // in `wake`, and give the waker's reference back.
+            let mut next = s - REF_ONE;
+            if s & (COMPLETE | SCHEDULED) == 0 {
+                next |= SCHEDULED;
+            }
+            let last = next & REF_MASK == 0;
+            (Some(next), (WakeAction::Nothing, last))
+        })
     }
 
     /// A waker fired. Consumes nothing; takes a reference when it asks for a
