@@ -136,21 +136,36 @@ impl Reactor {
     pub fn turn(&mut self, timeout: Option<Duration>) {
         self.tick = (self.tick + 1) & TICK_MASK;
         let now = Instant::now();
+        let mut timer_due = None;
         let wait = if timeout == Some(Duration::ZERO) {
             timeout
         } else {
             let timer_wait = lock(&self.handle.timers).park(now);
             match (timeout, timer_wait) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
+                (Some(limit), Some(timer)) if limit < timer => Some(limit),
+                (_, Some(timer)) => {
+                    timer_due = Some(now + timer);
+                    Some(timer)
+                }
+                (limit, None) => limit,
             }
         };
-        // mio rounds sub-millisecond waits up, so we never wake before a deadline
-        // only to spin; an early wake would be harmless anyway (timers check the clock).
-        if let Err(e) = self.poll.poll(&mut self.events, wait) {
-            if e.kind() != io::ErrorKind::Interrupted {
-                panic!("aio reactor: waiting for I/O events failed: {e}");
+        match timer_due {
+            // epoll counts whole milliseconds (mio rounds up), which would
+            // make every timer up to 1 ms late: wait the whole milliseconds
+            // for I/O, then sleep the rest precisely unless something woke us.
+            Some(due) => {
+                let whole_ms = Duration::from_millis(wait.unwrap_or_default().as_millis() as u64);
+                self.poll_events(Some(whole_ms));
+                let pending = self.handle.unparker.inner.pending.load(Ordering::Acquire);
+                if self.events.is_empty() && !pending {
+                    let rest = due.saturating_duration_since(Instant::now());
+                    if !rest.is_zero() {
+                        std::thread::sleep(rest);
+                    }
+                }
             }
+            None => self.poll_events(wait),
         }
         // An RMW, so that whoever set the flag before this point has its
         // preceding writes visible to the caller once `turn` returns.
@@ -192,6 +207,15 @@ impl Reactor {
             w.wake();
         }
         self.wake_buf = wakers;
+    }
+
+    /// Wait for I/O events, at most `wait` (`None`: no limit).
+    fn poll_events(&mut self, wait: Option<Duration>) {
+        if let Err(e) = self.poll.poll(&mut self.events, wait) {
+            if e.kind() != io::ErrorKind::Interrupted {
+                panic!("aio reactor: waiting for I/O events failed: {e}");
+            }
+        }
     }
 
     /// Shut down: stop the blocking pool (queued jobs are dropped and their
