@@ -250,16 +250,22 @@ pub fn percentile(values: &mut [f64], q: f64) -> f64 {
     values[rank.clamp(1, values.len()) - 1]
 }
 
-/// The `timers` report: `n` timers over `elapsed`, with the lateness (wake
-/// time minus deadline, in µs) percentiles and the wall time in ms.
+/// The `timers` report: `n` timers over `elapsed`, with percentiles of the
+/// lateness (wake time minus deadline, in µs) and the wall time in ms.
 pub fn timers_report(mut lateness_us: Vec<f64>, elapsed: Duration) -> Report {
     let n = lateness_us.len() as u64;
-    let p50 = percentile(&mut lateness_us, 0.50);
-    let p99 = percentile(&mut lateness_us, 0.99);
-    Report::new(n, elapsed)
-        .with("wall_ms", elapsed.as_secs_f64() * 1e3)
-        .with("p50_us", p50)
-        .with("p99_us", p99)
+    let mut report = Report::new(n, elapsed).with("wall_ms", elapsed.as_secs_f64() * 1e3);
+    for (key, q) in [
+        ("p1_us", 0.01),
+        ("p10_us", 0.10),
+        ("p50_us", 0.50),
+        ("p90_us", 0.90),
+        ("p99_us", 0.99),
+        ("max_us", 1.0),
+    ] {
+        report = report.with(key, percentile(&mut lateness_us, q));
+    }
+    report
 }
 
 /// Microseconds from `deadline` to now (0 if now is somehow earlier).
