@@ -464,3 +464,25 @@ fn a_burst_of_connections_waits_in_the_backlog_without_stalling() {
     });
     assert_eq!(connected, 500);
 }
+
+#[test]
+fn read_event_count_moves_only_when_something_arrives() {
+    aio::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+        let (mut server, _) = listener.accept().await.unwrap();
+        server.write_all(b"hi").await.unwrap();
+        let mut buf = [0u8; 2];
+        client.read(&mut buf).await.unwrap();
+        sleep(Duration::from_millis(20)).await;
+        let idle = client.read_event_count();
+        // Writing from our side, and time passing, are not read events.
+        client.write_all(b"ping").await.unwrap();
+        sleep(Duration::from_millis(20)).await;
+        assert_eq!(client.read_event_count(), idle);
+        // The peer closing is.
+        drop(server);
+        sleep(Duration::from_millis(20)).await;
+        assert!(client.read_event_count() > idle);
+    });
+}

@@ -78,6 +78,8 @@ pub(crate) struct Conn {
     pub(crate) reused: bool,
     /// When it went back to the pool.
     pub(crate) idle_since: Instant,
+    /// The socket's read-event count when it went back to the pool.
+    idle_read_events: u32,
 }
 
 impl Conn {
@@ -91,6 +93,7 @@ impl Conn {
             key,
             reused: false,
             idle_since: Instant::now(),
+            idle_read_events: 0,
         }
     }
 
@@ -207,10 +210,24 @@ impl Conn {
         }
     }
 
+    /// Marks the connection idle: remembers the socket's read-event count.
+    pub(crate) fn mark_idle(&mut self) {
+        self.idle_since = Instant::now();
+        self.idle_read_events = self.io.tcp().read_event_count();
+    }
+
     /// Whether an idle connection still looks usable: nothing to read, not
     /// closed, no error. Any byte from the server while idle (even a TLS
     /// alert) means it cannot be trusted with a request.
-    pub(crate) fn is_idle_usable(&self) -> bool {
+    ///
+    /// With `retry_safe` (the request may be sent again on a fresh
+    /// connection), an unchanged read-event count is enough: no system call.
+    /// Otherwise the socket itself is asked, which also catches a close the
+    /// event loop has not seen yet.
+    pub(crate) fn is_idle_usable(&self, retry_safe: bool) -> bool {
+        if retry_safe && self.io.tcp().read_event_count() == self.idle_read_events {
+            return true;
+        }
         let mut probe = [0u8; 1];
         matches!(self.io.tcp().try_read(&mut probe), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
     }

@@ -124,7 +124,9 @@ impl Pool {
 
     /// The most recently used idle connection for `key` that has not
     /// expired and still looks usable. Connections found dead are closed.
-    pub(crate) fn checkout(&self, key: &PoolKey) -> Option<Conn> {
+    /// `retry_safe`: the request may be retried on a fresh connection, so a
+    /// cheaper liveness check will do (see [`Conn::is_idle_usable`]).
+    pub(crate) fn checkout(&self, key: &PoolKey, retry_safe: bool) -> Option<Conn> {
         let now = Instant::now();
         let mut dead = Vec::new();
         let found = {
@@ -138,7 +140,7 @@ impl Pool {
             dead.extend(list.drain(..expired));
             let mut found = None;
             while let Some(conn) = list.pop() {
-                if conn.is_idle_usable() {
+                if conn.is_idle_usable(retry_safe) {
                     found = Some(conn);
                     break;
                 }
@@ -181,7 +183,7 @@ impl Pool {
                     if decision == Release::KeepEvictingOldest {
                         evicted = Some(list.remove(0));
                     }
-                    conn.idle_since = Instant::now();
+                    conn.mark_idle();
                     list.push(conn);
                 }
             }

@@ -15,7 +15,7 @@ use crate::client::{Client, ClientInner};
 use crate::conn::{self, Conn, SendError, Target};
 use crate::deadline::Deadline;
 use crate::error::{Error, Kind, Phase};
-use crate::pool::{may_retry, PoolKey};
+use crate::pool::{is_idempotent, may_retry, PoolKey};
 use crate::proto::{encode_request_head, Event, Limits, ResponseDecoder, ResponseHead};
 use crate::redirect::next_hop;
 use crate::request::Request;
@@ -121,7 +121,7 @@ impl Exchange<'_> {
             let pooled = if fresh_only {
                 None
             } else {
-                self.inner.pool.checkout(&key)
+                self.inner.pool.checkout(&key, is_idempotent(self.method))
             };
             let mut conn = match pooled {
                 Some(conn) => conn,

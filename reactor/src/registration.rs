@@ -5,7 +5,7 @@
 //! is recognised as stale and ignored.
 
 use std::io;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
@@ -80,6 +80,9 @@ struct Wakers {
 pub(crate) struct ScheduledIo {
     generation: usize,
     readiness: AtomicUsize,
+    /// Read-side events (data, close, error) delivered so far; lets a pool
+    /// tell without a system call whether anything arrived on an idle socket.
+    read_events: AtomicU32,
     wakers: Mutex<Wakers>,
 }
 
@@ -88,6 +91,7 @@ impl ScheduledIo {
         ScheduledIo {
             generation,
             readiness: AtomicUsize::new(0),
+            read_events: AtomicU32::new(0),
             wakers: Mutex::new(Wakers::default()),
         }
     }
@@ -99,6 +103,14 @@ impl ScheduledIo {
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |cur| {
                 Some(((cur | bits) & READY_MASK) | ((tick & TICK_MASK) << TICK_SHIFT))
             });
+        if bits & Direction::Read.mask() != 0 {
+            self.read_events.fetch_add(1, Ordering::Release);
+        }
+    }
+
+    /// How many read-side events `turn` has delivered for this socket.
+    pub(crate) fn read_events(&self) -> u32 {
+        self.read_events.load(Ordering::Acquire)
     }
 
     /// Take the wakers interested in `bits` (pushed onto `out`, woken later

@@ -257,6 +257,15 @@ impl TcpStream {
         self.io.io().nodelay()
     }
 
+    /// How many read-side readiness events (data arrived, peer closed, error)
+    /// the event loop has delivered for this socket so far. Costs no system
+    /// call: a connection pool notes it when a connection goes idle, and an
+    /// unchanged count at reuse means nothing arrived meanwhile (as far as the
+    /// loop has seen; a close still in flight shows up on the next request).
+    pub fn read_event_count(&self) -> u32 {
+        self.io.sio().read_events()
+    }
+
     fn shutdown_write(&self) -> io::Result<()> {
         self.io.check_open()?;
         self.io.io().shutdown(Shutdown::Write)
