@@ -19,7 +19,9 @@ fn a_task_panicking_with_open_sockets_closes_them() {
         let before = open_fds();
         let failing = aio::spawn(async move {
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let _client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+            let _client = TcpStream::connect(listener.local_addr().unwrap())
+                .await
+                .unwrap();
             let _server = listener.accept().await.unwrap();
             assert_eq!(open_fds(), before + 3);
             panic!("panics holding three sockets");

@@ -469,7 +469,9 @@ fn a_burst_of_connections_waits_in_the_backlog_without_stalling() {
 fn read_event_count_moves_only_when_something_arrives() {
     aio::run(async {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let mut client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
         let (mut server, _) = listener.accept().await.unwrap();
         server.write_all(b"hi").await.unwrap();
         let mut buf = [0u8; 2];
