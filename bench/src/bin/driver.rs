@@ -281,6 +281,8 @@ fn main() {
 
     let elapsed = started.elapsed();
     let meta = Meta {
+        commit: git_commit(&opts.root),
+        rustc: command_output(Command::new("rustc").arg("--version")),
         rounds: opts.rounds,
         quick: opts.quick,
         elapsed,
@@ -573,6 +575,38 @@ fn median(values: &[f64]) -> f64 {
     }
 }
 
+/// The first line a command prints, or "?".
+fn command_output(cmd: &mut Command) -> String {
+    cmd.stderr(Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.lines().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".into())
+}
+
+/// The measured aio commit, marked when tracked files outside bench/ differ
+/// from it (the build is of the work tree, not of the commit).
+fn git_commit(root: &Path) -> String {
+    let commit = command_output(Command::new("git").arg("-C").arg(root).args([
+        "rev-parse",
+        "--short",
+        "HEAD",
+    ]));
+    let clean = Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["diff", "--quiet", "HEAD", "--", ".", ":(exclude)bench"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if clean {
+        commit
+    } else {
+        format!("{commit} + uncommitted changes")
+    }
+}
+
 fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
@@ -580,6 +614,8 @@ fn loadavg() -> String {
 }
 
 struct Meta {
+    commit: String,
+    rustc: String,
     rounds: usize,
     quick: bool,
     elapsed: Duration,
@@ -671,6 +707,7 @@ fn render_markdown(
         "## aio peer benchmarks: {mode}, {} round(s)\n",
         meta.rounds
     );
+    let _ = writeln!(md, "aio commit {}, {}.", meta.commit, meta.rustc);
     let _ = writeln!(
         md,
         "Machine: {}, {} cores, Linux {}. Load average before {}, after {}. Took {:.0} s.\n",
@@ -815,6 +852,8 @@ fn detail_json(
         results.insert(workload.into(), row.into());
     }
     serde_json::json!({
+        "commit": meta.commit,
+        "rustc": meta.rustc,
         "rounds": meta.rounds,
         "quick": meta.quick,
         "elapsed_s": meta.elapsed.as_secs_f64(),
