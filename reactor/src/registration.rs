@@ -364,6 +364,35 @@ impl<S: Source> PollEvented<S> {
         }
     }
 
+    /// `poll_io` for a stream transfer of up to `len` bytes. A short transfer
+    /// means the kernel buffer was drained (read) or filled (write), so the
+    /// readiness is cleared right away: the next call waits for an event
+    /// instead of spending a system call that would only say WouldBlock. A
+    /// newer event is never lost: clearing checks the event's turn, as ever.
+    pub(crate) fn poll_transfer(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+        len: usize,
+        mut op: impl FnMut(&S) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            let event = match self.sio.poll_ready(cx, dir) {
+                Poll::Ready(Ok(ev)) => ev,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            };
+            match op(&self.io) {
+                Ok(n) if n > 0 && n < len => {
+                    self.sio.clear_readiness(event);
+                    return Poll::Ready(Ok(n));
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.sio.clear_readiness(event),
+                r => return Poll::Ready(r),
+            }
+        }
+    }
+
     /// Run `op` once without waiting; WouldBlock clears the readiness seen before.
     pub(crate) fn try_io<R>(
         &self,

@@ -275,14 +275,17 @@ impl TcpStream {
         if buf.is_empty() {
             return Poll::Ready(self.io.check_open().map(|()| 0));
         }
-        self.io.poll_io(cx, Direction::Read, |s| (&*s).read(buf))
+        let len = buf.len();
+        self.io
+            .poll_transfer(cx, Direction::Read, len, |s| (&*s).read(buf))
     }
 
     fn poll_write_priv(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         if buf.is_empty() {
             return Poll::Ready(self.io.check_open().map(|()| 0));
         }
-        self.io.poll_io(cx, Direction::Write, |s| (&*s).write(buf))
+        self.io
+            .poll_transfer(cx, Direction::Write, buf.len(), |s| (&*s).write(buf))
     }
 
     fn poll_write_vectored_priv(
@@ -290,8 +293,9 @@ impl TcpStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        let len = bufs.iter().map(|b| b.len()).sum();
         self.io
-            .poll_io(cx, Direction::Write, |s| (&*s).write_vectored(bufs))
+            .poll_transfer(cx, Direction::Write, len, |s| (&*s).write_vectored(bufs))
     }
 }
 
