@@ -6,7 +6,7 @@ use crate::queue::Shared;
 use crate::task::raw::RawTask;
 use crate::task::Runnable;
 use slab::Slab;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt;
 use std::rc::Rc;
@@ -15,7 +15,15 @@ use std::sync::Arc;
 /// The loop-thread half of an executor.
 pub(crate) struct Core {
     pub(crate) shared: Arc<Shared>,
+    /// Tasks woken by other tasks (and new ones), in order.
     pub(crate) local: RefCell<VecDeque<Runnable>>,
+    /// Tasks woken by the world outside the loop's tasks: I/O readiness and
+    /// timers (during `park`) and other threads. The loop takes turns between
+    /// the two queues, so a timer or a socket is answered promptly even
+    /// behind a long backlog of spawned work, and neither queue starves.
+    pub(crate) events: RefCell<VecDeque<Runnable>>,
+    /// True while the loop is in `park`: wakes then come from events.
+    pub(crate) parking: Cell<bool>,
     /// Every task not yet completed, holding one reference each, so that
     /// shutdown can cancel them all and no future outlives its loop.
     pub(crate) owned: RefCell<Slab<RawTask>>,
@@ -86,7 +94,12 @@ pub(crate) fn push_local(shared: &Arc<Shared>, runnable: Runnable) -> Result<(),
     with_core(|core| {
         if Arc::ptr_eq(&core.shared, shared) {
             if let Some(runnable) = runnable.take() {
-                core.local.borrow_mut().push_back(runnable);
+                let queue = if core.parking.get() {
+                    &core.events
+                } else {
+                    &core.local
+                };
+                queue.borrow_mut().push_back(runnable);
             }
         }
     });

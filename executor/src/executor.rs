@@ -6,7 +6,7 @@ use crate::queue::Shared;
 use crate::task::raw::{RawTask, RunResult};
 use crate::task::{JoinHandle, Runnable};
 use slab::Slab;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::pin;
@@ -35,6 +35,8 @@ impl Executor {
         let core = Rc::new(Core {
             shared: Arc::new(Shared::new()),
             local: RefCell::new(VecDeque::new()),
+            events: RefCell::new(VecDeque::new()),
+            parking: Cell::new(false),
             owned: RefCell::new(Slab::new()),
         });
         let guard = CurrentGuard::install(&core)?;
@@ -63,34 +65,49 @@ impl Executor {
                 }
             }
             let more_ready = self.run_tasks(TASKS_PER_IO_CHECK);
-            if more_ready || main.woken.load(Ordering::Acquire) {
-                // Still busy: look at I/O and timers without blocking.
-                park.park(Some(Duration::ZERO));
-            } else {
-                park.park(None);
-            }
+            let busy = more_ready || main.woken.load(Ordering::Acquire);
+            self.core.parking.set(true);
+            // Still busy: look at I/O and timers without blocking.
+            park.park(if busy { Some(Duration::ZERO) } else { None });
+            self.core.parking.set(false);
         }
     }
 
-    /// Run up to `budget` ready tasks; true when more are ready.
+    /// Run up to `budget` ready tasks, taking turns between the two queues;
+    /// true when more are ready.
     fn run_tasks(&self, budget: usize) -> bool {
         let core = &self.core;
         core.shared
-            .drain_injected_into(&mut core.local.borrow_mut());
-        for _ in 0..budget {
-            let next = {
-                let mut local = core.local.borrow_mut();
-                if local.is_empty() {
-                    core.shared.drain_injected_into(&mut local);
-                }
-                local.pop_front()
-            };
-            let Some(runnable) = next else {
+            .drain_injected_into(&mut core.events.borrow_mut());
+        for turn in 0..budget {
+            let Some(runnable) = self.next_runnable(turn % 2 == 0) else {
                 return false;
             };
             self.run_one(runnable);
         }
-        !core.local.borrow().is_empty()
+        !core.local.borrow().is_empty() || !core.events.borrow().is_empty()
+    }
+
+    /// The next task to run, from the events queue first or the local one
+    /// first; other threads' wakes are fetched when both are empty.
+    fn next_runnable(&self, events_first: bool) -> Option<Runnable> {
+        let core = &self.core;
+        let (first, second) = if events_first {
+            (&core.events, &core.local)
+        } else {
+            (&core.local, &core.events)
+        };
+        let next = first.borrow_mut().pop_front();
+        if next.is_some() {
+            return next;
+        }
+        let next = second.borrow_mut().pop_front();
+        if next.is_some() {
+            return next;
+        }
+        let mut events = core.events.borrow_mut();
+        core.shared.drain_injected_into(&mut events);
+        events.pop_front()
     }
 
     fn run_one(&self, runnable: Runnable) {
@@ -140,11 +157,13 @@ impl Executor {
         // Queued runnables only hold references now; drop them one by one,
         // outside any borrow (a drop may free a task).
         drop(core.shared.close());
-        loop {
-            let next = core.local.borrow_mut().pop_front();
-            match next {
-                Some(runnable) => drop(runnable),
-                None => break,
+        for queue in [&core.local, &core.events] {
+            loop {
+                let next = queue.borrow_mut().pop_front();
+                match next {
+                    Some(runnable) => drop(runnable),
+                    None => break,
+                }
             }
         }
         debug_assert_eq!(core.owned.borrow().len(), 0);
