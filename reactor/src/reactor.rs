@@ -160,7 +160,9 @@ impl Reactor {
                 let pending = self.handle.unparker.inner.pending.load(Ordering::Acquire);
                 if self.events.is_empty() && !pending {
                     let rest = due.saturating_duration_since(Instant::now());
-                    if !rest.is_zero() {
+                    // Only the sub-millisecond tail: an epoll_wait cut short
+                    // (by a signal, say) must not turn into a long blind sleep.
+                    if !rest.is_zero() && rest <= Duration::from_millis(1) {
                         std::thread::sleep(rest);
                     }
                 }
