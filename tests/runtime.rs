@@ -488,3 +488,64 @@ fn read_event_count_moves_only_when_something_arrives() {
         assert!(client.read_event_count() > idle);
     });
 }
+
+#[test]
+fn a_socket_that_outlives_its_loop_reports_a_read_event_and_errors() {
+    let (stream, before) = aio::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let stream = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let count = stream.read_event_count();
+        (stream, count)
+    });
+    // The loop's shutdown counts as an event, so a pool notices the socket.
+    assert!(stream.read_event_count() > before);
+    let mut buf = [0u8; 1];
+    let err = stream.try_read(&mut buf).unwrap_err();
+    assert!(err.to_string().contains("has shut down"), "{err}");
+}
+
+#[test]
+fn a_vectored_write_of_more_slices_than_writev_takes_completes() {
+    use futures_io::AsyncWrite;
+    let received = aio::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (mut server, _) = listener.accept().await.unwrap();
+        let reader = aio::spawn(async move {
+            let mut total = 0;
+            let mut buf = [0u8; 4096];
+            loop {
+                match server.read(&mut buf).await.unwrap() {
+                    0 => return total,
+                    n => total += n,
+                }
+            }
+        });
+        // 3,000 one-byte slices: writev takes at most 1,024 per call.
+        let bytes = vec![7u8; 3000];
+        let mut offset = 0;
+        while offset < bytes.len() {
+            let slices: Vec<std::io::IoSlice<'_>> = bytes[offset..]
+                .chunks(1)
+                .map(std::io::IoSlice::new)
+                .collect();
+            let written = timeout(
+                Duration::from_secs(5),
+                std::future::poll_fn(|cx| {
+                    std::pin::Pin::new(&mut client).poll_write_vectored(cx, &slices)
+                }),
+            )
+            .await
+            .expect("a vectored write must not hang")
+            .unwrap();
+            offset += written;
+        }
+        client.shutdown().await.unwrap();
+        reader.await.unwrap()
+    });
+    assert_eq!(received, 3000);
+}

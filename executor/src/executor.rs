@@ -142,28 +142,36 @@ impl Executor {
             return;
         }
         let core = &self.core;
-        // Destructors may spawn more tasks or wake others: repeat until none
-        // is left. Taking the whole set at once keeps this linear.
+        // Destructors may spawn more tasks or wake others, and freeing a task
+        // drops wakers (user code) too: repeat until nothing is left.
         loop {
+            // Taking the whole set at once keeps this linear.
             let tasks: Vec<RawTask> = core.owned.borrow_mut().drain().collect();
-            if tasks.is_empty() {
-                break;
-            }
+            let cancelled_any = !tasks.is_empty();
             for task in tasks {
                 task.cancel_now();
                 task.ref_dec();
             }
-        }
-        // Queued runnables only hold references now; drop them one by one,
-        // outside any borrow (a drop may free a task).
-        drop(core.shared.close());
-        for queue in [&core.local, &core.events] {
-            loop {
-                let next = queue.borrow_mut().pop_front();
-                match next {
-                    Some(runnable) => drop(runnable),
-                    None => break,
+            // Queued runnables only hold references now; drop them one by
+            // one, outside any borrow (a drop may free a task).
+            let mut dropped_any = false;
+            let injected = core.shared.close();
+            dropped_any |= !injected.is_empty();
+            drop(injected);
+            for queue in [&core.local, &core.events] {
+                loop {
+                    let next = queue.borrow_mut().pop_front();
+                    match next {
+                        Some(runnable) => {
+                            dropped_any = true;
+                            drop(runnable);
+                        }
+                        None => break,
+                    }
                 }
+            }
+            if !cancelled_any && !dropped_any {
+                break;
             }
         }
         debug_assert_eq!(core.owned.borrow().len(), 0);

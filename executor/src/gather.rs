@@ -1,5 +1,6 @@
 //! Running several futures concurrently and collecting their outputs.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -69,7 +70,8 @@ enum Slot<F: Future> {
 impl<F: Future> Unpin for Gather<F> {}
 
 struct Wakes {
-    ready: Mutex<Vec<usize>>,
+    /// Children woken since their last poll, in wake order.
+    ready: Mutex<VecDeque<usize>>,
     parent: Mutex<Option<Waker>>,
 }
 
@@ -89,7 +91,7 @@ impl Wake for ChildWake {
         if self.queued.swap(true, Ordering::AcqRel) {
             return;
         }
-        lock(&self.wakes.ready).push(self.index);
+        lock(&self.wakes.ready).push_back(self.index);
         let parent = lock(&self.wakes.parent).clone();
         if let Some(parent) = parent {
             parent.wake();
@@ -112,8 +114,15 @@ impl<F: Future> Future for Gather<F> {
                 *parent = Some(cx.waker().clone());
             }
         }
-        let ready = std::mem::take(&mut *lock(&this.wakes.ready));
-        for index in ready {
+        // Take the children woken so far one at a time (not as a batch): if
+        // one panics, the rest stay queued with their flags consistent. Wakes
+        // during this poll wait for the next one, so a child that wakes
+        // itself cannot keep this loop going.
+        let woken = lock(&this.wakes.ready).len();
+        for _ in 0..woken {
+            let Some(index) = lock(&this.wakes.ready).pop_front() else {
+                break;
+            };
             let child = &this.child_wakers[index];
             child.queued.store(false, Ordering::Release);
             let Slot::Pending(future) = &mut this.slots[index] else {

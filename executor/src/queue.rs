@@ -6,7 +6,7 @@ use crate::task::Runnable;
 use crate::Unpark;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 /// The part of a loop that other threads (and every task header) can reach.
 pub(crate) struct Shared {
@@ -14,14 +14,16 @@ pub(crate) struct Shared {
     /// Set when the injector may be non-empty, so the loop skips the lock
     /// on the common path where nothing came from another thread.
     has_injected: AtomicBool,
-    /// Interrupts the loop's park; installed when the loop starts.
-    unparker: OnceLock<Arc<dyn Unpark>>,
 }
 
 struct Injector {
     queue: VecDeque<Runnable>,
     /// The loop has shut down: runnables sent now are dropped.
     closed: bool,
+    /// Interrupts the loop's park; set by each `block_on` (a later one may
+    /// park differently). Under the injector's lock, so a wake never reaches
+    /// a park that is no longer the loop's.
+    unparker: Option<Arc<dyn Unpark>>,
 }
 
 impl Shared {
@@ -30,16 +32,18 @@ impl Shared {
             injector: Mutex::new(Injector {
                 queue: VecDeque::new(),
                 closed: false,
+                unparker: None,
             }),
             has_injected: AtomicBool::new(false),
-            unparker: OnceLock::new(),
         }
     }
 
     pub(crate) fn set_unparker(&self, unparker: Arc<dyn Unpark>) {
-        // A loop is parked by one Park for its whole life; a second
-        // block_on on the same executor reuses the first unparker.
-        let _ = self.unparker.set(unparker);
+        self.lock().unparker = Some(unparker);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Injector> {
+        self.injector.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Queue a runnable of a task of this loop.
@@ -54,7 +58,7 @@ impl Shared {
 
     /// Queue from another thread and interrupt the loop's park.
     fn inject(&self, runnable: Runnable) {
-        let mut injector = self.injector.lock().unwrap_or_else(|e| e.into_inner());
+        let mut injector = self.lock();
         if injector.closed {
             // The loop is gone; its tasks were cancelled. Dropping the
             // runnable just gives back its reference (outside the lock).
@@ -64,13 +68,14 @@ impl Shared {
         }
         injector.queue.push_back(runnable);
         self.has_injected.store(true, Ordering::Release);
-        drop(injector);
-        self.unpark();
+        if let Some(unparker) = &injector.unparker {
+            unparker.unpark();
+        }
     }
 
     /// Interrupt the loop's park (from any thread).
     pub(crate) fn unpark(&self) {
-        if let Some(unparker) = self.unparker.get() {
+        if let Some(unparker) = &self.lock().unparker {
             unparker.unpark();
         }
     }
@@ -80,13 +85,12 @@ impl Shared {
         if !self.has_injected.swap(false, Ordering::Acquire) {
             return;
         }
-        let mut injector = self.injector.lock().unwrap_or_else(|e| e.into_inner());
-        local.extend(injector.queue.drain(..));
+        local.extend(self.lock().queue.drain(..));
     }
 
     /// Refuse further injections; return what was queued.
     pub(crate) fn close(&self) -> VecDeque<Runnable> {
-        let mut injector = self.injector.lock().unwrap_or_else(|e| e.into_inner());
+        let mut injector = self.lock();
         injector.closed = true;
         std::mem::take(&mut injector.queue)
     }

@@ -500,3 +500,65 @@ fn join_error_debug_names_the_case() {
         "JoinError::Cancelled"
     );
 }
+
+#[test]
+fn a_second_block_on_with_another_park_gets_remote_wakes() {
+    let mut executor = Executor::enter().unwrap();
+    executor.block_on(async {}, &mut ThreadPark::new());
+    // The second park is a different one: a wake from another thread must
+    // reach it, not the first.
+    let polls = Arc::new(AtomicUsize::new(0));
+    let waker = Arc::new(Mutex::new(None));
+    let (p, w) = (polls.clone(), waker.clone());
+    let done = executor.block_on(
+        async move {
+            let handle = spawn(CountPolls {
+                polls: p,
+                waker: w.clone(),
+                ready_after: 2,
+            });
+            yield_now().await;
+            let stored = w.lock().unwrap().clone().unwrap();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(20));
+                stored.wake();
+            });
+            handle.await.is_ok()
+        },
+        &mut ThreadPark::new(),
+    );
+    assert!(done);
+    assert_eq!(polls.load(Ordering::SeqCst), 2);
+    drop(waker);
+    executor.shutdown();
+}
+
+#[test]
+fn a_panicking_join_waker_does_not_stop_shutdown_from_cancelling_tasks() {
+    struct PanicOnWake;
+    impl std::task::Wake for PanicOnWake {
+        fn wake(self: Arc<Self>) {
+            panic!("a join waker that panics");
+        }
+    }
+    let drops = Arc::new(AtomicUsize::new(0));
+    let d = drops.clone();
+    block_on(async move {
+        let mut handles = Vec::new();
+        for _ in 0..10 {
+            let guard = DropCounter(d.clone());
+            let mut handle = spawn(async move {
+                let _g = guard;
+                pending_forever().await
+            });
+            // Register a join waker that panics when the task completes.
+            let waker = Waker::from(Arc::new(PanicOnWake));
+            let mut cx = Context::from_waker(&waker);
+            assert!(Pin::new(&mut handle).poll(&mut cx).is_pending());
+            handles.push(handle);
+        }
+        // Leave them all to shutdown, handles alive.
+        std::mem::forget(handles);
+    });
+    assert_eq!(drops.load(Ordering::SeqCst), 10, "every task was cancelled");
+}

@@ -122,7 +122,10 @@ impl Conn {
         if *end == buf.len() {
             // The decoder consumes all input before asking for more, so a
             // full buffer means a caller broke that contract.
-            return Err(io::Error::other("read buffer full"));
+            return Err(io::Error::other(format!(
+                "internal error: the {}-byte read buffer is full (the decoder left input unconsumed)",
+                buf.len()
+            )));
         }
         let n = poll_fn(|cx| io.poll_read(cx, &mut buf[*end..])).await?;
         *end += n;

@@ -190,7 +190,7 @@ async fn read_head(
 ) -> Result<(ResponseDecoder, ResponseHead), Failure> {
     let mut decoder = ResponseDecoder::new(method, Limits::new());
     let refused = |e| Failure {
-        error: Error::with_source(Kind::Protocol, "invalid response", e),
+        error: Error::with_source(Kind::Protocol, "invalid response head", e),
         nothing_received: false,
     };
     loop {

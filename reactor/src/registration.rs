@@ -191,6 +191,9 @@ impl ScheduledIo {
 
     fn shutdown(&self, out: &mut Vec<Waker>) {
         self.readiness.fetch_or(SHUTDOWN, Ordering::AcqRel);
+        // Counts as a read-side event: a pool comparing counts then looks
+        // closer and finds the socket dead.
+        self.read_events.fetch_add(1, Ordering::Release);
         self.take_wakers(Direction::Read.mask() | Direction::Write.mask(), out);
     }
 

@@ -133,6 +133,11 @@ impl TimerQueue {
     pub(crate) fn reset(&mut self, k: TimerKey, deadline: Instant) -> Option<bool> {
         let unpark = self.needs_unpark(deadline);
         let e = self.entry_mut(k)?;
+        if e.deadline == deadline {
+            // Its heap entry is still the live one: pushing another would
+            // leave a duplicate that compaction cannot tell from the original.
+            return Some(false);
+        }
         e.deadline = deadline;
         self.push(deadline, k.generation, k.key);
         Some(unpark)
@@ -206,6 +211,18 @@ mod tests {
         fn wake(self: Arc<Self>) {
             self.1.lock().unwrap().push(self.0);
         }
+    }
+
+    #[test]
+    fn resetting_to_the_same_deadline_adds_no_heap_entry() {
+        let mut q = TimerQueue::new();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let (key, _) = q.insert(deadline, Waker::from(Arc::new(Record(0, log))));
+        for _ in 0..10_000 {
+            assert_eq!(q.reset(key, deadline), Some(false));
+        }
+        assert_eq!(q.heap.len(), 1);
     }
 
     #[test]

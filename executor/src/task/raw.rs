@@ -333,7 +333,9 @@ unsafe fn complete<F: Future>(cell: &TaskCell<F>) {
         // writes the slot, so a shared read is fine.
         let slot = unsafe { &*cell.header.join_waker.get() };
         if let Some(waker) = slot {
-            waker.wake_by_ref();
+            // A waker is user code; its panic must not unwind through the
+            // loop (at shutdown that would leave tasks uncancelled).
+            let _ = catch_unwind(AssertUnwindSafe(|| waker.wake_by_ref()));
         }
     }
 }

@@ -293,9 +293,11 @@ impl TcpStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let len = bufs.iter().map(|b| b.len()).sum();
+        // Not `poll_transfer`: writev takes at most IOV_MAX slices, so a short
+        // vectored write does not prove the send buffer full, and clearing
+        // readiness then would wait for an edge that never comes.
         self.io
-            .poll_transfer(cx, Direction::Write, len, |s| (&*s).write_vectored(bufs))
+            .poll_io(cx, Direction::Write, |s| (&*s).write_vectored(bufs))
     }
 }
 
