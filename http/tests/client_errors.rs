@@ -268,7 +268,7 @@ fn malformed_status_line_is_a_protocol_error() {
     assert_eq!(err.kind(), Kind::Protocol);
     assert!(
         err.to_string()
-            .contains("invalid response: invalid status line"),
+            .contains("invalid response head: invalid status line"),
         "{err}"
     );
 
