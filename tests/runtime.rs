@@ -432,16 +432,18 @@ fn run_waits_for_a_running_blocking_job() {
 fn gather_runs_futures_concurrently_in_input_order() {
     let (out, elapsed) = aio::run(async {
         let start = Instant::now();
-        let out = aio::gather([30u64, 10, 20].map(|ms| async move {
+        // Long enough that a loaded machine cannot blur concurrent (300 ms)
+        // with one after another (600 ms).
+        let out = aio::gather([300u64, 100, 200].map(|ms| async move {
             sleep(Duration::from_millis(ms)).await;
             ms
         }))
         .await;
         (out, start.elapsed())
     });
-    assert_eq!(out, vec![30, 10, 20]);
+    assert_eq!(out, vec![300, 100, 200]);
     assert!(
-        elapsed < Duration::from_millis(55),
+        elapsed < Duration::from_millis(550),
         "ran one after another: {elapsed:?}"
     );
 }
