@@ -71,7 +71,9 @@ pub(crate) async fn execute(client: Client, req: Request) -> Result<Response, Er
         // The redirect's own body is small as a rule: read it so its
         // connection can carry the next hop.
         let mut rest = BodyReader::new(conn, decoder, Arc::clone(&inner), deadline);
-        rest.discard(DRAIN_REDIRECT_BODY_MAX).await;
+        // Boxed for the same reason as connecting: rare, and not worth
+        // carrying in every request's future.
+        Box::pin(rest.discard(DRAIN_REDIRECT_BODY_MAX)).await;
         deadline = rest.into_deadline();
         followed += 1;
         if !hop.keep_body {
@@ -125,7 +127,9 @@ impl Exchange<'_> {
             };
             let mut conn = match pooled {
                 Some(conn) => conn,
-                None => self.connect(&key, deadline).await?,
+                // Boxed: connecting (DNS, TLS handshake) is rare and its future is
+                // large; inline, every request's future would carry its size.
+                None => Box::pin(self.connect(&key, deadline)).await?,
             };
             match self.attempt(&mut conn, deadline).await {
                 Ok((decoder, head)) => return Ok((conn, decoder, head)),
