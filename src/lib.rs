@@ -24,6 +24,12 @@
 //! (mio, timers, sockets, the blocking pool); on top: [`http`], an HTTPS
 //! client for JSON APIs.
 
+// The README's program is compiled (not run: it talks to the real API) as a
+// doctest, so it cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeProgram;
+
 use aio_executor::{Executor, Park, Unpark};
 use aio_reactor::{Reactor, Unparker};
 use std::future::Future;
