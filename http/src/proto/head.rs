@@ -370,7 +370,7 @@ pub(crate) fn parse_head(block: &[u8]) -> Result<ResponseHead, ProtoError> {
     };
     let status = status_from_code(resp.code.unwrap_or(0))?;
     let reason = resp.reason.filter(|r| !r.is_empty()).map(|r| r.to_string());
-    let headers = to_header_map(resp.headers, Section::Response)?;
+    let headers = to_header_map(block, resp.headers, Section::Response)?;
     Ok(ResponseHead {
         status,
         version,
@@ -383,7 +383,9 @@ pub(crate) fn parse_head(block: &[u8]) -> Result<ResponseHead, ProtoError> {
 pub(crate) fn parse_trailers(block: &[u8]) -> Result<HeaderMap, ProtoError> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     match httparse::parse_headers(block, &mut headers) {
-        Ok(httparse::Status::Complete((_, fields))) => to_header_map(fields, Section::Trailers),
+        Ok(httparse::Status::Complete((_, fields))) => {
+            to_header_map(block, fields, Section::Trailers)
+        }
         Ok(httparse::Status::Partial) => Err(ProtoError::new(format!(
             "malformed trailer section \"{}\"",
             snippet(block)
@@ -392,11 +394,18 @@ pub(crate) fn parse_trailers(block: &[u8]) -> Result<HeaderMap, ProtoError> {
     }
 }
 
+/// Builds the header map of `fields`, which httparse found in `block`.
+///
+/// The values share one copy of the block instead of one allocation each:
+/// real servers send a dozen or more fields per response.
 fn to_header_map(
+    block: &[u8],
     fields: &[httparse::Header<'_>],
     section: Section,
 ) -> Result<HeaderMap, ProtoError> {
     let mut map = HeaderMap::with_capacity(fields.len());
+    let shared = bytes::Bytes::copy_from_slice(block);
+    let block_start = block.as_ptr() as usize;
     for f in fields {
         let name = HeaderName::from_bytes(f.name.as_bytes()).map_err(|_| {
             ProtoError::new(format!(
@@ -405,7 +414,17 @@ fn to_header_map(
                 section.name()
             ))
         })?;
-        let value = HeaderValue::from_bytes(f.value).map_err(|_| {
+        // httparse hands out sub-slices of `block`: find this one in the copy.
+        let offset = (f.value.as_ptr() as usize).wrapping_sub(block_start);
+        let end = offset
+            .checked_add(f.value.len())
+            .filter(|&end| end <= shared.len());
+        let value = match end {
+            Some(end) => HeaderValue::from_maybe_shared(shared.slice(offset..end)),
+            // Not inside the block (never expected): copy it on its own.
+            None => HeaderValue::from_bytes(f.value),
+        };
+        let value = value.map_err(|_| {
             ProtoError::new(format!(
                 "invalid value for header field \"{name}\" in the {}",
                 section.name()
