@@ -65,9 +65,9 @@ impl Executor {
                 }
             }
             let more_ready = self.run_tasks(TASKS_PER_IO_CHECK);
+            // Still busy: look at I/O and timers without blocking.
             let busy = more_ready || main.woken.load(Ordering::Acquire);
             self.core.parking.set(true);
-            // Still busy: look at I/O and timers without blocking.
             park.park(if busy { Some(Duration::ZERO) } else { None });
             self.core.parking.set(false);
         }

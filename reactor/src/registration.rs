@@ -352,19 +352,9 @@ impl<S: Source> PollEvented<S> {
         &self,
         cx: &mut Context<'_>,
         dir: Direction,
-        mut op: impl FnMut(&S) -> io::Result<R>,
+        op: impl FnMut(&S) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        loop {
-            let event = match self.sio.poll_ready(cx, dir) {
-                Poll::Ready(Ok(ev)) => ev,
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Pending => return Poll::Pending,
-            };
-            match op(&self.io) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.sio.clear_readiness(event),
-                r => return Poll::Ready(r),
-            }
-        }
+        self.poll_io_until_drained(cx, dir, op, |_| false)
     }
 
     /// `poll_io` for a stream transfer of up to `len` bytes. A short transfer
@@ -377,8 +367,20 @@ impl<S: Source> PollEvented<S> {
         cx: &mut Context<'_>,
         dir: Direction,
         len: usize,
-        mut op: impl FnMut(&S) -> io::Result<usize>,
+        op: impl FnMut(&S) -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
+        self.poll_io_until_drained(cx, dir, op, |&n| n > 0 && n < len)
+    }
+
+    /// The loop behind both: `drained` says whether a successful result
+    /// proves the readiness used up, as WouldBlock does.
+    fn poll_io_until_drained<R>(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+        mut op: impl FnMut(&S) -> io::Result<R>,
+        drained: impl Fn(&R) -> bool,
+    ) -> Poll<io::Result<R>> {
         loop {
             let event = match self.sio.poll_ready(cx, dir) {
                 Poll::Ready(Ok(ev)) => ev,
@@ -386,12 +388,14 @@ impl<S: Source> PollEvented<S> {
                 Poll::Pending => return Poll::Pending,
             };
             match op(&self.io) {
-                Ok(n) if n > 0 && n < len => {
-                    self.sio.clear_readiness(event);
-                    return Poll::Ready(Ok(n));
+                Ok(r) => {
+                    if drained(&r) {
+                        self.sio.clear_readiness(event);
+                    }
+                    return Poll::Ready(Ok(r));
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.sio.clear_readiness(event),
-                r => return Poll::Ready(r),
+                Err(e) => return Poll::Ready(Err(e)),
             }
         }
     }
