@@ -24,6 +24,8 @@
 //! (mio, timers, sockets, the blocking pool); on top: [`http`], an HTTPS
 //! client for JSON APIs.
 
+#![warn(missing_docs, missing_debug_implementations)]
+
 // The README's program is compiled (not run: it talks to the real API) as a
 // doctest, so it cannot drift from the API.
 #[cfg(doctest)]
@@ -241,6 +243,7 @@ where
 }
 
 /// The seam: the executor parks by turning the reactor.
+#[derive(Debug)]
 struct ReactorPark<'a>(&'a mut Reactor);
 
 impl Park for ReactorPark<'_> {
@@ -253,6 +256,7 @@ impl Park for ReactorPark<'_> {
     }
 }
 
+#[derive(Debug)]
 struct ReactorUnpark(Unparker);
 
 impl Unpark for ReactorUnpark {

@@ -6,6 +6,9 @@ use aio::time::{sleep, Duration, Instant};
 use std::sync::{Arc, Mutex};
 use std::task::Waker;
 
+mod support;
+use support::signal::Signal;
+
 #[test]
 fn a_task_panicking_with_sockets_and_timers_leaves_no_registration() {
     aio::run(async {
@@ -70,7 +73,8 @@ fn wakers_called_after_their_task_finished_or_their_loop_ended_are_harmless() {
         std::thread::spawn(move || wakers.into_iter().for_each(Waker::wake))
             .join()
             .unwrap();
-        sleep(Duration::from_millis(5)).await;
+        // One pass through the loop's queues with those wakes in them.
+        aio::yield_now().await;
         // And stash the main future's waker for after the loop is gone.
         std::future::poll_fn(|cx| {
             s.lock().unwrap().push(cx.waker().clone());
@@ -101,20 +105,39 @@ fn run_exits_promptly_with_sockets_open_and_tasks_parked_on_them() {
     aio::run(async {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        // Each task counts itself just before it parks; the last one tells main.
+        let started = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let all_parked = Signal::new();
+        let count_in = {
+            let started = started.clone();
+            let all_parked = all_parked.clone();
+            move || {
+                if started.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1 == 201 {
+                    all_parked.set();
+                }
+            }
+        };
         for _ in 0..100 {
             let client = TcpStream::connect(addr).await.unwrap();
             let (mut server, _) = listener.accept().await.unwrap();
+            let count = count_in.clone();
             aio::spawn(async move {
                 let _keep = client;
                 let mut buf = [0u8; 8];
+                count();
                 let _ = server.read(&mut buf).await;
             });
-            aio::spawn(sleep(Duration::from_secs(3600)));
+            let count = count_in.clone();
+            aio::spawn(async move {
+                count();
+                sleep(Duration::from_secs(3600)).await
+            });
         }
         aio::spawn(async move {
+            count_in();
             let _ = listener.accept().await;
         });
-        sleep(Duration::from_millis(20)).await;
+        all_parked.wait().await;
         assert_eq!(aio::loop_stats().tasks, 201);
     });
     assert!(
@@ -135,10 +158,13 @@ fn shutdown_waits_for_blocking_jobs_only_up_to_the_bound() {
         aio::Runner::new()
             .blocking_shutdown_timeout(Duration::from_millis(200))
             .run(async {
-                drop(aio::spawn_blocking(|| {
+                let started = Signal::new();
+                let job_started = started.clone();
+                drop(aio::spawn_blocking(move || {
+                    job_started.set();
                     std::thread::sleep(Duration::from_secs(30))
                 }));
-                sleep(Duration::from_millis(20)).await;
+                started.wait().await;
             });
         println!("run returned after {} ms", start.elapsed().as_millis());
         return;

@@ -5,6 +5,9 @@
 use aio::net::{TcpListener, TcpStream};
 use aio::time::{sleep, Duration};
 
+mod support;
+use support::signal::Signal;
+
 fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").unwrap().count()
 }
@@ -44,14 +47,17 @@ fn no_fd_leak_across_100_runs() {
             let client = TcpStream::connect(addr).await.unwrap();
             let (server, _) = listener.accept().await.unwrap();
             // A task left parked on the socket, a timer, and a blocking job.
+            let reading = Signal::new();
+            let reader_reading = reading.clone();
             aio::spawn(async move {
                 let mut server = server;
                 let mut buf = [0u8; 1];
+                reader_reading.set();
                 let _ = server.read(&mut buf).await;
             });
             aio::spawn(sleep(Duration::from_secs(60)));
             aio::spawn_blocking(|| 1).await.unwrap();
-            sleep(Duration::from_millis(1)).await;
+            reading.wait().await;
             drop(client);
         });
     }

@@ -2,6 +2,8 @@
 //! `serve_posts` as a child process and read where it listens.
 #![allow(dead_code)] // Each test binary uses a different part.
 
+pub mod signal;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -11,22 +13,24 @@ use std::time::Duration;
 
 pub const TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The compiled example `name`, built on demand: `cargo test` builds
-/// examples, but `cargo test --test NAME` does not.
+/// The compiled example `name`, built once per test process so an edited
+/// example is never tested stale (cargo's build is incremental, so this is
+/// quick when nothing changed). `cargo test` builds examples too, but
+/// `cargo test --test NAME` does not.
 pub fn example_binary(name: &str) -> PathBuf {
     // One build at a time: parallel tests would wait on cargo's lock anyway.
-    static BUILD: Mutex<()> = Mutex::new(());
+    static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
     // Test binaries live in <target>/<profile>/deps, examples in <target>/<profile>/examples.
     let exe = std::env::current_exe().expect("test binary path");
     let profile_dir = exe.parent().and_then(Path::parent).expect("target layout");
     let binary = profile_dir
         .join("examples")
         .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    let _one_at_a_time = BUILD.lock().unwrap_or_else(|e| e.into_inner());
-    if !binary.exists() {
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if !built.iter().any(|b| b == name) {
         let mut cargo = Command::new(env!("CARGO"));
         cargo
-            .args(["build", "--example", name])
+            .args(["build", "--quiet", "--example", name])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .env(
                 "CARGO_TARGET_DIR",
@@ -37,6 +41,7 @@ pub fn example_binary(name: &str) -> PathBuf {
         }
         let status = cargo.status().expect("run cargo build");
         assert!(status.success(), "cargo build --example {name} failed");
+        built.push(name.to_string());
     }
     binary
 }
