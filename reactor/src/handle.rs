@@ -1,13 +1,12 @@
 //! State shared between the loop-owned [`Reactor`](crate::Reactor) and every
 //! socket, timer and job created on it (sockets are `Send + Sync`, so this is too).
 
-use std::io;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::Mutex;
 
-use crate::blocking::BlockingPool;
-use crate::reactor::Unparker;
+use crate::blocking::pool::BlockingPool;
 use crate::registration::IoState;
 use crate::timer::TimerQueue;
+use crate::unpark::Unparker;
 
 pub(crate) struct Handle {
     /// The registration slab and a clone of the mio registry; locked only on
@@ -16,15 +15,4 @@ pub(crate) struct Handle {
     pub(crate) timers: Mutex<TimerQueue>,
     pub(crate) blocking: BlockingPool,
     pub(crate) unparker: Unparker,
-}
-
-/// Lock, ignoring poisoning: no waker is ever called under these locks, so a
-/// poisoned lock means a bug elsewhere, and cascading panics would hide it.
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// The error every I/O operation returns once the owning reactor is gone.
-pub(crate) fn shutdown_error() -> io::Error {
-    io::Error::other("the aio event loop that owns this socket has shut down")
 }

@@ -16,11 +16,14 @@ pub mod blocking;
 mod context;
 mod dns;
 mod handle;
+mod lock;
 pub mod net;
 mod reactor;
 mod registration;
 pub mod time;
 mod timer;
+mod unpark;
 
 pub use context::{current_stats, is_entered, EnterGuard, ReactorStats};
-pub use reactor::{Reactor, ReactorConfig, ShutdownReport, Unparker, DEFAULT_MAX_BLOCKING_THREADS};
+pub use reactor::{Reactor, ReactorConfig, ShutdownReport, DEFAULT_MAX_BLOCKING_THREADS};
+pub use unpark::Unparker;

@@ -1,6 +1,8 @@
-//! The blocking thread pool: bounded threads, spawned lazily, that exit after
-//! idling. A job completes by storing its result and waking the waker its
-//! [`BlockingJob`] left, so the pool needs no task system.
+//! The pool itself: bounded threads, spawned lazily, that exit after idling,
+//! and the [`BlockingJob`] future a job completes through.
+//!
+//! A leaf: it knows nothing of the current reactor (the public
+//! [`run`](super::run) finds the pool through it).
 
 use std::any::Any;
 use std::collections::VecDeque;
@@ -11,8 +13,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use crate::context;
-use crate::handle::lock;
+use crate::lock::lock;
 
 /// What a [`BlockingJob`] resolves to: the closure's value, or the payload of
 /// its panic (or a `&'static str` payload if the job never ran because the
@@ -22,20 +23,6 @@ pub type JobResult<T> = Result<T, Box<dyn Any + Send + 'static>>;
 /// The payload a job gets when shutdown drops it before it started.
 pub const CANCELLED_MESSAGE: &str =
     "blocking job cancelled: the aio event loop shut down before it started";
-
-/// Run `f` on the current reactor's bounded thread pool; the returned future
-/// resolves to its result. A panic in `f` is caught and returned as
-/// `Err(payload)`. Dropping the future does not stop `f`; its result is dropped.
-///
-/// # Panics
-/// When called outside of `aio::run()` (no [`Reactor::enter`](crate::Reactor::enter) on this thread).
-pub fn run<F, T>(f: F) -> BlockingJob<T>
-where
-    F: FnOnce() -> T + Send + 'static,
-    T: Send + 'static,
-{
-    context::current("aio::blocking::run()").blocking.run(f)
-}
 
 /// A job running on the blocking pool; resolves to a [`JobResult`].
 #[must_use = "the job runs regardless, but its result is only seen by awaiting this"]
