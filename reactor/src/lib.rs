@@ -10,7 +10,7 @@
 //! [`Reactor::enter`] sets; called on a thread that has not entered a reactor they
 //! panic with "... called outside of aio::run()".
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![warn(missing_docs, missing_debug_implementations)]
 
 pub mod blocking;
 mod context;
