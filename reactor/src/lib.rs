@@ -23,6 +23,7 @@ mod registration;
 pub mod time;
 mod timer;
 mod unpark;
+mod wake;
 
 pub use context::{current_stats, is_entered, EnterGuard, ReactorStats};
 pub use reactor::{Reactor, ReactorConfig, ShutdownReport, DEFAULT_MAX_BLOCKING_THREADS};

@@ -16,6 +16,7 @@ use crate::registration::{
 };
 use crate::timer::TimerQueue;
 use crate::unpark::Unparker;
+use crate::wake;
 
 /// Default upper bound on blocking-pool threads (like tokio's 512, but smaller:
 /// this pool mostly runs DNS lookups and the odd file operation).
@@ -194,9 +195,10 @@ impl Reactor {
         }
         lock(&self.handle.timers).fire(Instant::now(), &mut wakers);
         // No lock is held while wakers run: they may re-enter the reactor.
-        for w in wakers.drain(..) {
-            w.wake();
-        }
+        // Each is woken under catch_unwind (see `wake`): a panicking waker
+        // neither unwinds out of `turn` nor cancels the wakes after it, and
+        // the buffer is put back as on any other turn.
+        wake::wake_all(&mut wakers);
         self.wake_buf = wakers;
     }
 
@@ -228,9 +230,8 @@ impl Reactor {
         let sockets_open = lock(&self.handle.io).shutdown(&mut wakers);
         let timers_pending = lock(&self.handle.timers).shutdown(&mut wakers);
         self.handle.unparker.close();
-        for w in wakers {
-            w.wake();
-        }
+        // Also reached from Drop while unwinding, where a second panic aborts.
+        wake::wake_all(&mut wakers);
         ShutdownReport {
             blocking_jobs_abandoned,
             sockets_open,

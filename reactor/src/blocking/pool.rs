@@ -14,6 +14,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use crate::lock::lock;
+use crate::wake;
 
 /// What a [`BlockingJob`] resolves to: the closure's value, or the payload of
 /// its panic (or a `&'static str` payload if the job never ran because the
@@ -75,8 +76,11 @@ impl<T> Completer<T> {
             slot.result = Some(result);
             slot.waker.take()
         };
+        // Contained: this runs on a pool thread between a job and the pool's
+        // bookkeeping (or inside shutdown), where an unwind would leave
+        // `running` counted up and the thread gone.
         if let Some(w) = waker {
-            w.wake();
+            wake::wake(w);
         }
     }
 }
@@ -232,7 +236,7 @@ fn worker(inner: Arc<PoolInner>) {
         if let Some(job) = st.queue.pop_front() {
             st.running += 1;
             drop(st);
-            job(); // never unwinds: the closure catches panics of user code
+            job(); // never unwinds: it catches the user's panic and contains the waker's
             st = lock(&inner.state);
             st.running -= 1;
             if st.shut_down && st.running == 0 {
