@@ -8,10 +8,32 @@ use crate::registration::IoState;
 use crate::timer::TimerQueue;
 use crate::unpark::Unparker;
 
+/// The reactor's shared state, and the home of its lock order.
+///
+/// # Lock order
+///
+/// `io` before a socket's wakers (`ScheduledIo::wakers`, in registration):
+/// `turn` dispatches a batch of events, and shutdown marks every socket dead,
+/// under `io`, taking each socket's wakers as it goes. Never the other way
+/// round: `ScheduledIo::poll_ready` locks a socket's wakers with nothing else
+/// held, and nothing is locked while a socket's wakers are.
+///
+/// That is the only nesting. Every other lock is a leaf, taken with no other
+/// lock held and taking none itself: `timers` (`turn` locks it before and
+/// after `io`, never inside), the blocking pool's state, a blocking job's
+/// result slot, and the unparker's eventfd.
+///
+/// Under none of them is a waker woken or dropped: wakers are moved out and
+/// woken (or dropped) after unlocking, because a waker may re-enter the
+/// reactor, and dropping one may drop a task whose sockets lock `io` in their
+/// `Drop`. (Storing a waker does clone it under a socket's wakers or under
+/// `timers`; `Waker::clone` is the one piece of foreign code run under a lock.)
 pub(crate) struct Handle {
     /// The registration slab and a clone of the mio registry; locked only on
     /// register/deregister and once per `turn` to dispatch a batch of events.
+    /// Lock order: before a socket's wakers, see above.
     pub(crate) io: Mutex<IoState>,
+    /// Pending timers. A leaf lock.
     pub(crate) timers: Mutex<TimerQueue>,
     pub(crate) blocking: BlockingPool,
     pub(crate) unparker: Unparker,

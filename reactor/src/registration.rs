@@ -88,6 +88,8 @@ pub(crate) struct ScheduledIo {
     /// Read-side events (data, close, error) delivered so far; lets a pool
     /// tell without a system call whether anything arrived on an idle socket.
     read_events: AtomicU32,
+    /// Lock order: after `Handle::io` when both are held (dispatch, shutdown);
+    /// nothing is locked while this is (see `Handle`).
     wakers: Mutex<Wakers>,
 }
 

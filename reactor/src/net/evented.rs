@@ -77,6 +77,9 @@ impl<S: Source> PollEvented<S> {
     /// readiness is cleared right away: the next call waits for an event
     /// instead of spending a system call that would only say WouldBlock. A
     /// newer event is never lost: clearing checks the event's turn, as ever.
+    ///
+    /// This relies on how the OS backend re-arms, not only on mio's contract:
+    /// see the platform note in `poll_io_until_drained`.
     pub(crate) fn poll_transfer(
         &self,
         cx: &mut Context<'_>,
@@ -104,6 +107,32 @@ impl<S: Source> PollEvented<S> {
             };
             match op(&self.io) {
                 Ok(r) => {
+                    // Platform note. Clearing readiness on a short transfer,
+                    // without having seen WouldBlock, goes beyond mio's
+                    // portable contract (its Poll docs: drain until
+                    // WouldBlock, or no further event is guaranteed even if
+                    // more data arrives). It holds where the backend queues a
+                    // new event for every later arrival of data (or freeing
+                    // of send space), whether or not the buffer was drained:
+                    // - Linux, edge-triggered epoll (mio registers EPOLLET):
+                    //   each arrival wakes the socket's wait queue, and epoll
+                    //   queues a fresh edge, so bytes that come after the
+                    //   short read bring the next event. This is the platform
+                    //   aio runs and tests on.
+                    // - kqueue (macOS, BSDs): mio registers EV_CLEAR, and
+                    //   EVFILT_READ / EVFILT_WRITE trigger again on each new
+                    //   arrival / each freeing of space past SO_SNDLOWAT, so
+                    //   the shortcut should hold there too. Not tested here.
+                    // - Windows: mio re-arms its AFD poll only when an
+                    //   operation returns WouldBlock (IoSourceState::do_io),
+                    //   so a short read there would leave the socket unarmed
+                    //   and its task asleep for good; a Windows port must make
+                    //   `poll_transfer` use `|_| false`, like `poll_io`.
+                    // On every backend "short" must mean "drained at that
+                    // instant". For TCP it does, except at an urgent (OOB)
+                    // mark, where a read stops short with data behind it;
+                    // that data then waits for the next arrival. Nothing in
+                    // aio sends or expects TCP urgent data.
                     if drained(&r) {
                         self.sio.clear_readiness(event);
                     }
