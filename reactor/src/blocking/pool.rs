@@ -269,3 +269,43 @@ fn worker(inner: Arc<PoolInner>) {
     }
     st.threads -= 1;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    /// Wait until `fact` holds of the pool's state; bounded, so a bug fails
+    /// the test instead of hanging it.
+    fn wait_for(pool: &BlockingPool, what: &str, fact: impl Fn(&PoolState) -> bool) {
+        let start = Instant::now();
+        while !fact(&lock(&pool.inner.state)) {
+            assert!(start.elapsed() < Duration::from_secs(30), "{what}");
+            std::thread::yield_now();
+        }
+    }
+
+    #[test]
+    fn sequential_jobs_reuse_the_idle_thread() {
+        // A keep-alive no loaded machine outlasts: the worker must not exit
+        // between rounds, or the next job would rightly spawn a new one.
+        let pool = BlockingPool::new(8, Duration::from_secs(600));
+        for _ in 0..5 {
+            let (done, wait_done) = mpsc::channel();
+            pool.submit(Box::new(move || done.send(()).unwrap()));
+            wait_done.recv().unwrap();
+            // The job has run, but its thread wakes the waiter before it is
+            // back to idle; a job submitted in between would spawn a second
+            // thread. Wait for the fact itself, not for time to pass.
+            wait_for(&pool, "the worker never went back to idle", |st| {
+                st.idle == 1
+            });
+        }
+        {
+            let st = lock(&pool.inner.state);
+            assert_eq!(st.spawned, 1, "one thread served all five jobs");
+            assert_eq!(st.threads, 1);
+        }
+        assert_eq!(pool.shutdown(Duration::from_secs(30)), 0);
+    }
+}
