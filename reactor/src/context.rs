@@ -5,6 +5,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use crate::handle::Handle;
+use crate::lock::lock;
 
 thread_local! {
     static CURRENT: RefCell<Option<Arc<Handle>>> = const { RefCell::new(None) };
@@ -63,8 +64,8 @@ pub(crate) fn current(what: &str) -> Arc<Handle> {
 /// debugging a loop that will not go idle.
 pub fn current_stats() -> Option<ReactorStats> {
     let handle = CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()?;
-    let sockets = crate::handle::lock(&handle.io).live_count();
-    let timers = crate::handle::lock(&handle.timers).live_count();
+    let sockets = lock(&handle.io).live_count();
+    let timers = lock(&handle.timers).live_count();
     Some(ReactorStats { sockets, timers })
 }
 

@@ -1,11 +1,45 @@
 //! Name resolution: std's blocking `getaddrinfo`, run on the blocking pool.
+//!
+//! Below `net`: a socket's `bind`/`connect` turn their argument into a
+//! [`Target`] and resolve it here; nothing here knows about sockets.
 
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs as _};
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs as _};
 use std::sync::Arc;
 
+use crate::context;
 use crate::handle::Handle;
-use crate::net::Target;
+
+/// Where to bind or connect: either an address, or a name to resolve.
+#[derive(Clone, Debug)]
+pub enum Target {
+    /// A literal address: no resolution needed.
+    Addr(SocketAddr),
+    /// A name; `port` is `None` when `host` is a whole "host:port" string.
+    Host { host: String, port: Option<u16> },
+}
+
+impl Target {
+    pub(crate) fn parse(s: &str) -> Target {
+        match s.parse::<SocketAddr>() {
+            Ok(addr) => Target::Addr(addr),
+            Err(_) => Target::Host {
+                host: s.to_owned(),
+                port: None,
+            },
+        }
+    }
+
+    pub(crate) fn host_port(host: &str, port: u16) -> Target {
+        match host.parse::<IpAddr>() {
+            Ok(ip) => Target::Addr(SocketAddr::new(ip, port)),
+            Err(_) => Target::Host {
+                host: host.to_owned(),
+                port: Some(port),
+            },
+        }
+    }
+}
 
 /// Resolve `target` to its addresses (never an empty list) plus a label
 /// ("host:port") for error messages. Literal addresses skip the pool.
@@ -69,7 +103,7 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
 pub fn lookup_host(
     host_port: &str,
 ) -> impl std::future::Future<Output = io::Result<Vec<SocketAddr>>> + Send + 'static {
-    let handle = crate::context::current("aio::net::lookup_host()");
+    let handle = context::current("aio::net::lookup_host()");
     let target = Target::parse(host_port);
     async move { resolve(&handle, target).await.map(|(_, addrs)| addrs) }
 }

@@ -1,30 +1,40 @@
 //! State shared between the loop-owned [`Reactor`](crate::Reactor) and every
 //! socket, timer and job created on it (sockets are `Send + Sync`, so this is too).
 
-use std::io;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::Mutex;
 
-use crate::blocking::BlockingPool;
-use crate::reactor::Unparker;
+use crate::blocking::pool::BlockingPool;
 use crate::registration::IoState;
 use crate::timer::TimerQueue;
+use crate::unpark::Unparker;
 
+/// The reactor's shared state, and the home of its lock order.
+///
+/// # Lock order
+///
+/// `io` before a socket's wakers (`ScheduledIo::wakers`, in registration):
+/// `turn` dispatches a batch of events, and shutdown marks every socket dead,
+/// under `io`, taking each socket's wakers as it goes. Never the other way
+/// round: `ScheduledIo::poll_ready` locks a socket's wakers with nothing else
+/// held, and nothing is locked while a socket's wakers are.
+///
+/// That is the only nesting. Every other lock is a leaf, taken with no other
+/// lock held and taking none itself: `timers` (`turn` locks it before and
+/// after `io`, never inside), the blocking pool's state, a blocking job's
+/// result slot, and the unparker's eventfd.
+///
+/// Under none of them is a waker woken or dropped: wakers are moved out and
+/// woken (or dropped) after unlocking, because a waker may re-enter the
+/// reactor, and dropping one may drop a task whose sockets lock `io` in their
+/// `Drop`. (Storing a waker does clone it under a socket's wakers or under
+/// `timers`; `Waker::clone` is the one piece of foreign code run under a lock.)
 pub(crate) struct Handle {
     /// The registration slab and a clone of the mio registry; locked only on
     /// register/deregister and once per `turn` to dispatch a batch of events.
+    /// Lock order: before a socket's wakers, see above.
     pub(crate) io: Mutex<IoState>,
+    /// Pending timers. A leaf lock.
     pub(crate) timers: Mutex<TimerQueue>,
     pub(crate) blocking: BlockingPool,
     pub(crate) unparker: Unparker,
-}
-
-/// Lock, ignoring poisoning: no waker is ever called under these locks, so a
-/// poisoned lock means a bug elsewhere, and cascading panics would hide it.
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// The error every I/O operation returns once the owning reactor is gone.
-pub(crate) fn shutdown_error() -> io::Error {
-    io::Error::other("the aio event loop that owns this socket has shut down")
 }

@@ -10,17 +10,21 @@
 //! [`Reactor::enter`] sets; called on a thread that has not entered a reactor they
 //! panic with "... called outside of aio::run()".
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![warn(missing_docs, missing_debug_implementations)]
 
 pub mod blocking;
 mod context;
 mod dns;
 mod handle;
+mod lock;
 pub mod net;
 mod reactor;
 mod registration;
 pub mod time;
 mod timer;
+mod unpark;
+mod wake;
 
 pub use context::{current_stats, is_entered, EnterGuard, ReactorStats};
-pub use reactor::{Reactor, ReactorConfig, ShutdownReport, Unparker, DEFAULT_MAX_BLOCKING_THREADS};
+pub use reactor::{Reactor, ReactorConfig, ShutdownReport, DEFAULT_MAX_BLOCKING_THREADS};
+pub use unpark::Unparker;

@@ -1,20 +1,22 @@
 //! The reactor proper: the mio `Poll`, `turn`, the unpark path and shutdown.
 
 use std::io;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use mio::{Events, Poll};
 
-use crate::blocking::BlockingPool;
+use crate::blocking::pool::BlockingPool;
 use crate::context::{self, EnterGuard};
-use crate::handle::{lock, Handle};
+use crate::handle::Handle;
+use crate::lock::lock;
 use crate::registration::{
     IoState, ERROR, READABLE, READ_CLOSED, TICK_MASK, WAKE_TOKEN, WRITABLE, WRITE_CLOSED,
 };
 use crate::timer::TimerQueue;
+use crate::unpark::Unparker;
+use crate::wake;
 
 /// Default upper bound on blocking-pool threads (like tokio's 512, but smaller:
 /// this pool mostly runs DNS lookups and the odd file operation).
@@ -96,12 +98,7 @@ impl Reactor {
                 config.max_blocking_threads.max(1),
                 config.blocking_keep_alive,
             ),
-            unparker: Unparker {
-                inner: Arc::new(UnparkInner {
-                    pending: AtomicBool::new(false),
-                    waker: RwLock::new(Some(waker)),
-                }),
-            },
+            unparker: Unparker::new(waker),
         });
         Ok(Reactor {
             poll,
@@ -157,8 +154,7 @@ impl Reactor {
             Some(due) => {
                 let whole_ms = Duration::from_millis(wait.unwrap_or_default().as_millis() as u64);
                 self.poll_events(Some(whole_ms));
-                let pending = self.handle.unparker.inner.pending.load(Ordering::Acquire);
-                if self.events.is_empty() && !pending {
+                if self.events.is_empty() && !self.handle.unparker.is_pending() {
                     let rest = due.saturating_duration_since(Instant::now());
                     // Only the sub-millisecond tail: an epoll_wait cut short
                     // (by a signal, say) must not turn into a long blind sleep.
@@ -169,13 +165,7 @@ impl Reactor {
             }
             None => self.poll_events(wait),
         }
-        // An RMW, so that whoever set the flag before this point has its
-        // preceding writes visible to the caller once `turn` returns.
-        self.handle
-            .unparker
-            .inner
-            .pending
-            .swap(false, Ordering::AcqRel);
+        self.handle.unparker.clear_pending();
 
         let mut wakers = std::mem::take(&mut self.wake_buf);
         if !self.events.is_empty() {
@@ -205,9 +195,10 @@ impl Reactor {
         }
         lock(&self.handle.timers).fire(Instant::now(), &mut wakers);
         // No lock is held while wakers run: they may re-enter the reactor.
-        for w in wakers.drain(..) {
-            w.wake();
-        }
+        // Each is woken under catch_unwind (see `wake`): a panicking waker
+        // neither unwinds out of `turn` nor cancels the wakes after it, and
+        // the buffer is put back as on any other turn.
+        wake::wake_all(&mut wakers);
         self.wake_buf = wakers;
     }
 
@@ -239,9 +230,8 @@ impl Reactor {
         let sockets_open = lock(&self.handle.io).shutdown(&mut wakers);
         let timers_pending = lock(&self.handle.timers).shutdown(&mut wakers);
         self.handle.unparker.close();
-        for w in wakers {
-            w.wake();
-        }
+        // Also reached from Drop while unwinding, where a second panic aborts.
+        wake::wake_all(&mut wakers);
         ShutdownReport {
             blocking_jobs_abandoned,
             sockets_open,
@@ -255,46 +245,5 @@ impl Drop for Reactor {
     /// releases everything, without waiting for blocking jobs.
     fn drop(&mut self) {
         self.shutdown_inner(Duration::ZERO);
-    }
-}
-
-struct UnparkInner {
-    /// A wake is pending: set by `unpark`, cleared by `turn` after polling.
-    pending: AtomicBool,
-    /// `None` after shutdown, which closes the eventfd even if handles live on.
-    waker: RwLock<Option<mio::Waker>>,
-}
-
-/// Interrupts a blocked (or the next) [`Reactor::turn`] from any thread.
-#[derive(Clone)]
-pub struct Unparker {
-    inner: Arc<UnparkInner>,
-}
-
-impl std::fmt::Debug for Unparker {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Unparker")
-            .field("pending", &self.inner.pending.load(Ordering::Relaxed))
-            .finish()
-    }
-}
-
-impl Unparker {
-    /// Make the current or next `turn` return promptly. Costs no syscall when
-    /// a wake is already pending; a no-op after the reactor shut down.
-    pub fn unpark(&self) {
-        if self.inner.pending.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        let guard = self.inner.waker.read().unwrap_or_else(|e| e.into_inner());
-        if let Some(waker) = guard.as_ref() {
-            // Fails only if the eventfd counter is saturated, i.e. a wake is pending anyway.
-            let _ = waker.wake();
-        }
-    }
-
-    fn close(&self) {
-        let mut guard = self.inner.waker.write().unwrap_or_else(|e| e.into_inner());
-        *guard = None;
     }
 }

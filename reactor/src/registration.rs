@@ -13,7 +13,7 @@ use mio::event::Source;
 use mio::{Interest, Registry, Token};
 use slab::Slab;
 
-use crate::handle::{lock, shutdown_error, Handle};
+use crate::lock::lock;
 
 // Readiness bits, kept in the low 16 bits of the readiness word.
 pub(crate) const READABLE: usize = 1;
@@ -34,6 +34,11 @@ pub(crate) const TICK_MASK: usize = 0xffff;
 const KEY_BITS: u32 = usize::BITS / 2;
 const KEY_MASK: usize = (1 << KEY_BITS) - 1;
 const GEN_MASK: usize = (1 << (usize::BITS - KEY_BITS - 1)) - 1;
+
+/// The error every I/O operation returns once the owning reactor is gone.
+pub(crate) fn shutdown_error() -> io::Error {
+    io::Error::other("the aio event loop that owns this socket has shut down")
+}
 
 /// Token reserved for the cross-thread `mio::Waker`.
 pub(crate) const WAKE_TOKEN: Token = Token(usize::MAX);
@@ -83,6 +88,8 @@ pub(crate) struct ScheduledIo {
     /// Read-side events (data, close, error) delivered so far; lets a pool
     /// tell without a system call whether anything arrived on an idle socket.
     read_events: AtomicU32,
+    /// Lock order: after `Handle::io` when both are held (dispatch, shutdown);
+    /// nothing is locked while this is (see `Handle`).
     wakers: Mutex<Wakers>,
 }
 
@@ -227,7 +234,7 @@ impl IoState {
     }
 
     /// Allocate a slot (key + fresh generation) and register `source` with mio.
-    fn register(
+    pub(crate) fn register(
         &mut self,
         source: &mut impl Source,
         interest: Interest,
@@ -263,6 +270,21 @@ impl IoState {
         Ok((key, generation, sio))
     }
 
+    /// Deregister `source` from mio and free its slot (unless shutdown already
+    /// emptied the table).
+    pub(crate) fn deregister(
+        &mut self,
+        source: &mut impl Source,
+        key: usize,
+        sio: &Arc<ScheduledIo>,
+    ) {
+        if let Some(registry) = &self.registry {
+            // Ignore errors: the fd is closed right after, which also removes it from epoll.
+            let _ = registry.deregister(source);
+        }
+        self.remove(key, sio);
+    }
+
     fn remove(&mut self, key: usize, sio: &Arc<ScheduledIo>) {
         if self.slab.get(key).is_some_and(|s| Arc::ptr_eq(s, sio)) {
             self.slab.remove(key);
@@ -294,142 +316,6 @@ impl IoState {
         }
         self.slab.clear();
         open
-    }
-}
-
-/// A mio source registered with a reactor; deregisters and closes on drop.
-pub(crate) struct PollEvented<S: Source> {
-    io: S,
-    key: usize,
-    sio: Arc<ScheduledIo>,
-    handle: Arc<Handle>,
-}
-
-impl<S: Source> PollEvented<S> {
-    /// Register `io`; on failure (e.g. the reactor shut down) `io` is closed.
-    pub(crate) fn new(handle: Arc<Handle>, mut io: S, interest: Interest) -> io::Result<Self> {
-        let (key, sio) = lock(&handle.io).register(&mut io, interest)?;
-        Ok(PollEvented {
-            io,
-            key,
-            sio,
-            handle,
-        })
-    }
-
-    pub(crate) fn io(&self) -> &S {
-        &self.io
-    }
-
-    pub(crate) fn handle(&self) -> &Arc<Handle> {
-        &self.handle
-    }
-
-    pub(crate) fn sio(&self) -> &ScheduledIo {
-        &self.sio
-    }
-
-    /// Error if the owning reactor has shut down.
-    pub(crate) fn check_open(&self) -> io::Result<()> {
-        if self.sio.is_shutdown() {
-            Err(shutdown_error())
-        } else {
-            Ok(())
-        }
-    }
-
-    pub(crate) fn poll_ready(
-        &self,
-        cx: &mut Context<'_>,
-        dir: Direction,
-    ) -> Poll<io::Result<ReadyEvent>> {
-        self.sio.poll_ready(cx, dir)
-    }
-
-    /// Wait for readiness in `dir`, run `op`; on WouldBlock clear the observed
-    /// readiness and wait again.
-    pub(crate) fn poll_io<R>(
-        &self,
-        cx: &mut Context<'_>,
-        dir: Direction,
-        op: impl FnMut(&S) -> io::Result<R>,
-    ) -> Poll<io::Result<R>> {
-        self.poll_io_until_drained(cx, dir, op, |_| false)
-    }
-
-    /// `poll_io` for a stream transfer of up to `len` bytes. A short transfer
-    /// means the kernel buffer was drained (read) or filled (write), so the
-    /// readiness is cleared right away: the next call waits for an event
-    /// instead of spending a system call that would only say WouldBlock. A
-    /// newer event is never lost: clearing checks the event's turn, as ever.
-    pub(crate) fn poll_transfer(
-        &self,
-        cx: &mut Context<'_>,
-        dir: Direction,
-        len: usize,
-        op: impl FnMut(&S) -> io::Result<usize>,
-    ) -> Poll<io::Result<usize>> {
-        self.poll_io_until_drained(cx, dir, op, |&n| n > 0 && n < len)
-    }
-
-    /// The loop behind both: `drained` says whether a successful result
-    /// proves the readiness used up, as WouldBlock does.
-    fn poll_io_until_drained<R>(
-        &self,
-        cx: &mut Context<'_>,
-        dir: Direction,
-        mut op: impl FnMut(&S) -> io::Result<R>,
-        drained: impl Fn(&R) -> bool,
-    ) -> Poll<io::Result<R>> {
-        loop {
-            let event = match self.sio.poll_ready(cx, dir) {
-                Poll::Ready(Ok(ev)) => ev,
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Pending => return Poll::Pending,
-            };
-            match op(&self.io) {
-                Ok(r) => {
-                    if drained(&r) {
-                        self.sio.clear_readiness(event);
-                    }
-                    return Poll::Ready(Ok(r));
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.sio.clear_readiness(event),
-                Err(e) => return Poll::Ready(Err(e)),
-            }
-        }
-    }
-
-    /// Run `op` once without waiting; WouldBlock clears the readiness seen before.
-    pub(crate) fn try_io<R>(
-        &self,
-        dir: Direction,
-        op: impl FnOnce(&S) -> io::Result<R>,
-    ) -> io::Result<R> {
-        self.check_open()?;
-        let event = self.sio.snapshot(dir);
-        let r = op(&self.io);
-        if matches!(&r, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
-            self.sio.clear_readiness(event);
-        }
-        r
-    }
-}
-
-impl<S: Source> Drop for PollEvented<S> {
-    fn drop(&mut self) {
-        let mut state = lock(&self.handle.io);
-        if let Some(registry) = &state.registry {
-            // Ignore errors: the fd is closed right after, which also removes it from epoll.
-            let _ = registry.deregister(&mut self.io);
-        }
-        state.remove(self.key, &self.sio);
-    }
-}
-
-impl<S: Source + std::fmt::Debug> std::fmt::Debug for PollEvented<S> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.io.fmt(f)
     }
 }
 

@@ -13,7 +13,8 @@ use std::task::{Context, Poll};
 pub use std::time::{Duration, Instant};
 
 use crate::context;
-use crate::handle::{lock, Handle};
+use crate::handle::Handle;
+use crate::lock::lock;
 use crate::timer::TimerKey;
 
 /// `now + d`, saturating to roughly 30 years ahead instead of overflowing.

@@ -1,37 +1,10 @@
-//! The address argument accepted by `bind`, `connect` and `send_to`.
+//! The address argument accepted by `bind`, `connect` and `send_to`, and the
+//! error that names every resolved address tried.
 
+use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 
-/// Where to bind or connect: either an address, or a name to resolve.
-#[derive(Clone, Debug)]
-pub enum Target {
-    /// A literal address: no resolution needed.
-    Addr(SocketAddr),
-    /// A name; `port` is `None` when `host` is a whole "host:port" string.
-    Host { host: String, port: Option<u16> },
-}
-
-impl Target {
-    pub(crate) fn parse(s: &str) -> Target {
-        match s.parse::<SocketAddr>() {
-            Ok(addr) => Target::Addr(addr),
-            Err(_) => Target::Host {
-                host: s.to_owned(),
-                port: None,
-            },
-        }
-    }
-
-    fn host_port(host: &str, port: u16) -> Target {
-        match host.parse::<IpAddr>() {
-            Ok(ip) => Target::Addr(SocketAddr::new(ip, port)),
-            Err(_) => Target::Host {
-                host: host.to_owned(),
-                port: Some(port),
-            },
-        }
-    }
-}
+use crate::dns::Target;
 
 mod sealed {
     /// Keeps `ToSocketAddrs` closed and its method out of the public API.
@@ -97,5 +70,38 @@ impl sealed::Sealed for (String, u16) {
 impl<T: sealed::Sealed + ?Sized> sealed::Sealed for &T {
     fn to_target(&self) -> Target {
         (**self).to_target()
+    }
+}
+
+/// Per-address failures, folded into one error naming each of them.
+#[derive(Default)]
+pub(crate) struct Failures {
+    list: Vec<(SocketAddr, io::Error)>,
+}
+
+impl Failures {
+    pub(crate) fn push(&mut self, addr: SocketAddr, err: io::Error) {
+        self.list.push((addr, err));
+    }
+
+    /// "could not connect to localhost:1: 127.0.0.1:1: Connection refused ...; [::1]:1: ..."
+    /// keeping the kind of the last failure.
+    pub(crate) fn into_error(self, what: &str, label: &str) -> io::Error {
+        let kind = self
+            .list
+            .last()
+            .map_or(io::ErrorKind::Other, |(_, e)| e.kind());
+        let mut msg = format!("{what} {label}: ");
+        for (i, (addr, err)) in self.list.iter().enumerate() {
+            if i > 0 {
+                msg.push_str("; ");
+            }
+            // A literal address already appears as the label: don't repeat it.
+            if !(self.list.len() == 1 && addr.to_string() == label) {
+                msg.push_str(&format!("{addr}: "));
+            }
+            msg.push_str(&err.to_string());
+        }
+        io::Error::new(kind, msg)
     }
 }

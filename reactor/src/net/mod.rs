@@ -4,11 +4,12 @@
 //! operation fails with "the aio event loop that owns this socket has shut down".
 
 mod addr;
+mod evented;
 mod tcp;
 mod udp;
 
 pub use crate::dns::lookup_host;
+pub(crate) use addr::target_of;
 pub use addr::ToSocketAddrs;
-pub(crate) use addr::{target_of, Target};
 pub use tcp::{TcpListener, TcpStream};
 pub use udp::UdpSocket;

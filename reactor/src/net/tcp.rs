@@ -13,8 +13,10 @@ use mio::Interest;
 use crate::context;
 use crate::dns::resolve;
 use crate::handle::Handle;
+use crate::net::addr::Failures;
+use crate::net::evented::PollEvented;
 use crate::net::{target_of, ToSocketAddrs};
-use crate::registration::{Direction, PollEvented};
+use crate::registration::Direction;
 
 /// A TCP socket listening for connections.
 pub struct TcpListener {
@@ -343,36 +345,3 @@ macro_rules! async_io_impls {
 
 async_io_impls!(TcpStream);
 async_io_impls!(&TcpStream);
-
-/// Per-address failures, folded into one error naming each of them.
-#[derive(Default)]
-pub(crate) struct Failures {
-    list: Vec<(SocketAddr, io::Error)>,
-}
-
-impl Failures {
-    pub(crate) fn push(&mut self, addr: SocketAddr, err: io::Error) {
-        self.list.push((addr, err));
-    }
-
-    /// "could not connect to localhost:1: 127.0.0.1:1: Connection refused ...; [::1]:1: ..."
-    /// keeping the kind of the last failure.
-    pub(crate) fn into_error(self, what: &str, label: &str) -> io::Error {
-        let kind = self
-            .list
-            .last()
-            .map_or(io::ErrorKind::Other, |(_, e)| e.kind());
-        let mut msg = format!("{what} {label}: ");
-        for (i, (addr, err)) in self.list.iter().enumerate() {
-            if i > 0 {
-                msg.push_str("; ");
-            }
-            // A literal address already appears as the label: don't repeat it.
-            if !(self.list.len() == 1 && addr.to_string() == label) {
-                msg.push_str(&format!("{addr}: "));
-            }
-            msg.push_str(&err.to_string());
-        }
-        io::Error::new(kind, msg)
-    }
-}

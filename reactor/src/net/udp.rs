@@ -12,9 +12,10 @@ use mio::Interest;
 use crate::context;
 use crate::dns::resolve;
 use crate::handle::Handle;
-use crate::net::tcp::Failures;
+use crate::net::addr::Failures;
+use crate::net::evented::PollEvented;
 use crate::net::{target_of, ToSocketAddrs};
-use crate::registration::{Direction, PollEvented};
+use crate::registration::Direction;
 
 /// A UDP socket. All methods take `&self`, so one socket can be shared by
 /// a sending and a receiving task (each direction has its own waker).

@@ -137,3 +137,33 @@ pub fn cpu_ticks() -> u64 {
 pub fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").unwrap().count()
 }
+
+/// Block until this process's thread named `name` is asleep in the kernel
+/// (state `S` in /proc). For a loop thread that has said it is about to
+/// `turn` with nothing to do, that is the fact "the loop is parked in
+/// epoll_wait": nothing else on that path sleeps (its locks are uncontended,
+/// and a runnable or preempted thread shows `R`). Bounded, so a loop that
+/// never parks fails the test instead of hanging it.
+pub fn wait_until_asleep(name: &str) {
+    let start = std::time::Instant::now();
+    loop {
+        for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+            let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+            if comm.trim_end() != name {
+                continue;
+            }
+            let stat = std::fs::read_to_string(task.path().join("stat")).unwrap_or_default();
+            // The state is the first field after the ")" that ends the name.
+            if let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..]) {
+                if rest.trim_start().starts_with('S') {
+                    return;
+                }
+            }
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "thread {name} never went to sleep"
+        );
+        std::thread::yield_now();
+    }
+}

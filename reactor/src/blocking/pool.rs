@@ -1,6 +1,8 @@
-//! The blocking thread pool: bounded threads, spawned lazily, that exit after
-//! idling. A job completes by storing its result and waking the waker its
-//! [`BlockingJob`] left, so the pool needs no task system.
+//! The pool itself: bounded threads, spawned lazily, that exit after idling,
+//! and the [`BlockingJob`] future a job completes through.
+//!
+//! A leaf: it knows nothing of the current reactor (the public
+//! [`run`](super::run) finds the pool through it).
 
 use std::any::Any;
 use std::collections::VecDeque;
@@ -11,8 +13,8 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use crate::context;
-use crate::handle::lock;
+use crate::lock::lock;
+use crate::wake;
 
 /// What a [`BlockingJob`] resolves to: the closure's value, or the payload of
 /// its panic (or a `&'static str` payload if the job never ran because the
@@ -22,20 +24,6 @@ pub type JobResult<T> = Result<T, Box<dyn Any + Send + 'static>>;
 /// The payload a job gets when shutdown drops it before it started.
 pub const CANCELLED_MESSAGE: &str =
     "blocking job cancelled: the aio event loop shut down before it started";
-
-/// Run `f` on the current reactor's bounded thread pool; the returned future
-/// resolves to its result. A panic in `f` is caught and returned as
-/// `Err(payload)`. Dropping the future does not stop `f`; its result is dropped.
-///
-/// # Panics
-/// When called outside of `aio::run()` (no [`Reactor::enter`](crate::Reactor::enter) on this thread).
-pub fn run<F, T>(f: F) -> BlockingJob<T>
-where
-    F: FnOnce() -> T + Send + 'static,
-    T: Send + 'static,
-{
-    context::current("aio::blocking::run()").blocking.run(f)
-}
 
 /// A job running on the blocking pool; resolves to a [`JobResult`].
 #[must_use = "the job runs regardless, but its result is only seen by awaiting this"]
@@ -88,8 +76,11 @@ impl<T> Completer<T> {
             slot.result = Some(result);
             slot.waker.take()
         };
+        // Contained: this runs on a pool thread between a job and the pool's
+        // bookkeeping (or inside shutdown), where an unwind would leave
+        // `running` counted up and the thread gone.
         if let Some(w) = waker {
-            w.wake();
+            wake::wake(w);
         }
     }
 }
@@ -245,7 +236,7 @@ fn worker(inner: Arc<PoolInner>) {
         if let Some(job) = st.queue.pop_front() {
             st.running += 1;
             drop(st);
-            job(); // never unwinds: the closure catches panics of user code
+            job(); // never unwinds: it catches the user's panic and contains the waker's
             st = lock(&inner.state);
             st.running -= 1;
             if st.shut_down && st.running == 0 {
@@ -277,4 +268,44 @@ fn worker(inner: Arc<PoolInner>) {
         }
     }
     st.threads -= 1;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    /// Wait until `fact` holds of the pool's state; bounded, so a bug fails
+    /// the test instead of hanging it.
+    fn wait_for(pool: &BlockingPool, what: &str, fact: impl Fn(&PoolState) -> bool) {
+        let start = Instant::now();
+        while !fact(&lock(&pool.inner.state)) {
+            assert!(start.elapsed() < Duration::from_secs(30), "{what}");
+            std::thread::yield_now();
+        }
+    }
+
+    #[test]
+    fn sequential_jobs_reuse_the_idle_thread() {
+        // A keep-alive no loaded machine outlasts: the worker must not exit
+        // between rounds, or the next job would rightly spawn a new one.
+        let pool = BlockingPool::new(8, Duration::from_secs(600));
+        for _ in 0..5 {
+            let (done, wait_done) = mpsc::channel();
+            pool.submit(Box::new(move || done.send(()).unwrap()));
+            wait_done.recv().unwrap();
+            // The job has run, but its thread wakes the waiter before it is
+            // back to idle; a job submitted in between would spawn a second
+            // thread. Wait for the fact itself, not for time to pass.
+            wait_for(&pool, "the worker never went back to idle", |st| {
+                st.idle == 1
+            });
+        }
+        {
+            let st = lock(&pool.inner.state);
+            assert_eq!(st.spawned, 1, "one thread served all five jobs");
+            assert_eq!(st.threads, 1);
+        }
+        assert_eq!(pool.shutdown(Duration::from_secs(30)), 0);
+    }
 }

@@ -1,0 +1,23 @@
+//! The blocking thread pool: bounded threads, spawned lazily, that exit after
+//! idling. A job completes by storing its result and waking the waker its
+//! [`BlockingJob`] left, so the pool needs no task system.
+
+pub(crate) mod pool;
+
+pub use pool::{BlockingJob, JobResult, CANCELLED_MESSAGE};
+
+use crate::context;
+
+/// Run `f` on the current reactor's bounded thread pool; the returned future
+/// resolves to its result. A panic in `f` is caught and returned as
+/// `Err(payload)`. Dropping the future does not stop `f`; its result is dropped.
+///
+/// # Panics
+/// When called outside of `aio::run()` (no [`Reactor::enter`](crate::Reactor::enter) on this thread).
+pub fn run<F, T>(f: F) -> BlockingJob<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    context::current("aio::blocking::run()").blocking.run(f)
+}
