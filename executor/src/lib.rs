@@ -16,17 +16,16 @@
 //! assert_eq!(sum, 100);
 //! ```
 
-mod context;
 mod executor;
 mod gather;
 mod park;
-mod queue;
+mod scheduler;
 mod task;
 mod yield_now;
 
-pub use context::{in_running_loop, live_tasks, RunError};
 pub use executor::{block_on, spawn, Executor};
 pub use gather::{gather, Gather};
 pub use park::{Park, ThreadPark, Unpark};
+pub use scheduler::{in_running_loop, live_tasks, RunError};
 pub use task::{JoinError, JoinHandle};
 pub use yield_now::{yield_now, YieldNow};
