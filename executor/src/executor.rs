@@ -6,6 +6,7 @@
 use crate::park::{Park, ThreadPark};
 use crate::scheduler::{self, Core, CurrentGuard, Handle, RunError};
 use crate::task::JoinHandle;
+use std::fmt;
 use std::future::Future;
 use std::pin::pin;
 use std::rc::Rc;
@@ -82,6 +83,15 @@ impl Executor {
         }
         self.core.shutdown();
         self.guard = None;
+    }
+}
+
+impl fmt::Debug for Executor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Executor")
+            .field("live_tasks", &self.live_tasks())
+            .field("running", &self.guard.is_some())
+            .finish()
     }
 }
 

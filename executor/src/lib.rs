@@ -16,6 +16,13 @@
 //! assert_eq!(sum, 100);
 //! ```
 
+#![warn(
+    missing_docs,
+    missing_debug_implementations,
+    unsafe_op_in_unsafe_fn,
+    clippy::undocumented_unsafe_blocks
+)]
+
 mod executor;
 mod gather;
 mod park;

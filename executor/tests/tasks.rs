@@ -310,7 +310,7 @@ fn nested_block_on_is_refused_and_the_loop_survives() {
 #[test]
 fn executor_enter_refuses_inside_a_loop() {
     block_on(async {
-        let refusal = Executor::enter().err().expect("refused");
+        let refusal = Executor::enter().expect_err("refused");
         assert_eq!(
             refusal.to_string(),
             "aio::run() cannot be called from a running event loop; use .await"
@@ -561,4 +561,27 @@ fn a_panicking_join_waker_does_not_stop_shutdown_from_cancelling_tasks() {
         std::mem::forget(handles);
     });
     assert_eq!(drops.load(Ordering::SeqCst), 10, "every task was cancelled");
+}
+
+#[test]
+fn public_types_debug_print_their_state() {
+    let park = ThreadPark::new();
+    assert_eq!(format!("{park:?}"), "ThreadPark { notified: false }");
+    let mut executor = Executor::enter().unwrap();
+    executor.block_on(
+        async {
+            drop(spawn(pending_forever()));
+        },
+        &mut ThreadPark::new(),
+    );
+    assert_eq!(
+        format!("{executor:?}"),
+        "Executor { live_tasks: 1, running: true }"
+    );
+    executor.shutdown();
+    let gathered = gather([std::future::ready(1), std::future::ready(2)]);
+    assert_eq!(
+        format!("{gathered:?}"),
+        "Gather { futures: 2, remaining: 2 }"
+    );
 }
