@@ -4,6 +4,15 @@
 //! whatever sits under it to block through the [`Park`] seam: the facade
 //! plugs in the reactor; [`block_on`] plugs in plain thread parking.
 //!
+//! Inside, dependencies point one way, `executor -> scheduler -> task`:
+//! - `task`: the task allocation, its state word and handles, and every
+//!   `unsafe` block of the crate (model-checked with loom). It does not know
+//!   where a woken task goes; it asks the `Schedule` value it was spawned
+//!   with, so its unsafe code can be checked without the scheduler.
+//! - `scheduler`: the per-thread core, its run queues and the order in which
+//!   they are popped, and the injector that other threads wake through.
+//! - `executor`: [`Executor`], which drives the scheduler and parks.
+//!
 //! ```
 //! let sum = aio_executor::block_on(async {
 //!     let handles: Vec<_> = (1..=4).map(|i| aio_executor::spawn(async move { i * 10 })).collect();
