@@ -1,13 +1,12 @@
-//! The loop that runs tasks: spawn, block_on, and cancel-all at shutdown.
+//! The loop that runs tasks: `Executor` (spawn, block_on, cancel-all at
+//! shutdown) and the free functions built on it. Which task runs next, and
+//! where a wake goes, is the scheduler's business; this module drives it and
+//! parks when it has nothing to do.
 
-use crate::context::{self, Core, CurrentGuard, RunError};
 use crate::park::{Park, ThreadPark};
-use crate::queue::Shared;
-use crate::task::raw::{RawTask, RunResult};
-use crate::task::{JoinHandle, Runnable};
-use slab::Slab;
-use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
+use crate::scheduler::{self, Core, CurrentGuard, Handle, RunError};
+use crate::task::JoinHandle;
+use std::fmt;
 use std::future::Future;
 use std::pin::pin;
 use std::rc::Rc;
@@ -32,13 +31,7 @@ pub struct Executor {
 impl Executor {
     /// Mark this thread as running a loop, or refuse when it already does.
     pub fn enter() -> Result<Executor, RunError> {
-        let core = Rc::new(Core {
-            shared: Arc::new(Shared::new()),
-            local: RefCell::new(VecDeque::new()),
-            events: RefCell::new(VecDeque::new()),
-            parking: Cell::new(false),
-            owned: RefCell::new(Slab::new()),
-        });
+        let core = Rc::new(Core::new());
         let guard = CurrentGuard::install(&core)?;
         Ok(Executor {
             core,
@@ -49,11 +42,10 @@ impl Executor {
     /// Run `future` to completion on this thread, running spawned tasks
     /// whenever it waits, and blocking in `park` when nothing is ready.
     pub fn block_on<F: Future>(&mut self, future: F, park: &mut dyn Park) -> F::Output {
-        let shared = &self.core.shared;
-        shared.set_unparker(park.unparker());
+        self.core.set_unparker(park.unparker());
         let main = Arc::new(MainWake {
             woken: AtomicBool::new(true),
-            shared: Arc::clone(shared),
+            loop_handle: self.core.handle().clone(),
         });
         let waker = Waker::from(Arc::clone(&main));
         let mut cx = Context::from_waker(&waker);
@@ -64,70 +56,18 @@ impl Executor {
                     return output;
                 }
             }
-            let more_ready = self.run_tasks(TASKS_PER_IO_CHECK);
+            let more_ready = self.core.run_tasks(TASKS_PER_IO_CHECK);
             // Still busy: look at I/O and timers without blocking.
             let busy = more_ready || main.woken.load(Ordering::Acquire);
-            self.core.parking.set(true);
+            self.core.set_parking(true);
             park.park(if busy { Some(Duration::ZERO) } else { None });
-            self.core.parking.set(false);
-        }
-    }
-
-    /// Run up to `budget` ready tasks, taking turns between the two queues;
-    /// true when more are ready.
-    fn run_tasks(&self, budget: usize) -> bool {
-        let core = &self.core;
-        core.shared
-            .drain_injected_into(&mut core.events.borrow_mut());
-        for turn in 0..budget {
-            let Some(runnable) = self.next_runnable(turn % 2 == 0) else {
-                return false;
-            };
-            self.run_one(runnable);
-        }
-        !core.local.borrow().is_empty() || !core.events.borrow().is_empty()
-    }
-
-    /// The next task to run, from the events queue first or the local one
-    /// first; other threads' wakes are fetched when both are empty.
-    fn next_runnable(&self, events_first: bool) -> Option<Runnable> {
-        let core = &self.core;
-        let (first, second) = if events_first {
-            (&core.events, &core.local)
-        } else {
-            (&core.local, &core.events)
-        };
-        let next = first.borrow_mut().pop_front();
-        if next.is_some() {
-            return next;
-        }
-        let next = second.borrow_mut().pop_front();
-        if next.is_some() {
-            return next;
-        }
-        let mut events = core.events.borrow_mut();
-        core.shared.drain_injected_into(&mut events);
-        events.pop_front()
-    }
-
-    fn run_one(&self, runnable: Runnable) {
-        let task = runnable.raw();
-        match task.run() {
-            // The transition to idle already gave back the runnable's reference.
-            RunResult::Pending => std::mem::forget(runnable),
-            RunResult::AlreadyComplete => drop(runnable),
-            RunResult::Reschedule => self.core.local.borrow_mut().push_back(runnable),
-            RunResult::Completed => {
-                let owned = self.core.owned.borrow_mut().remove(task.owned_key());
-                owned.ref_dec();
-                drop(runnable);
-            }
+            self.core.set_parking(false);
         }
     }
 
     /// How many spawned tasks have not finished yet.
     pub fn live_tasks(&self) -> usize {
-        self.core.owned.borrow().len()
+        self.core.live_tasks()
     }
 
     /// Cancel every task still alive (their futures are dropped here, so
@@ -141,41 +81,17 @@ impl Executor {
         if self.guard.is_none() {
             return;
         }
-        let core = &self.core;
-        // Destructors may spawn more tasks or wake others, and freeing a task
-        // drops wakers (user code) too: repeat until nothing is left.
-        loop {
-            // Taking the whole set at once keeps this linear.
-            let tasks: Vec<RawTask> = core.owned.borrow_mut().drain().collect();
-            let cancelled_any = !tasks.is_empty();
-            for task in tasks {
-                task.cancel_now();
-                task.ref_dec();
-            }
-            // Queued runnables only hold references now; drop them one by
-            // one, outside any borrow (a drop may free a task).
-            let mut dropped_any = false;
-            let injected = core.shared.close();
-            dropped_any |= !injected.is_empty();
-            drop(injected);
-            for queue in [&core.local, &core.events] {
-                loop {
-                    let next = queue.borrow_mut().pop_front();
-                    match next {
-                        Some(runnable) => {
-                            dropped_any = true;
-                            drop(runnable);
-                        }
-                        None => break,
-                    }
-                }
-            }
-            if !cancelled_any && !dropped_any {
-                break;
-            }
-        }
-        debug_assert_eq!(core.owned.borrow().len(), 0);
+        self.core.shutdown();
         self.guard = None;
+    }
+}
+
+impl fmt::Debug for Executor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Executor")
+            .field("live_tasks", &self.live_tasks())
+            .field("running", &self.guard.is_some())
+            .finish()
     }
 }
 
@@ -189,7 +105,7 @@ impl Drop for Executor {
 /// says when to poll it again.
 struct MainWake {
     woken: AtomicBool,
-    shared: Arc<Shared>,
+    loop_handle: Handle,
 }
 
 impl Wake for MainWake {
@@ -198,8 +114,8 @@ impl Wake for MainWake {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        if !self.woken.swap(true, Ordering::AcqRel) && !context::is_current(&self.shared) {
-            self.shared.unpark();
+        if !self.woken.swap(true, Ordering::AcqRel) {
+            self.loop_handle.wake_loop();
         }
     }
 }
@@ -226,13 +142,7 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let mut future = Some(future);
-    let handle = context::with_core(|core| {
-        let task = RawTask::allocate(future.take().expect("taken once"), Arc::clone(&core.shared));
-        task.set_owned_key(core.owned.borrow_mut().insert(task));
-        core.local.borrow_mut().push_back(Runnable::from_raw(task));
-        JoinHandle::new(task)
-    });
+    let handle = scheduler::with_current(move |core| core.spawn(future));
     match handle {
         Some(handle) => handle,
         None => panic!("aio::spawn() called outside of aio::run()"),

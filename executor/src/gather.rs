@@ -1,6 +1,7 @@
 //! Running several futures concurrently and collecting their outputs.
 
 use std::collections::VecDeque;
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -64,6 +65,15 @@ enum Slot<F: Future> {
     Pending(Pin<Box<F>>),
     Done(F::Output),
     Taken,
+}
+
+impl<F: Future> fmt::Debug for Gather<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Gather")
+            .field("futures", &self.slots.len())
+            .field("remaining", &self.remaining)
+            .finish()
+    }
 }
 
 // The futures are pinned in their own boxes; nothing else needs pinning.

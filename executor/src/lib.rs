@@ -4,6 +4,15 @@
 //! whatever sits under it to block through the [`Park`] seam: the facade
 //! plugs in the reactor; [`block_on`] plugs in plain thread parking.
 //!
+//! Inside, dependencies point one way, `executor -> scheduler -> task`:
+//! - `task`: the task allocation, its state word and handles, and every
+//!   `unsafe` block of the crate (model-checked with loom). It does not know
+//!   where a woken task goes; it asks the `Schedule` value it was spawned
+//!   with, so its unsafe code can be checked without the scheduler.
+//! - `scheduler`: the per-thread core, its run queues and the order in which
+//!   they are popped, and the injector that other threads wake through.
+//! - `executor`: [`Executor`], which drives the scheduler and parks.
+//!
 //! ```
 //! let sum = aio_executor::block_on(async {
 //!     let handles: Vec<_> = (1..=4).map(|i| aio_executor::spawn(async move { i * 10 })).collect();
@@ -16,17 +25,23 @@
 //! assert_eq!(sum, 100);
 //! ```
 
-mod context;
+#![warn(
+    missing_docs,
+    missing_debug_implementations,
+    unsafe_op_in_unsafe_fn,
+    clippy::undocumented_unsafe_blocks
+)]
+
 mod executor;
 mod gather;
 mod park;
-mod queue;
+mod scheduler;
 mod task;
 mod yield_now;
 
-pub use context::{in_running_loop, live_tasks, RunError};
 pub use executor::{block_on, spawn, Executor};
 pub use gather::{gather, Gather};
 pub use park::{Park, ThreadPark, Unpark};
+pub use scheduler::{in_running_loop, live_tasks, RunError};
 pub use task::{JoinError, JoinHandle};
 pub use yield_now::{yield_now, YieldNow};

@@ -1,5 +1,6 @@
 //! The seam between the executor and whatever it blocks on.
 
+use std::fmt;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -40,6 +41,19 @@ impl ThreadPark {
                 condvar: Condvar::new(),
             }),
         }
+    }
+}
+
+impl fmt::Debug for ThreadPark {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let notified = *self
+            .inner
+            .notified
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        f.debug_struct("ThreadPark")
+            .field("notified", &notified)
+            .finish()
     }
 }
 

@@ -204,24 +204,61 @@ fn woken_twice_before_running_is_polled_once() {
     });
 }
 
+/// A join waker that only lets itself be counted: while a task holds it in
+/// its join waker slot, its strong count is 2, so the count says whether the
+/// task's memory was freed.
+struct Counted;
+impl std::task::Wake for Counted {
+    fn wake(self: Arc<Self>) {}
+}
+
 #[test]
 fn waking_finished_task_and_after_loop_is_gone_is_harmless() {
+    let polls = Arc::new(AtomicUsize::new(0));
     let waker: Arc<Mutex<Option<Waker>>> = Arc::new(Mutex::new(None));
-    let w = waker.clone();
+    let join_waker = Arc::new(Counted);
+    let (p, w, jw) = (polls.clone(), waker.clone(), join_waker.clone());
     block_on(async move {
-        let polls = Arc::new(AtomicUsize::new(0));
-        spawn(CountPolls {
-            polls,
-            waker: w,
+        let mut handle = spawn(CountPolls {
+            polls: p,
+            waker: w.clone(),
             ready_after: 1,
-        })
-        .await
-        .unwrap();
+        });
+        let jw = Waker::from(jw);
+        let mut cx = Context::from_waker(&jw);
+        assert!(Pin::new(&mut handle).poll(&mut cx).is_pending());
+        while !handle.is_finished() {
+            yield_now().await;
+        }
+        let Poll::Ready(output) = Pin::new(&mut handle).poll(&mut cx) else {
+            panic!("a finished task's handle is ready");
+        };
+        output.unwrap();
+        drop(handle);
+        // Finished, but its stored waker keeps the task's memory alive.
+        let stored = w.lock().unwrap().clone().unwrap();
+        stored.wake_by_ref();
+        stored.wake();
+        for _ in 0..3 {
+            yield_now().await;
+        }
+        assert_eq!(
+            polls.load(Ordering::SeqCst),
+            1,
+            "a finished task is never polled again"
+        );
+        assert_eq!(aio_executor::live_tasks(), Some(0));
     });
+    assert_eq!(
+        Arc::strong_count(&join_waker),
+        2,
+        "the stored waker keeps the task"
+    );
+    // The last reference, fired from another thread after the loop is gone,
+    // frees the task there: nothing was queued on the dead loop, nothing leaks.
     let stored = waker.lock().unwrap().take().unwrap();
-    stored.wake_by_ref();
-    // From another thread too, after the loop is gone.
     std::thread::spawn(move || stored.wake()).join().unwrap();
+    assert_eq!(Arc::strong_count(&join_waker), 1, "the task was freed");
 }
 
 #[test]
@@ -310,7 +347,7 @@ fn nested_block_on_is_refused_and_the_loop_survives() {
 #[test]
 fn executor_enter_refuses_inside_a_loop() {
     block_on(async {
-        let refusal = Executor::enter().err().expect("refused");
+        let refusal = Executor::enter().expect_err("refused");
         assert_eq!(
             refusal.to_string(),
             "aio::run() cannot be called from a running event loop; use .await"
@@ -561,4 +598,27 @@ fn a_panicking_join_waker_does_not_stop_shutdown_from_cancelling_tasks() {
         std::mem::forget(handles);
     });
     assert_eq!(drops.load(Ordering::SeqCst), 10, "every task was cancelled");
+}
+
+#[test]
+fn public_types_debug_print_their_state() {
+    let park = ThreadPark::new();
+    assert_eq!(format!("{park:?}"), "ThreadPark { notified: false }");
+    let mut executor = Executor::enter().unwrap();
+    executor.block_on(
+        async {
+            drop(spawn(pending_forever()));
+        },
+        &mut ThreadPark::new(),
+    );
+    assert_eq!(
+        format!("{executor:?}"),
+        "Executor { live_tasks: 1, running: true }"
+    );
+    executor.shutdown();
+    let gathered = gather([std::future::ready(1), std::future::ready(2)]);
+    assert_eq!(
+        format!("{gathered:?}"),
+        "Gather { futures: 2, remaining: 2 }"
+    );
 }

@@ -2,16 +2,23 @@
 //! loop thread running the task, and the `JoinHandle` (abort, drop, waker
 //! registration) is explored. Run by `make loom` (`--cfg loom`).
 //!
-//! The models drive the real `State` transitions and stand in for the rest
+//! Most models drive the real `State` transitions and stand in for the rest
 //! of the task with counters, then check the invariants the raw task relies
 //! on: no lost wakeup, one poll at a time, output dropped exactly once,
-//! memory freed exactly once.
+//! memory freed exactly once. The last one runs a real task through the
+//! `Schedule` seam, with a test scheduler (a queue the model drains) in
+//! place of the loop's.
 
 use super::state::{AfterPending, StartRun, State, WakeAction, JOIN_INTEREST, JOIN_WAKER};
+use super::{OwnedTasks, Ran, Runnable, Schedule};
 use loom::sync::atomic::{AtomicBool, AtomicUsize};
-use loom::sync::Arc;
+use loom::sync::{Arc, Mutex};
 use loom::thread;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::Ordering::SeqCst;
+use std::task::{Context, Poll, Wake, Waker};
 
 /// The pieces of a task other than its state word.
 struct Model {
@@ -295,5 +302,118 @@ fn shutdown_cancel_racing_with_a_remote_wake() {
         task.drop_handle();
         assert_eq!(task.output_drops.load(SeqCst), 1);
         assert_eq!(task.deallocs.load(SeqCst), 1);
+    });
+}
+
+/// The model's scheduler: wakes push onto a queue that the loop thread of
+/// the model drains. Its loom `Arc` is freed with the task, so a leaked task
+/// fails the model.
+struct TestScheduler(Arc<Mutex<VecDeque<Runnable>>>);
+
+impl Schedule for TestScheduler {
+    fn schedule(&self, runnable: Runnable) -> Result<(), Runnable> {
+        self.0.lock().unwrap().push_back(runnable);
+        Ok(())
+    }
+}
+
+/// Pending on its first poll (parking its waker for another thread), ready
+/// on the second; counts polls and its own drop.
+struct TwoPolls {
+    polls: Arc<AtomicUsize>,
+    drops: Arc<AtomicUsize>,
+    waker: Arc<Mutex<Option<Waker>>>,
+}
+
+impl Future for TwoPolls {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.polls.fetch_add(1, SeqCst) == 0 {
+            *self.waker.lock().unwrap() = Some(cx.waker().clone());
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    }
+}
+
+impl Drop for TwoPolls {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, SeqCst);
+    }
+}
+
+struct NoopWake;
+impl Wake for NoopWake {
+    fn wake(self: std::sync::Arc<Self>) {}
+}
+
+#[test]
+fn real_task_woken_remotely_while_the_loop_runs_it() {
+    loom::model(|| {
+        let queue = Arc::new(Mutex::new(VecDeque::new()));
+        let polls = Arc::new(AtomicUsize::new(0));
+        let drops = Arc::new(AtomicUsize::new(0));
+        let slot = Arc::new(Mutex::new(None));
+        let mut owned = OwnedTasks::new();
+        let future = TwoPolls {
+            polls: polls.clone(),
+            drops: drops.clone(),
+            waker: slot.clone(),
+        };
+        let (first, mut handle) = owned.spawn(future, TestScheduler(queue.clone()));
+        // The loop runs the task until one poll leaves it pending.
+        let run = |owned: &mut OwnedTasks, runnable: Runnable| match runnable.run() {
+            Ran::Idle => {}
+            Ran::Reschedule(runnable) => queue.lock().unwrap().push_back(runnable),
+            Ran::Completed(done) => owned.remove(&done).release(done),
+        };
+        run(&mut owned, first);
+        let done = Arc::new(AtomicBool::new(false));
+        // Another thread wakes it twice, by reference then by value, while
+        // the loop runs whatever those wakes queued.
+        let waker = {
+            let slot = slot.clone();
+            let done = done.clone();
+            thread::spawn(move || {
+                let waker = slot
+                    .lock()
+                    .unwrap()
+                    .take()
+                    .expect("parked by the first poll");
+                waker.wake_by_ref();
+                waker.wake();
+                done.store(true, SeqCst);
+            })
+        };
+        loop {
+            let next = queue.lock().unwrap().pop_front();
+            match next {
+                Some(runnable) => run(&mut owned, runnable),
+                None if done.load(SeqCst) => break,
+                None => thread::yield_now(),
+            }
+        }
+        waker.join().unwrap();
+        while let Some(runnable) = {
+            let next = queue.lock().unwrap().pop_front();
+            next
+        } {
+            run(&mut owned, runnable);
+        }
+        assert_eq!(
+            polls.load(SeqCst),
+            2,
+            "the wake was seen, and only one more poll ran"
+        );
+        assert_eq!(drops.load(SeqCst), 1, "the future was dropped once");
+        assert_eq!(owned.len(), 0, "the completed task left the owned set");
+        let noop = Waker::from(std::sync::Arc::new(NoopWake));
+        let output = Pin::new(&mut handle).poll(&mut Context::from_waker(&noop));
+        assert!(matches!(output, Poll::Ready(Ok(()))));
+        // Dropping the handle frees the task, and with it the scheduler's
+        // loom Arc: loom reports a leak otherwise.
+        drop(handle);
+        assert_eq!(Arc::strong_count(&queue), 1, "the task was freed");
     });
 }

@@ -1,35 +1,107 @@
-//! Tasks: the handle types around the raw allocation.
+//! Tasks: one allocation per spawned future, and the handles that share it.
+//!
+//! This module is a leaf: it knows how to poll a task, count its references
+//! and hand its output to the `JoinHandle`, but not where a woken task goes.
+//! That is the scheduler's decision, reached through one seam, [`Schedule`]:
+//! the scheduler gives each task a value of its own type when it spawns it,
+//! and a wake hands that value a [`Runnable`]. The scheduler in turn sees only
+//! the handle types below, never the raw allocation, so every `unsafe` block
+//! of the crate stays in this module.
+//!
+//! A task's life, as the scheduler sees it:
+//!
+//! ```text
+//!  OwnedTasks::spawn ──► (Runnable, JoinHandle)     the set keeps an OwnedTask
+//!        Runnable ──run──► Idle                       waits for a wake; a wake
+//!                    │                                calls Schedule::schedule
+//!                    ├───► Reschedule(Runnable)       woken while it ran
+//!                    └───► Completed ──► OwnedTasks::remove + OwnedTask::release
+//!  shutdown: OwnedTasks::take_all, each OwnedTask dropped = cancelled in place
+//! ```
+//!
+//! Each handle owns one reference; the types carry the hand-offs
+//! (`Runnable::run` consumes its runnable and returns what is left), so no
+//! caller adjusts a count by hand.
 
 #[cfg(all(test, loom))]
 mod loom;
-pub(crate) mod raw;
-pub(crate) mod state;
 
-use raw::RawTask;
-use std::any::Any;
-use std::fmt;
-use std::future::Future;
-use std::marker::PhantomData;
-use std::pin::Pin;
-use std::task::{Context, Poll};
+mod error;
+mod join;
+mod owned;
+mod raw;
+mod state;
+
+pub use error::JoinError;
+pub use join::JoinHandle;
+pub(crate) use owned::OwnedTasks;
+
+use raw::{RawTask, RunResult};
+use std::mem::ManuallyDrop;
+
+/// Where a woken task goes: the seam between a task and its scheduler.
+///
+/// The scheduler passes a value of this type to [`OwnedTasks::spawn`]; the
+/// task stores it and calls it whenever a wake (or an abort) needs a
+/// runnable queued. The call is compiled into the task's waker, so a wake
+/// reaches the scheduler without another indirect call.
+///
+/// Contract for implementors: a runnable is run only on the thread that
+/// spawned its task (futures need not be `Send`); other threads may only
+/// queue it or hand it back.
+pub(crate) trait Schedule: Send + Sync + 'static {
+    /// Queue `runnable` on the loop that owns its task. Called from any
+    /// thread, never with a lock of the task held.
+    ///
+    /// A loop that shut down refuses by handing the runnable back. The task
+    /// then drops it after this call returns, because that may release the
+    /// task's last reference, and `self` lives inside the task.
+    fn schedule(&self, runnable: Runnable) -> Result<(), Runnable>;
+}
 
 /// A task ready to be polled, owning one reference. Lives in a run queue.
 pub(crate) struct Runnable(RawTask);
 
-// SAFETY: a Runnable is only *run* by the loop that owns the task (it is
-// queued on that loop's queues alone); other threads merely move it into the
-// injector or drop it, which touches the reference count only. The owned
-// set's reference guarantees such a drop never frees a live future.
+// SAFETY: a Runnable is only *run* by the loop that owns the task (the
+// `Schedule` contract); other threads merely move it into a queue or drop
+// it, which touches the reference count only. The owned set's reference
+// guarantees such a drop never frees a live future.
 unsafe impl Send for Runnable {}
 
-impl Runnable {
-    /// Wrap a reference the caller already took.
-    pub(crate) fn from_raw(task: RawTask) -> Runnable {
-        Runnable(task)
-    }
+/// What is left after running a [`Runnable`].
+pub(crate) enum Ran {
+    /// Nothing for the scheduler: the task waits for a wake (the runnable's
+    /// reference went with the state transition), or it had already been
+    /// completed by shutdown.
+    Idle,
+    /// Woken while it ran: queue the runnable again.
+    Reschedule(Runnable),
+    /// The future is gone (finished, panicked or cancelled): take the task
+    /// out of the owned set with [`OwnedTasks::remove`].
+    Completed(Completed),
+}
 
-    pub(crate) fn raw(&self) -> RawTask {
-        self.0
+/// Proof that a task completed, owning the reference of the runnable that
+/// completed it; `OwnedTask::release` lets both go.
+pub(crate) struct Completed(RawTask);
+
+impl Runnable {
+    /// Poll the task once (or drop its future if it was aborted).
+    pub(crate) fn run(self) -> Ran {
+        // From here on the run owns the runnable's reference.
+        let task = ManuallyDrop::new(self).0;
+        // SAFETY: we own the runnable's reference, and the `Schedule`
+        // contract keeps runnables on the thread that spawned their task.
+        match unsafe { task.run() } {
+            // The transition to idle already gave the reference back.
+            RunResult::Pending => Ran::Idle,
+            RunResult::Reschedule => Ran::Reschedule(Runnable(task)),
+            RunResult::Completed => Ran::Completed(Completed(task)),
+            RunResult::AlreadyComplete => {
+                task.ref_dec();
+                Ran::Idle
+            }
+        }
     }
 }
 
@@ -39,149 +111,15 @@ impl Drop for Runnable {
     }
 }
 
-/// Why a task did not produce its output.
-pub enum JoinError {
-    /// The task was aborted (by [`JoinHandle::abort`] or because its loop
-    /// shut down) before it finished.
-    Cancelled,
-    /// The task panicked; the payload is what `panic!` was given.
-    Panicked(Box<dyn Any + Send + 'static>),
-}
-
-impl JoinError {
-    /// True when the task was cancelled.
-    pub fn is_cancelled(&self) -> bool {
-        matches!(self, JoinError::Cancelled)
-    }
-
-    /// True when the task panicked.
-    pub fn is_panic(&self) -> bool {
-        matches!(self, JoinError::Panicked(_))
-    }
-
-    /// The panic payload, for `std::panic::resume_unwind`.
-    ///
-    /// # Panics
-    /// When the task was cancelled rather than panicking.
-    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
-        match self {
-            JoinError::Panicked(payload) => payload,
-            JoinError::Cancelled => panic!("JoinError::into_panic called on a cancelled task"),
-        }
-    }
-
-    /// The panic message when the payload is a string.
-    pub fn panic_message(&self) -> Option<&str> {
-        match self {
-            JoinError::Panicked(payload) => payload
-                .downcast_ref::<&'static str>()
-                .copied()
-                .or_else(|| payload.downcast_ref::<String>().map(String::as_str)),
-            JoinError::Cancelled => None,
-        }
+impl Completed {
+    /// The task's key in its owned set.
+    pub(crate) fn key(&self) -> usize {
+        self.0.key()
     }
 }
 
-impl fmt::Debug for JoinError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            JoinError::Cancelled => f.write_str("JoinError::Cancelled"),
-            JoinError::Panicked(_) => match self.panic_message() {
-                Some(msg) => write!(f, "JoinError::Panicked({msg:?})"),
-                None => f.write_str("JoinError::Panicked(..)"),
-            },
-        }
-    }
-}
-
-impl fmt::Display for JoinError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            JoinError::Cancelled => f.write_str("task was cancelled"),
-            JoinError::Panicked(_) => match self.panic_message() {
-                Some(msg) => write!(f, "task panicked: {msg}"),
-                None => f.write_str("task panicked"),
-            },
-        }
-    }
-}
-
-impl std::error::Error for JoinError {}
-
-/// An owned permission to wait for a spawned task's output.
-///
-/// Awaiting it gives `Ok(output)`, or a [`JoinError`] when the task panicked
-/// or was aborted. Dropping it detaches the task: it keeps running.
-///
-/// ```
-/// aio_executor::block_on(async {
-///     let handle = aio_executor::spawn(async { 6 * 7 });
-///     assert_eq!(handle.await.unwrap(), 42);
-/// });
-/// ```
-pub struct JoinHandle<T> {
-    raw: RawTask,
-    _output: PhantomData<T>,
-}
-
-// SAFETY: through the handle another thread can only read the output (sent
-// across only when `T: Send`), request an abort (state word + scheduler
-// queue, both thread-safe) and drop its reference; the future itself is
-// never touched off the loop thread.
-unsafe impl<T: Send> Send for JoinHandle<T> {}
-// SAFETY: `&JoinHandle` only allows `abort` and `is_finished`, which touch
-// the atomic state word alone.
-unsafe impl<T> Sync for JoinHandle<T> {}
-
-impl<T> Unpin for JoinHandle<T> {}
-
-impl<T> JoinHandle<T> {
-    pub(crate) fn new(raw: RawTask) -> JoinHandle<T> {
-        JoinHandle {
-            raw,
-            _output: PhantomData,
-        }
-    }
-
-    /// Cancel the task: its future is dropped (destructors run) the next
-    /// time the loop gets to it, and awaiting this handle then gives
-    /// [`JoinError::Cancelled`]. A task that already finished keeps its
-    /// output. Safe to call from any thread, any number of times.
-    pub fn abort(&self) {
-        self.raw.abort();
-    }
-
-    /// True once the task finished, panicked or was cancelled.
-    pub fn is_finished(&self) -> bool {
-        self.raw.header().state.load().has(state::COMPLETE)
-    }
-}
-
-impl<T> Future for JoinHandle<T> {
-    type Output = Result<T, JoinError>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut out = Poll::Pending;
-        // SAFETY: a JoinHandle<T> is only created by `spawn` for a future
-        // whose output is `T`.
-        unsafe { self.raw.read_output(&mut out, cx.waker()) };
-        out
-    }
-}
-
-impl<T> Drop for JoinHandle<T> {
+impl Drop for Completed {
     fn drop(&mut self) {
-        if self.raw.header().state.drop_join_interest() {
-            self.raw.drop_output();
-        }
-        self.raw.ref_dec();
-    }
-}
-
-impl<T> fmt::Debug for JoinHandle<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JoinHandle")
-            .field("finished", &self.is_finished())
-            .finish()
+        self.0.ref_dec();
     }
 }

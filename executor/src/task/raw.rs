@@ -1,67 +1,86 @@
 //! The task allocation and every `unsafe` block of the executor.
 //!
-//! A task is one heap block: a type-erased [`Header`] followed by the stage
-//! (the future, then its output). Runnables, wakers and the `JoinHandle` all
-//! point at the header and reach the typed parts through the vtable. Who may
-//! touch what is decided by the state word (see `state.rs`):
+//! A task is one heap block: a type-erased [`Header`], the scheduler's value
+//! (the [`Schedule`] implementor it was spawned with), then the stage (the
+//! future, then its output). Runnables, wakers, the owned set and the
+//! `JoinHandle` all point at the header and reach the typed parts through the
+//! vtable. Who may touch what is decided by the state word (see `state.rs`):
 //! - the stage: the holder of `RUNNING` while the future lives; after
 //!   `COMPLETE`, the `JoinHandle` (if `JOIN_INTEREST` was set) or else the
 //!   completer;
 //! - the join waker slot: the handle while `JOIN_WAKER` is clear, readers
 //!   only while it is set;
+//! - the scheduler value: shared by every wake, from any thread (it is
+//!   `Sync`), until the allocation is freed;
 //! - the allocation: freed by whoever drops the last reference.
 //!
 //! Futures need not be `Send`: the future is only ever polled or dropped on
-//! the loop thread, because the owned-task set keeps a reference until the
-//! loop itself has completed or cancelled the task. Other threads only touch
-//! the state word, the join waker, the output (which the `JoinHandle` makes
-//! `Send` only when the output is) and the memory.
+//! the loop thread, because the owned set keeps a reference until the loop
+//! itself has completed or cancelled the task. Other threads only touch the
+//! state word, the join waker, the scheduler value, the output (which the
+//! `JoinHandle` makes `Send` only when the output is) and the memory.
+//!
+//! The waker functions are compiled per future and scheduler type, so a wake
+//! calls the scheduler directly, as a call to a known queue would.
 
-use super::state::{AfterPending, StartRun, State, WakeAction, JOIN_INTEREST, JOIN_WAKER};
-use super::JoinError;
-use crate::queue::Shared;
-use std::cell::{Cell, UnsafeCell};
+use super::error::JoinError;
+use super::state::{
+    AfterPending, StartRun, State, WakeAction, COMPLETE, JOIN_INTEREST, JOIN_WAKER,
+};
+use super::{Runnable, Schedule};
+use std::cell::UnsafeCell;
 use std::future::Future;
 use std::mem::{self, ManuallyDrop};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::ptr::NonNull;
-use std::sync::Arc;
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
 /// The type-erased start of every task allocation.
-pub(crate) struct Header {
-    pub(crate) state: State,
+pub(super) struct Header {
+    pub(super) state: State,
     vtable: &'static Vtable,
-    /// The loop this task belongs to; wakes are queued there.
-    pub(crate) shared: Arc<Shared>,
-    /// Slot in the loop's owned-task set; only touched on the loop thread.
-    owned_key: Cell<usize>,
+    /// The task's slot in its owned set; fixed at allocation.
+    key: usize,
     join_waker: UnsafeCell<Option<Waker>>,
 }
 
 struct Vtable {
+    /// The task's wakers. It lives in the task's vtable, not in a constant
+    /// of its own, so that every waker of a task points at one table:
+    /// `Waker::will_wake` compares table addresses, and two uses of a
+    /// generic constant need not share one address.
+    waker: RawWakerVTable,
     run: unsafe fn(NonNull<Header>) -> RunResult,
     read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
     drop_output: unsafe fn(NonNull<Header>),
     cancel_now: unsafe fn(NonNull<Header>),
+    schedule: unsafe fn(NonNull<Header>),
     dealloc: unsafe fn(NonNull<Header>),
 }
 
 // `repr(C)` keeps the header at offset 0, so a header pointer is a cell pointer.
 #[repr(C)]
-struct TaskCell<F: Future> {
+struct TaskCell<F: Future, S> {
     header: Header,
+    scheduler: S,
     stage: UnsafeCell<Stage<F>>,
 }
 
-impl<F: Future> TaskCell<F> {
+impl<F: Future, S: Schedule> TaskCell<F, S> {
     const VTABLE: Vtable = Vtable {
-        run: run::<F>,
-        read_output: read_output::<F>,
-        drop_output: drop_output::<F>,
-        cancel_now: cancel_now::<F>,
-        dealloc: dealloc::<F>,
+        waker: RawWakerVTable::new(
+            waker_clone,
+            waker_wake::<F, S>,
+            waker_wake_by_ref::<F, S>,
+            waker_drop,
+        ),
+        run: run::<F, S>,
+        read_output: read_output::<F, S>,
+        drop_output: drop_output::<F, S>,
+        cancel_now: cancel_now::<F, S>,
+        schedule: schedule::<F, S>,
+        dealloc: dealloc::<F, S>,
     };
 }
 
@@ -73,9 +92,9 @@ enum Stage<F: Future> {
 
 /// What happened when the loop ran a task.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum RunResult {
+pub(super) enum RunResult {
     /// Waiting for a wake; the runnable's reference was already released
-    /// by the state transition, so the caller must forget the runnable.
+    /// by the state transition.
     Pending,
     /// Woken while running: the runnable goes back in the queue.
     Reschedule,
@@ -85,46 +104,65 @@ pub(crate) enum RunResult {
     AlreadyComplete,
 }
 
-/// A counted pointer to a task; the wrapper types own the counting.
+/// A pointer to a task. Not a reference by itself: every holder (the handle
+/// types of this module and the wakers) owns one, which is what keeps the
+/// allocation behind `header` alive. Private to the task module, so that
+/// invariant is kept in one place.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) struct RawTask(NonNull<Header>);
+pub(super) struct RawTask(NonNull<Header>);
 
 impl RawTask {
     /// Allocate a task with three references (owned set, first runnable,
     /// join handle), already marked scheduled.
-    pub(crate) fn allocate<F: Future + 'static>(future: F, shared: Arc<Shared>) -> RawTask {
+    pub(super) fn allocate<F, S>(future: F, scheduler: S, key: usize) -> RawTask
+    where
+        F: Future + 'static,
+        S: Schedule,
+    {
         let cell = Box::new(TaskCell {
             header: Header {
                 state: State::new(),
-                vtable: &TaskCell::<F>::VTABLE,
-                shared,
-                owned_key: Cell::new(usize::MAX),
+                vtable: &TaskCell::<F, S>::VTABLE,
+                key,
                 join_waker: UnsafeCell::new(None),
             },
+            scheduler,
             stage: UnsafeCell::new(Stage::Running(future)),
         });
         RawTask(NonNull::from(Box::leak(cell)).cast())
     }
 
-    pub(crate) fn header(&self) -> &Header {
-        // SAFETY: a RawTask is only held alongside a reference count, which
-        // keeps the allocation alive.
+    /// # Safety
+    /// `ptr` is the data pointer of a waker made by `into_waker` (or a clone
+    /// of one), and that waker still owns its reference.
+    unsafe fn from_waker_data(ptr: *const ()) -> RawTask {
+        // SAFETY: such a pointer is a task's non-null header pointer.
+        RawTask(unsafe { NonNull::new_unchecked(ptr as *mut Header) })
+    }
+
+    fn header(&self) -> &Header {
+        // SAFETY: whoever holds this RawTask owns a reference (see the type's
+        // doc), which keeps the allocation alive.
         unsafe { self.0.as_ref() }
     }
 
-    pub(crate) fn owned_key(&self) -> usize {
-        self.header().owned_key.get()
+    pub(super) fn key(self) -> usize {
+        self.header().key
     }
 
-    pub(crate) fn set_owned_key(&self, key: usize) {
-        self.header().owned_key.set(key)
+    pub(super) fn is_complete(self) -> bool {
+        self.header().state.load().has(COMPLETE)
     }
 
-    /// Poll (or cancel) the future. Only the loop thread, holding the task's
-    /// runnable, calls this.
-    pub(crate) fn run(self) -> RunResult {
+    /// Poll (or cancel) the future.
+    ///
+    /// # Safety
+    /// The caller owns the task's runnable reference and runs on the thread
+    /// that spawned the task (the future may not be `Send`).
+    pub(super) unsafe fn run(self) -> RunResult {
         // SAFETY: the caller holds a runnable, so the task is alive and ours
-        // to run; the vtable matches the allocation it was made with.
+        // to run, on the right thread; the vtable matches the allocation it
+        // was made with.
         unsafe { (self.header().vtable.run)(self.0) }
     }
 
@@ -134,34 +172,35 @@ impl RawTask {
     /// # Safety
     /// `T` must be the output type of the task's future, and only the
     /// `JoinHandle` may call this.
-    pub(crate) unsafe fn read_output<T>(self, dst: &mut Poll<Result<T, JoinError>>, waker: &Waker) {
+    pub(super) unsafe fn read_output<T>(self, dst: &mut Poll<Result<T, JoinError>>, waker: &Waker) {
         // SAFETY: the caller guarantees `T` is the output type, which is what
-        // `read_output::<F>` casts `dst` back to.
+        // `read_output::<F, S>` casts `dst` back to.
         unsafe { (self.header().vtable.read_output)(self.0, dst as *mut _ as *mut (), waker) }
     }
 
-    /// Drop a completed task's output; called by the `JoinHandle` when it
-    /// lets go after completion.
-    pub(crate) fn drop_output(self) {
-        // SAFETY: the handle only calls this after `drop_join_interest`
-        // reported COMPLETE, which hands it the stage.
-        unsafe { (self.header().vtable.drop_output)(self.0) }
+    /// The `JoinHandle` lets go: drop the output if the task completed (it
+    /// is the handle's then), and give back the handle's reference.
+    pub(super) fn drop_join_handle(self) {
+        if self.header().state.drop_join_interest() {
+            // SAFETY: `drop_join_interest` reported COMPLETE with the
+            // interest still set, which hands the stage to the handle.
+            unsafe { (self.header().vtable.drop_output)(self.0) }
+        }
+        self.ref_dec();
     }
 
-    /// Shutdown: drop the future of an idle task on the loop thread.
-    pub(crate) fn cancel_now(self) {
-        // SAFETY: called on the loop thread while nothing is being polled;
+    /// Shutdown: drop the future of an idle task.
+    ///
+    /// # Safety
+    /// Called on the loop thread, and not while the task is being polled.
+    pub(super) unsafe fn cancel_now(self) {
+        // SAFETY: the caller is on the loop thread outside any poll;
         // `cancel_now` itself claims the stage through the state word.
         unsafe { (self.header().vtable.cancel_now)(self.0) }
     }
 
-    /// Take one more reference.
-    pub(crate) fn ref_inc(self) {
-        self.header().state.ref_inc();
-    }
-
     /// Give one reference back, freeing the task when it was the last.
-    pub(crate) fn ref_dec(self) {
+    pub(super) fn ref_dec(self) {
         if self.header().state.ref_dec() {
             // SAFETY: that was the last reference: nobody else can reach the
             // allocation any more.
@@ -169,80 +208,98 @@ impl RawTask {
         }
     }
 
-    /// Act on a wake: record it, and queue a runnable when the task was idle.
-    pub(crate) fn wake_by_ref(self) {
-        if self.header().state.wake() == WakeAction::Submit {
-            // The state transition took a reference for this runnable.
-            self.header()
-                .shared
-                .schedule(super::Runnable::from_raw(self));
-        }
-    }
-
     /// Request cancellation; the loop drops the future on its next run.
-    pub(crate) fn abort(self) {
+    pub(super) fn abort(self) {
         if self.header().state.cancel() == WakeAction::Submit {
-            self.header()
-                .shared
-                .schedule(super::Runnable::from_raw(self));
+            // SAFETY: the transition took a reference for the runnable.
+            unsafe { (self.header().vtable.schedule)(self.0) }
         }
     }
 
     /// A waker that owns one reference to this task (the caller gives it).
-    pub(crate) fn into_waker(self) -> Waker {
-        // SAFETY: the vtable's functions uphold RawWaker's contract: clone
+    fn into_waker(self) -> Waker {
+        let vtable = &self.header().vtable.waker;
+        // SAFETY: the table's functions uphold RawWaker's contract: clone
         // takes a reference, drop gives one back, wake may run on any thread
-        // because it only touches the state word and the scheduler queue.
-        unsafe { Waker::from_raw(RawWaker::new(self.0.as_ptr() as *const (), &WAKER_VTABLE)) }
+        // because it only touches the state word and the scheduler value
+        // (`Send + Sync`).
+        unsafe { Waker::from_raw(RawWaker::new(self.0.as_ptr() as *const (), vtable)) }
     }
-}
-
-static WAKER_VTABLE: RawWakerVTable =
-    RawWakerVTable::new(waker_clone, waker_wake, waker_wake_by_ref, waker_drop);
-
-fn raw_from(ptr: *const ()) -> RawTask {
-    // SAFETY: wakers are only built by `into_waker`/`run` from a non-null
-    // header pointer.
-    RawTask(unsafe { NonNull::new_unchecked(ptr as *mut Header) })
-}
-
-unsafe fn waker_clone(ptr: *const ()) -> RawWaker {
-    raw_from(ptr).ref_inc();
-    RawWaker::new(ptr, &WAKER_VTABLE)
-}
-
-unsafe fn waker_wake(ptr: *const ()) {
-    let task = raw_from(ptr);
-    match task.header().state.wake_by_val() {
-        (WakeAction::Submit, _) => task
-            .header()
-            .shared
-            .schedule(super::Runnable::from_raw(task)),
-        (WakeAction::Nothing, false) => {}
-        // SAFETY: that was the last reference.
-        (WakeAction::Nothing, true) => unsafe { (task.header().vtable.dealloc)(task.0) },
-    }
-}
-
-unsafe fn waker_wake_by_ref(ptr: *const ()) {
-    raw_from(ptr).wake_by_ref();
-}
-
-unsafe fn waker_drop(ptr: *const ()) {
-    raw_from(ptr).ref_dec();
 }
 
 /// # Safety
-/// `ptr` heads a live `TaskCell<F>`.
-unsafe fn cell<'a, F: Future>(ptr: NonNull<Header>) -> &'a TaskCell<F> {
-    // SAFETY: header is at offset 0 of the repr(C) cell; the caller holds a
-    // reference that keeps it alive.
-    unsafe { ptr.cast::<TaskCell<F>>().as_ref() }
+/// `ptr` comes from a live waker of a task (RawWaker's contract for clone).
+unsafe fn waker_clone(ptr: *const ()) -> RawWaker {
+    // SAFETY: the waker being cloned owns a reference.
+    let task = unsafe { RawTask::from_waker_data(ptr) };
+    task.header().state.ref_inc();
+    RawWaker::new(ptr, &task.header().vtable.waker)
 }
 
-unsafe fn run<F: Future>(ptr: NonNull<Header>) -> RunResult {
+/// # Safety
+/// `ptr` comes from a waker of a `TaskCell<F, S>`, which gives its reference
+/// up here (RawWaker's contract for wake).
+unsafe fn waker_wake<F: Future, S: Schedule>(ptr: *const ()) {
+    // SAFETY: the waker owns a reference until this call consumes it.
+    let task = unsafe { RawTask::from_waker_data(ptr) };
+    match task.header().state.wake_by_val() {
+        // SAFETY: the waker's reference became the runnable's; this waker
+        // belongs to a TaskCell<F, S>.
+        (WakeAction::Submit, _) => unsafe { schedule::<F, S>(task.0) },
+        (WakeAction::Nothing, false) => {}
+        // SAFETY: that was the last reference, of a TaskCell<F, S>.
+        (WakeAction::Nothing, true) => unsafe { dealloc::<F, S>(task.0) },
+    }
+}
+
+/// # Safety
+/// `ptr` comes from a live waker of a `TaskCell<F, S>`.
+unsafe fn waker_wake_by_ref<F: Future, S: Schedule>(ptr: *const ()) {
+    // SAFETY: the waker owns a reference and keeps it.
+    let task = unsafe { RawTask::from_waker_data(ptr) };
+    if task.header().state.wake() == WakeAction::Submit {
+        // SAFETY: the transition took a reference for the runnable; this
+        // waker belongs to a TaskCell<F, S>.
+        unsafe { schedule::<F, S>(task.0) }
+    }
+}
+
+/// # Safety
+/// `ptr` comes from a waker of a task, which gives its reference up here.
+unsafe fn waker_drop(ptr: *const ()) {
+    // SAFETY: the waker owns a reference until this call gives it back.
+    unsafe { RawTask::from_waker_data(ptr) }.ref_dec();
+}
+
+/// # Safety
+/// `ptr` heads a live `TaskCell<F, S>`.
+unsafe fn cell<'a, F: Future, S>(ptr: NonNull<Header>) -> &'a TaskCell<F, S> {
+    // SAFETY: header is at offset 0 of the repr(C) cell; the caller holds a
+    // reference that keeps it alive.
+    unsafe { ptr.cast::<TaskCell<F, S>>().as_ref() }
+}
+
+/// Hand the task's scheduler a runnable.
+///
+/// # Safety
+/// `ptr` heads a `TaskCell<F, S>`, and the caller gives this call one
+/// reference (taken by a state transition that set SCHEDULED) for the
+/// runnable.
+unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: the reference handed to us keeps the cell alive.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    let refused = cell.scheduler.schedule(Runnable(RawTask(ptr)));
+    // Dropped only now that `scheduler` is no longer borrowed: this may be
+    // the task's last reference, and `scheduler` lives in the task.
+    drop(refused);
+}
+
+/// # Safety
+/// `ptr` heads a `TaskCell<F, S>`; the caller holds its runnable, on the
+/// loop thread.
+unsafe fn run<F: Future, S: Schedule>(ptr: NonNull<Header>) -> RunResult {
     // SAFETY: the caller holds a runnable reference.
-    let cell = unsafe { cell::<F>(ptr) };
+    let cell = unsafe { cell::<F, S>(ptr) };
     match cell.header.state.start_run() {
         StartRun::Done => return RunResult::AlreadyComplete,
         StartRun::Cancel => {
@@ -261,9 +318,9 @@ unsafe fn run<F: Future>(ptr: NonNull<Header>) -> RunResult {
     // the future clones the waker.
     let waker = ManuallyDrop::new(RawTask(ptr).into_waker());
     let mut cx = Context::from_waker(&waker);
-    // SAFETY: the future lives in the heap cell and is never moved: it is
-    // dropped in place by `drop_future_in_place`.
     let polled = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: the future lives in the heap cell and is never moved: it
+        // is dropped in place by `drop_future_in_place`.
         unsafe { Pin::new_unchecked(future) }.poll(&mut cx)
     }));
     let output = match polled {
@@ -306,8 +363,11 @@ fn drop_future_in_place<F: Future>(
 }
 
 /// Drop the future because the task was aborted, store the result and
-/// complete. Caller holds RUNNING.
-unsafe fn cancel_stage<F: Future>(cell: &TaskCell<F>) {
+/// complete.
+///
+/// # Safety
+/// The caller set RUNNING (so the stage is its own), on the loop thread.
+unsafe fn cancel_stage<F: Future, S>(cell: &TaskCell<F, S>) {
     // SAFETY: RUNNING gives exclusive use of the stage.
     let stage = unsafe { &mut *cell.stage.get() };
     let result = match drop_future_in_place(stage) {
@@ -320,8 +380,11 @@ unsafe fn cancel_stage<F: Future>(cell: &TaskCell<F>) {
 }
 
 /// Publish completion and hand the output to whoever is owed it.
-/// Caller holds RUNNING and has stored the output.
-unsafe fn complete<F: Future>(cell: &TaskCell<F>) {
+///
+/// # Safety
+/// The caller holds RUNNING and has stored the output (or the
+/// cancellation) in the stage.
+unsafe fn complete<F: Future, S>(cell: &TaskCell<F, S>) {
     let before = cell.header.state.complete();
     if !before.has(JOIN_INTEREST) {
         // No handle: the output is nobody's; drop it here on the loop thread.
@@ -340,19 +403,26 @@ unsafe fn complete<F: Future>(cell: &TaskCell<F>) {
     }
 }
 
-unsafe fn cancel_now<F: Future>(ptr: NonNull<Header>) {
+/// # Safety
+/// `ptr` heads a `TaskCell<F, S>` kept alive by the owned set's reference;
+/// called on the loop thread, not while the task is being polled.
+unsafe fn cancel_now<F: Future, S>(ptr: NonNull<Header>) {
     // SAFETY: the owned set's reference keeps the cell alive.
-    let cell = unsafe { cell::<F>(ptr) };
+    let cell = unsafe { cell::<F, S>(ptr) };
     if cell.header.state.claim_for_shutdown() {
-        // SAFETY: claim_for_shutdown set RUNNING.
+        // SAFETY: claim_for_shutdown set RUNNING; we are on the loop thread.
         unsafe { cancel_stage(cell) };
     }
 }
 
-unsafe fn read_output<F: Future>(ptr: NonNull<Header>, dst: *mut (), waker: &Waker) {
+/// # Safety
+/// `ptr` heads a `TaskCell<F, S>`, the caller is its `JoinHandle`, and
+/// `dst` points at a `Poll<Result<F::Output, JoinError>>`.
+unsafe fn read_output<F: Future, S>(ptr: NonNull<Header>, dst: *mut (), waker: &Waker) {
     // SAFETY: the handle's reference keeps the cell alive.
-    let cell = unsafe { cell::<F>(ptr) };
-    if !can_read_output(&cell.header, waker) {
+    let cell = unsafe { cell::<F, S>(ptr) };
+    // SAFETY: the caller is the task's JoinHandle.
+    if !unsafe { can_read_output(&cell.header, waker) } {
         return;
     }
     // SAFETY: COMPLETE with join interest gives the handle the stage.
@@ -366,9 +436,12 @@ unsafe fn read_output<F: Future>(ptr: NonNull<Header>, dst: *mut (), waker: &Wak
 }
 
 /// True when the task completed; otherwise make sure `waker` is registered.
-fn can_read_output(header: &Header, waker: &Waker) -> bool {
+///
+/// # Safety
+/// Only the task's `JoinHandle` calls this (it alone writes the slot).
+unsafe fn can_read_output(header: &Header, waker: &Waker) -> bool {
     let snapshot = header.state.load();
-    if snapshot.has(super::state::COMPLETE) {
+    if snapshot.has(COMPLETE) {
         return true;
     }
     if snapshot.has(JOIN_WAKER) {
@@ -381,11 +454,16 @@ fn can_read_output(header: &Header, waker: &Waker) -> bool {
             return true;
         }
     }
-    store_join_waker(header, waker.clone())
+    // SAFETY: JOIN_WAKER is clear now (never set, or unset above), and the
+    // caller is the handle.
+    unsafe { store_join_waker(header, waker.clone()) }
 }
 
 /// Store and publish the join waker; true when the task completed first.
-fn store_join_waker(header: &Header, waker: Waker) -> bool {
+///
+/// # Safety
+/// The caller is the task's `JoinHandle` and JOIN_WAKER is clear.
+unsafe fn store_join_waker(header: &Header, waker: Waker) -> bool {
     // SAFETY: JOIN_WAKER is clear, so the slot belongs to the handle.
     let slot = unsafe { &mut *header.join_waker.get() };
     *slot = Some(waker);
@@ -397,16 +475,23 @@ fn store_join_waker(header: &Header, waker: Waker) -> bool {
     false
 }
 
-unsafe fn drop_output<F: Future>(ptr: NonNull<Header>) {
+/// # Safety
+/// `ptr` heads a `TaskCell<F, S>`, the caller is its `JoinHandle`, and the
+/// task completed with the handle's interest set.
+unsafe fn drop_output<F: Future, S>(ptr: NonNull<Header>) {
     // SAFETY: the handle's reference keeps the cell alive, and it calls this
     // only after completion with join interest: the stage is its own.
-    let stage = unsafe { &mut *cell::<F>(ptr).stage.get() };
+    let stage = unsafe { &mut *cell::<F, S>(ptr).stage.get() };
     let _ = catch_unwind(AssertUnwindSafe(|| *stage = Stage::Consumed));
 }
 
-unsafe fn dealloc<F: Future>(ptr: NonNull<Header>) {
+/// # Safety
+/// `ptr` heads a `TaskCell<F, S>` made by `allocate` whose last reference
+/// is gone.
+unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
     // SAFETY: the last reference is gone; the box was made by `allocate`.
     // By then the stage holds no future (the owned set keeps a reference
-    // until the loop completes or cancels it), so this drop is thread-safe.
-    drop(unsafe { Box::from_raw(ptr.cast::<TaskCell<F>>().as_ptr()) });
+    // until the loop completes or cancels it) and the scheduler value is
+    // `Send`, so this drop is thread-safe.
+    drop(unsafe { Box::from_raw(ptr.cast::<TaskCell<F, S>>().as_ptr()) });
 }

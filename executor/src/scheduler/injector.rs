@@ -1,0 +1,85 @@
+//! The injector: the run queue for wakes from other threads, and the
+//! unparker that interrupts the loop when one arrives.
+
+use crate::park::Unpark;
+use crate::task::Runnable;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The part of a loop that other threads (and every task) can reach.
+pub(super) struct Injector {
+    queue: Mutex<Queue>,
+    /// Set when the queue may be non-empty, so the loop skips the lock on
+    /// the common path where nothing came from another thread.
+    has_injected: AtomicBool,
+}
+
+struct Queue {
+    runnables: VecDeque<Runnable>,
+    /// The loop has shut down: runnables sent now are refused.
+    closed: bool,
+    /// Interrupts the loop's park; set by each `block_on` (a later one may
+    /// park differently). Under the queue's lock, so a wake never reaches
+    /// a park that is no longer the loop's.
+    unparker: Option<Arc<dyn Unpark>>,
+}
+
+impl Injector {
+    pub(super) fn new() -> Injector {
+        Injector {
+            queue: Mutex::new(Queue {
+                runnables: VecDeque::new(),
+                closed: false,
+                unparker: None,
+            }),
+            has_injected: AtomicBool::new(false),
+        }
+    }
+
+    pub(super) fn set_unparker(&self, unparker: Arc<dyn Unpark>) {
+        self.lock().unparker = Some(unparker);
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queue from another thread and interrupt the loop's park. A closed
+    /// loop hands the runnable back (its caller drops it, outside the lock).
+    pub(super) fn inject(&self, runnable: Runnable) -> Result<(), Runnable> {
+        let mut queue = self.lock();
+        if queue.closed {
+            // The loop is gone; its tasks were cancelled.
+            return Err(runnable);
+        }
+        queue.runnables.push_back(runnable);
+        self.has_injected.store(true, Ordering::Release);
+        if let Some(unparker) = &queue.unparker {
+            unparker.unpark();
+        }
+        Ok(())
+    }
+
+    /// Interrupt the loop's park (from any thread).
+    pub(super) fn unpark(&self) {
+        if let Some(unparker) = &self.lock().unparker {
+            unparker.unpark();
+        }
+    }
+
+    /// Move everything injected into `local`.
+    pub(super) fn drain_into(&self, local: &mut VecDeque<Runnable>) {
+        if !self.has_injected.swap(false, Ordering::Acquire) {
+            return;
+        }
+        local.extend(self.lock().runnables.drain(..));
+    }
+
+    /// Refuse further injections; return what was queued.
+    pub(super) fn close(&self) -> VecDeque<Runnable> {
+        let mut queue = self.lock();
+        queue.closed = true;
+        std::mem::take(&mut queue.runnables)
+    }
+}
