@@ -4,11 +4,11 @@
 use std::io;
 use std::sync::Arc;
 
-use crate::client::ClientInner;
 use crate::conn::Conn;
 use crate::deadline::Deadline;
 use crate::error::{Error, Kind, Phase};
 use crate::proto::{Event, Framing, ResponseDecoder};
+use crate::shared::Shared;
 
 /// A response body still on the wire (or already finished).
 pub(crate) struct BodyReader {
@@ -16,7 +16,7 @@ pub(crate) struct BodyReader {
     /// was closed) or failed.
     conn: Option<Conn>,
     decoder: ResponseDecoder,
-    client: Arc<ClientInner>,
+    shared: Arc<Shared>,
     deadline: Deadline,
     max_body: Option<u64>,
     received: u64,
@@ -31,16 +31,16 @@ impl BodyReader {
     pub(crate) fn new(
         conn: Conn,
         decoder: ResponseDecoder,
-        client: Arc<ClientInner>,
+        shared: Arc<Shared>,
         deadline: Deadline,
     ) -> BodyReader {
-        let max_body = client.max_body_size;
+        let max_body = shared.max_body_size;
         let framing = decoder.framing();
         let empty = matches!(framing, Some(Framing::Empty) | Some(Framing::Length(0)));
         let mut reader = BodyReader {
             conn: Some(conn),
             decoder,
-            client,
+            shared,
             deadline,
             max_body,
             received: 0,
@@ -176,7 +176,7 @@ impl BodyReader {
     /// The body ended: the connection goes back if the rules allow.
     fn finish(&mut self) {
         if let Some(conn) = self.conn.take() {
-            self.client.pool.release(conn, self.decoder.is_reusable());
+            self.shared.pool.release(conn, self.decoder.is_reusable());
         }
     }
 }

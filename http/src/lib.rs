@@ -32,12 +32,13 @@ mod client;
 mod conn;
 mod deadline;
 mod error;
+mod exchange;
 mod pool;
 pub mod proto;
 mod redirect;
 mod request;
 mod response;
-mod send;
+mod shared;
 pub mod tls;
 
 pub use client::{
