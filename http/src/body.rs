@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::conn::Conn;
 use crate::deadline::Deadline;
 use crate::error::{Error, Kind, Phase};
-use crate::proto::{Event, Framing, ResponseDecoder};
+use crate::proto::{Event, ProtoError, ResponseDecoder};
 use crate::shared::Shared;
 
 /// A response body still on the wire (or already finished).
@@ -18,8 +18,6 @@ pub(crate) struct BodyReader {
     decoder: ResponseDecoder,
     shared: Arc<Shared>,
     deadline: Deadline,
-    max_body: Option<u64>,
-    received: u64,
     /// A failure is final: later reads repeat it instead of reading on.
     failed: Option<(Kind, String)>,
 }
@@ -27,35 +25,31 @@ pub(crate) struct BodyReader {
 impl BodyReader {
     /// Takes over `conn` right after the response head was decoded. An empty
     /// body (HEAD, 204, 304, `Content-Length: 0`) ends at once, so its
-    /// connection is back in the pool before the caller sees the response.
+    /// connection is back in the pool before the caller sees the response;
+    /// a body the decoder refuses from the head alone (a `Content-Length`
+    /// over `max_body_size`) fails at once, closing the connection before a
+    /// byte of it is read.
     pub(crate) fn new(
         conn: Conn,
         decoder: ResponseDecoder,
         shared: Arc<Shared>,
         deadline: Deadline,
     ) -> BodyReader {
-        let max_body = shared.max_body_size;
-        let framing = decoder.framing();
-        let empty = matches!(framing, Some(Framing::Empty) | Some(Framing::Length(0)));
         let mut reader = BodyReader {
             conn: Some(conn),
             decoder,
             shared,
             deadline,
-            max_body,
-            received: 0,
             failed: None,
         };
-        if let (Some(Framing::Length(len)), Some(max)) = (framing, max_body) {
-            if len > max {
-                // Refused before a byte of it is read; the connection goes.
+        // No input: the decoder only says what it already knows.
+        match reader.decoder.decode(&[]) {
+            Ok((_, Event::End)) => reader.finish(),
+            Ok(_) => {}
+            Err(e) => {
                 reader.conn = None;
-                reader.failed = Some((Kind::Body, too_large_text(max, Some(len))));
-            }
-        }
-        if empty {
-            if let Ok((_, Event::End)) = reader.decoder.decode(&[]) {
-                reader.finish();
+                let e = body_error(e);
+                reader.failed = Some((e.kind(), detail_of(&e)));
             }
         }
         reader
@@ -88,18 +82,9 @@ impl BodyReader {
                 return Ok(false);
             };
             let input = conn.buffered();
-            let (consumed, event) = self
-                .decoder
-                .decode(input)
-                .map_err(|e| Error::with_source(Kind::Body, "invalid response body", e))?;
+            let (consumed, event) = self.decoder.decode(input).map_err(body_error)?;
             match event {
                 Event::Data(range) => {
-                    self.received += range.len() as u64;
-                    if let Some(max) = self.max_body {
-                        if self.received > max {
-                            return Err(Error::new(Kind::Body, too_large_text(max, None)));
-                        }
-                    }
                     sink(&input[range]);
                     conn.consume(consumed);
                     return Ok(true);
@@ -181,13 +166,14 @@ impl BodyReader {
     }
 }
 
-/// Why a body over `max_body_size` was refused.
-fn too_large_text(max: u64, declared: Option<u64>) -> String {
-    match declared {
-        Some(len) => format!(
-            "response body of {len} bytes (Content-Length) is larger than the limit of {max} bytes (max_body_size)"
-        ),
-        None => format!("response body larger than the limit of {max} bytes (max_body_size)"),
+/// A body the decoder refused. Its limit is the one body-size check: the
+/// decoder enforces `max_body_size` (as [`Limits`](crate::proto::Limits)),
+/// and the error names the setting.
+fn body_error(e: ProtoError) -> Error {
+    if e.is_over_limit() {
+        Error::new(Kind::Body, format!("{e} (max_body_size)"))
+    } else {
+        Error::with_source(Kind::Body, "invalid response body", e)
     }
 }
 

@@ -9,6 +9,7 @@ use http::{HeaderValue, Method};
 
 use crate::error::{Error, Kind};
 use crate::pool::Pool;
+use crate::proto::Limits;
 use crate::request::{IntoUrl, RequestBuilder};
 use crate::shared::Shared;
 use crate::tls::{self, TlsOptions};
@@ -113,7 +114,7 @@ impl fmt::Debug for Client {
             .field("read_timeout", &i.read_timeout)
             .field("timeout", &i.timeout)
             .field("redirect_limit", &i.redirect_limit)
-            .field("max_body_size", &i.max_body_size)
+            .field("max_body_size", &i.limits.max_body_bytes)
             .field("user_agent", &i.user_agent)
             .finish_non_exhaustive()
     }
@@ -274,7 +275,9 @@ impl ClientBuilder {
                 read_timeout: self.read_timeout,
                 timeout: self.timeout,
                 redirect_limit: self.redirect_limit,
-                max_body_size: self.max_body_size,
+                limits: Limits {
+                    max_body_bytes: self.max_body_size,
+                },
                 user_agent,
             }),
         })

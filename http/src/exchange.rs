@@ -227,6 +227,7 @@ impl Exchange {
             headers,
             body,
             deadline,
+            shared,
             ..
         } = self;
         let body_len = match body {
@@ -254,7 +255,7 @@ impl Exchange {
                 },
             });
         }
-        read_head(conn, method, deadline).await
+        read_head(conn, method, shared.limits, deadline).await
     }
 }
 
@@ -262,9 +263,10 @@ impl Exchange {
 async fn read_head(
     conn: &mut Conn,
     method: &Method,
+    limits: Limits,
     deadline: &mut Deadline,
 ) -> Result<(ResponseDecoder, ResponseHead), Failure> {
-    let mut decoder = ResponseDecoder::new(method, Limits::new());
+    let mut decoder = ResponseDecoder::new(method, limits);
     let refused = |e| Failure {
         error: Error::with_source(Kind::Protocol, "invalid response head", e),
         nothing_received: false,

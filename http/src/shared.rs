@@ -14,6 +14,7 @@ use http::HeaderValue;
 use rustls::ClientConfig;
 
 use crate::pool::Pool;
+use crate::proto::Limits;
 
 /// A client's configuration and pool, behind one `Arc` shared by every clone
 /// of the client, every request in flight and every unread body.
@@ -25,6 +26,8 @@ pub(crate) struct Shared {
     /// The whole request's limit, unless the request sets its own.
     pub(crate) timeout: Option<Duration>,
     pub(crate) redirect_limit: usize,
-    pub(crate) max_body_size: Option<u64>,
+    /// What the response decoder enforces: `max_body_size` is checked
+    /// there and nowhere else.
+    pub(crate) limits: Limits,
     pub(crate) user_agent: HeaderValue,
 }
