@@ -124,9 +124,9 @@ impl BodyReader {
     /// An I/O error mid-body: say how far the body got when the decoder knows.
     fn read_error(&mut self, e: io::Error) -> Error {
         match self.decoder.eof() {
-            Err(progress) => Error::caused(
+            Err(progress) => Error::with_source(
                 Kind::Body,
-                format!("response body cut short: {progress}: {e}"),
+                &format!("response body cut short: {progress}"),
                 e,
             ),
             Ok(_) => Error::with_source(Kind::Body, "error reading the response body", e),
@@ -177,7 +177,8 @@ fn body_error(e: ProtoError) -> Error {
     }
 }
 
-/// The cause text of an error, without any request prefix.
+/// The whole text of an error, without any request prefix: a repeated
+/// failure carries it as its own words.
 fn detail_of(e: &Error) -> String {
-    e.detail().to_owned()
+    e.chain_text()
 }

@@ -331,19 +331,33 @@ pub(crate) async fn connect(
     Ok(Conn::new(io, origin.clone()))
 }
 
-/// A failed handshake: what was wrong with the certificate, in words.
+/// A failed handshake. When rustls refused it, the description of what was
+/// wrong (e.g. with the certificate) stands for the cause: rustls's own
+/// wording of the same fact is not kept as a source, so it is not shown
+/// twice.
 fn handshake_error(e: io::Error) -> Error {
-    let text = tls::describe_io_error(&e);
-    Error::caused(Kind::Tls, format!("TLS handshake failed: {text}"), e)
+    if tls::rustls_error(&e).is_some() {
+        let text = tls::describe_io_error(&e);
+        Error::new(Kind::Tls, format!("TLS handshake failed: {text}"))
+    } else {
+        Error::with_source(Kind::Tls, "TLS handshake failed", e)
+    }
 }
 
-/// The reactor's connect error already says "could not connect to X: ...";
-/// add that context only when it is missing.
+/// "could not connect to X" is this error's own words; the reasons (one per
+/// address tried) are its source, an `io::Error` of the last one's kind. The
+/// reactor's error already starts with those words: they are split off so
+/// they are not shown twice.
 fn connect_error(e: io::Error, label: &str) -> Error {
+    let context = format!("could not connect to {label}");
     let text = e.to_string();
-    if text.contains(label) {
-        Error::with_source(Kind::Connect, "", e)
-    } else {
-        Error::with_source(Kind::Connect, &format!("could not connect to {label}"), e)
+    match text
+        .strip_prefix(context.as_str())
+        .and_then(|r| r.strip_prefix(": "))
+    {
+        Some(reasons) => {
+            Error::with_source(Kind::Connect, &context, io::Error::new(e.kind(), reasons))
+        }
+        None => Error::with_source(Kind::Connect, &context, e),
     }
 }

@@ -20,7 +20,8 @@
 //!   on demand: [`json`](Response::json), [`text`](Response::text),
 //!   [`bytes`](Response::bytes), [`chunk`](Response::chunk).
 //! - Every failure is an [`Error`] with a [`Kind`], the method and URL, and
-//!   the whole cause in its message.
+//!   its causes through `source()`; `{:#}` prints the whole chain on one
+//!   line (`eprintln!("error: {e:#}")`).
 //!
 //! Underneath: [`proto`], a sans-IO HTTP/1.1 codec, and [`tls`], rustls over
 //! the reactor's sockets. Requests must run inside `aio::run()`.

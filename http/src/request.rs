@@ -12,7 +12,7 @@ use http::{HeaderMap, Method};
 use serde::Serialize;
 use url::Url;
 
-use crate::error::{Error, Kind};
+use crate::error::{redacted, Error, Kind};
 use crate::exchange::{self, Request};
 use crate::response::Response;
 use crate::shared::Shared;
@@ -208,7 +208,7 @@ impl fmt::Debug for RequestBuilder {
             Ok(req) => f
                 .debug_struct("RequestBuilder")
                 .field("method", &req.method)
-                .field("url", &req.url.as_str())
+                .field("url", &redacted(&req.url))
                 .field("headers", &req.headers)
                 .finish_non_exhaustive(),
             Err(e) => f.debug_tuple("RequestBuilder").field(e).finish(),

@@ -107,8 +107,8 @@ fn post_failing_on_a_reused_connection_is_not_retried() {
         assert_eq!(get_text(&c, &url).await, "first");
         c.post(&url).body("once").await.unwrap_err()
     });
-    assert_eq!(err.kind(), Kind::Protocol, "{err}");
-    let text = err.to_string();
+    assert_eq!(err.kind(), Kind::Protocol, "{err:#}");
+    let text = format!("{err:#}");
     assert!(text.starts_with(&format!("POST {url}: ")), "{text}");
     assert!(
         text.contains("connection closed before the response head"),
@@ -125,8 +125,11 @@ fn a_fresh_connection_failing_is_not_retried() {
     });
     let url = server.url("/");
     let err = run(async { builder().build().unwrap().get(&url).await.unwrap_err() });
-    assert_eq!(err.kind(), Kind::Protocol, "{err}");
-    assert!(err.to_string().contains("(no bytes received)"), "{err}");
+    assert_eq!(err.kind(), Kind::Protocol, "{err:#}");
+    assert!(
+        format!("{err:#}").contains("(no bytes received)"),
+        "{err:#}"
+    );
     assert_eq!(server.accepts(), 1);
 }
 

@@ -125,7 +125,7 @@ pub fn case_on(server: &ScriptServer, builder: ClientBuilder, how: Read, expect:
             ),
             Err(e) => e,
         };
-        let text = err.to_string();
+        let text = format!("{err:#}");
         assert_eq!(err.kind(), expect.kind, "{text}");
         assert!(
             text.contains(expect.says),
