@@ -26,7 +26,7 @@
 //! Underneath: [`proto`], a sans-IO HTTP/1.1 codec, and [`tls`], rustls over
 //! the reactor's sockets. Requests must run inside `aio::run()`.
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![warn(missing_docs, missing_debug_implementations)]
 
 mod body;
 mod client;
