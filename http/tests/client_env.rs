@@ -5,9 +5,9 @@ mod support;
 
 use std::path::PathBuf;
 
+use aio::run;
 use aio_http::{Client, Kind};
 use support::certs::TestCa;
-use support::rt::run;
 use support::server::{response, TestServer};
 
 struct TempFile(PathBuf);

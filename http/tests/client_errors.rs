@@ -7,8 +7,8 @@ use std::net::TcpListener;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use aio::run;
 use aio_http::{Client, ClientBuilder, Error, Kind, StatusCode};
-use support::rt::run;
 use support::server::{response, TestServer};
 
 fn builder() -> ClientBuilder {

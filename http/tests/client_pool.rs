@@ -5,8 +5,8 @@ mod support;
 
 use std::time::Duration;
 
+use aio::run;
 use aio_http::{Client, ClientBuilder, Kind};
-use support::rt::run;
 use support::server::{response, TestServer};
 
 fn builder() -> ClientBuilder {

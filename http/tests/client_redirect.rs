@@ -4,8 +4,8 @@ mod support;
 
 use std::sync::mpsc;
 
+use aio::run;
 use aio_http::{Client, Kind, StatusCode};
-use support::rt::run;
 use support::server::{response, RawRequest, TestServer};
 
 fn client() -> Client {

@@ -3,10 +3,10 @@
 
 mod support;
 
+use aio::run;
 use aio_http::{Client, Kind};
 use serde::Deserialize;
 use support::certs::{self_signed_localhost, Leaf, TestCa};
-use support::rt::run;
 use support::server::{json_ok, TestServer};
 
 #[derive(Debug, Deserialize, PartialEq)]

@@ -10,11 +10,11 @@ mod support;
 
 use std::time::Duration;
 
+use aio::run;
 use aio_http::proto::MAX_CHUNK_LINE;
 use aio_http::{Client, Kind};
 use support::certs::TestCa;
 use support::hostile::{builder, case, case_on, follow_up, timed, Expect, Read};
-use support::rt::run;
 use support::script::{good_response, End, Script, ScriptServer, Step, GOOD_BODY};
 use support::server::TestServer;
 

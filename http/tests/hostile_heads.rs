@@ -9,10 +9,10 @@ mod support;
 
 use std::time::Duration;
 
+use aio::run;
 use aio_http::proto::{MAX_HEADERS, MAX_HEAD_BYTES, MAX_INFORMATIONAL};
 use aio_http::Kind;
 use support::hostile::{builder, case, follow_up, Expect, Read};
-use support::rt::run;
 use support::script::{End, Script, ScriptServer, Step};
 
 fn protocol(reply: &[u8], says: &'static str) {

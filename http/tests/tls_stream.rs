@@ -356,3 +356,14 @@ fn handshake_futures_and_streams_are_send() {
     assert_send(&client.unwrap());
     assert_send(&server.unwrap());
 }
+
+/// The test executor's watchdog: a future that is never woken fails the
+/// test (here after 100 ms) instead of hanging it.
+#[test]
+#[should_panic(expected = "no wakeup for 100ms (lost wakeup or deadlock)")]
+fn a_lost_wakeup_fails_the_test_instead_of_hanging_it() {
+    support::exec::block_on_within(
+        std::time::Duration::from_millis(100),
+        poll_fn(|_| Poll::<()>::Pending),
+    );
+}

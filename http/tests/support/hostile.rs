@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use aio_http::{Client, ClientBuilder, Error, Kind, Response};
 
-use super::rt::run;
 use super::script::{Script, ScriptServer, GOOD_BODY};
+use aio::run;
 
 /// Bound on cases that must fail at once (no timeout involved).
 pub const PROMPT: Duration = Duration::from_millis(1500);
