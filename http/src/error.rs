@@ -375,7 +375,7 @@ mod tests {
     #[test]
     fn an_absorbed_source_is_shown_once() {
         let inner = std::io::Error::other("refused");
-        let outer = std::io::Error::new(std::io::ErrorKind::Other, Wrap(inner));
+        let outer = std::io::Error::other(Wrap(inner));
         let e = Error::with_source(Kind::Connect, "", outer);
         assert_eq!(e.to_string(), "could not connect");
         assert_eq!(e.source().unwrap().to_string(), "refused");
