@@ -20,6 +20,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
+use aio::http::tls::TlsStream;
 use aio::net::TcpListener;
 use futures_io::{AsyncRead, AsyncWrite};
 use rcgen::{
@@ -146,7 +147,7 @@ async fn accept_loop(
         aio::spawn(async move {
             match tls {
                 None => serve_connection(stream, &site).await,
-                Some(config) => match aio::http::tls::accept(config, stream).await {
+                Some(config) => match accept_tls(config, stream).await {
                     Ok(stream) => serve_connection(stream, &site).await,
                     // A port probe that just connects and closes is no news.
                     Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {}
@@ -365,6 +366,17 @@ fn post(id: usize) -> Post {
     }
 }
 
+/// The server side of a TLS handshake. The client library serves no TLS;
+/// its stream type is generic over the side, so a rustls server connection
+/// runs over it the same way.
+async fn accept_tls(
+    config: Arc<rustls::ServerConfig>,
+    stream: aio::net::TcpStream,
+) -> io::Result<TlsStream<aio::net::TcpStream, rustls::ServerConnection>> {
+    let conn = rustls::ServerConnection::new(config).map_err(io::Error::other)?;
+    TlsStream::handshake(conn, stream).await
+}
+
 /// Makes a CA, writes it to `ca_file` for clients to trust, and returns a
 /// server configuration presenting a certificate it signed for this host.
 fn make_tls(ca_file: &std::path::Path) -> io::Result<Arc<rustls::ServerConfig>> {
@@ -387,15 +399,18 @@ fn make_tls(ca_file: &std::path::Path) -> io::Result<Arc<rustls::ServerConfig>> 
 
     std::fs::write(ca_file, ca.pem())
         .map_err(|e| io::Error::new(e.kind(), format!("writing {}: {e}", ca_file.display())))?;
-    let config = aio::http::tls::server_config_from_pem(
-        cert.pem().as_bytes(),
-        key.serialize_pem().as_bytes(),
-    )
-    .map_err(io::Error::other)?;
-    // Its ALPN list is http/1.1 only, which fails clients offering just
-    // http/1.0 (`curl --http1.0`); we speak both.
-    let mut config = Arc::unwrap_or_clone(config);
-    config.alpn_protocols.push(b"http/1.0".to_vec());
+    let key = rustls::pki_types::PrivatePkcs8KeyDer::from(key.serialize_der()).into();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .and_then(|b| {
+            b.with_no_client_auth()
+                .with_single_cert(vec![cert.der().clone()], key)
+        })
+        .map_err(io::Error::other)?;
+    // http/1.0 too: clients offering just that (`curl --http1.0`) must not
+    // fail the handshake; we speak both.
+    config.alpn_protocols = vec![b"http/1.1".to_vec(), b"http/1.0".to_vec()];
     Ok(Arc::new(config))
 }
 

@@ -22,13 +22,14 @@ pub struct Post {
 }
 
 /// Run `main` on an event loop; on failure print one `error: ...` line (the
-/// error names the method, the URL and the cause) and exit 1.
+/// error names the method, the URL and, with `{:#}`, the whole cause chain)
+/// and exit 1.
 pub fn run_or_exit<F>(main: F)
 where
     F: std::future::Future<Output = Result<(), aio::http::Error>>,
 {
     if let Err(e) = aio::run(main) {
-        eprintln!("error: {e}");
+        eprintln!("error: {e:#}");
         std::process::exit(1);
     }
 }

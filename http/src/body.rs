@@ -4,11 +4,11 @@
 use std::io;
 use std::sync::Arc;
 
-use crate::client::ClientInner;
 use crate::conn::Conn;
 use crate::deadline::Deadline;
 use crate::error::{Error, Kind, Phase};
-use crate::proto::{Event, Framing, ResponseDecoder};
+use crate::proto::{Event, ProtoError, ResponseDecoder};
+use crate::shared::Shared;
 
 /// A response body still on the wire (or already finished).
 pub(crate) struct BodyReader {
@@ -16,10 +16,8 @@ pub(crate) struct BodyReader {
     /// was closed) or failed.
     conn: Option<Conn>,
     decoder: ResponseDecoder,
-    client: Arc<ClientInner>,
+    shared: Arc<Shared>,
     deadline: Deadline,
-    max_body: Option<u64>,
-    received: u64,
     /// A failure is final: later reads repeat it instead of reading on.
     failed: Option<(Kind, String)>,
 }
@@ -27,35 +25,31 @@ pub(crate) struct BodyReader {
 impl BodyReader {
     /// Takes over `conn` right after the response head was decoded. An empty
     /// body (HEAD, 204, 304, `Content-Length: 0`) ends at once, so its
-    /// connection is back in the pool before the caller sees the response.
+    /// connection is back in the pool before the caller sees the response;
+    /// a body the decoder refuses from the head alone (a `Content-Length`
+    /// over `max_body_size`) fails at once, closing the connection before a
+    /// byte of it is read.
     pub(crate) fn new(
         conn: Conn,
         decoder: ResponseDecoder,
-        client: Arc<ClientInner>,
+        shared: Arc<Shared>,
         deadline: Deadline,
     ) -> BodyReader {
-        let max_body = client.max_body_size;
-        let framing = decoder.framing();
-        let empty = matches!(framing, Some(Framing::Empty) | Some(Framing::Length(0)));
         let mut reader = BodyReader {
             conn: Some(conn),
             decoder,
-            client,
+            shared,
             deadline,
-            max_body,
-            received: 0,
             failed: None,
         };
-        if let (Some(Framing::Length(len)), Some(max)) = (framing, max_body) {
-            if len > max {
-                // Refused before a byte of it is read; the connection goes.
+        // No input: the decoder only says what it already knows.
+        match reader.decoder.decode(&[]) {
+            Ok((_, Event::End)) => reader.finish(),
+            Ok(_) => {}
+            Err(e) => {
                 reader.conn = None;
-                reader.failed = Some((Kind::Body, too_large_text(max, Some(len))));
-            }
-        }
-        if empty {
-            if let Ok((_, Event::End)) = reader.decoder.decode(&[]) {
-                reader.finish();
+                let e = body_error(e);
+                reader.failed = Some((e.kind(), detail_of(&e)));
             }
         }
         reader
@@ -88,18 +82,9 @@ impl BodyReader {
                 return Ok(false);
             };
             let input = conn.buffered();
-            let (consumed, event) = self
-                .decoder
-                .decode(input)
-                .map_err(|e| Error::with_source(Kind::Body, "invalid response body", e))?;
+            let (consumed, event) = self.decoder.decode(input).map_err(body_error)?;
             match event {
                 Event::Data(range) => {
-                    self.received += range.len() as u64;
-                    if let Some(max) = self.max_body {
-                        if self.received > max {
-                            return Err(Error::new(Kind::Body, too_large_text(max, None)));
-                        }
-                    }
                     sink(&input[range]);
                     conn.consume(consumed);
                     return Ok(true);
@@ -139,9 +124,9 @@ impl BodyReader {
     /// An I/O error mid-body: say how far the body got when the decoder knows.
     fn read_error(&mut self, e: io::Error) -> Error {
         match self.decoder.eof() {
-            Err(progress) => Error::caused(
+            Err(progress) => Error::with_source(
                 Kind::Body,
-                format!("response body cut short: {progress}: {e}"),
+                &format!("response body cut short: {progress}"),
                 e,
             ),
             Ok(_) => Error::with_source(Kind::Body, "error reading the response body", e),
@@ -176,22 +161,24 @@ impl BodyReader {
     /// The body ended: the connection goes back if the rules allow.
     fn finish(&mut self) {
         if let Some(conn) = self.conn.take() {
-            self.client.pool.release(conn, self.decoder.is_reusable());
+            self.shared.pool.release(conn, self.decoder.is_reusable());
         }
     }
 }
 
-/// Why a body over `max_body_size` was refused.
-fn too_large_text(max: u64, declared: Option<u64>) -> String {
-    match declared {
-        Some(len) => format!(
-            "response body of {len} bytes (Content-Length) is larger than the limit of {max} bytes (max_body_size)"
-        ),
-        None => format!("response body larger than the limit of {max} bytes (max_body_size)"),
+/// A body the decoder refused. Its limit is the one body-size check: the
+/// decoder enforces `max_body_size` (as [`Limits`](crate::proto::Limits)),
+/// and the error names the setting.
+fn body_error(e: ProtoError) -> Error {
+    if e.is_over_limit() {
+        Error::new(Kind::Body, format!("{e} (max_body_size)"))
+    } else {
+        Error::with_source(Kind::Body, "invalid response body", e)
     }
 }
 
-/// The cause text of an error, without any request prefix.
+/// The whole text of an error, without any request prefix: a repeated
+/// failure carries it as its own words.
 fn detail_of(e: &Error) -> String {
-    e.detail().to_owned()
+    e.chain_text()
 }

@@ -1,16 +1,17 @@
-//! `Client` and its builder: configuration, the TLS setup and the pool that
-//! every clone shares.
+//! `Client` and its builder: the public handle to a client's [`Shared`]
+//! state (configuration, TLS setup, pool), and how that state is built.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use http::{HeaderValue, Method};
-use rustls::ClientConfig;
 
 use crate::error::{Error, Kind};
 use crate::pool::Pool;
+use crate::proto::Limits;
 use crate::request::{IntoUrl, RequestBuilder};
+use crate::shared::Shared;
 use crate::tls::{self, TlsOptions};
 
 /// Default for [`ClientBuilder::connect_timeout`].
@@ -23,18 +24,6 @@ pub const DEFAULT_POOL_MAX_IDLE_PER_HOST: usize = 32;
 pub const DEFAULT_REDIRECT_LIMIT: usize = 10;
 /// The default `User-Agent`.
 pub const DEFAULT_USER_AGENT: &str = concat!("aio/", env!("CARGO_PKG_VERSION"));
-
-/// What every request of a client shares.
-pub(crate) struct ClientInner {
-    pub(crate) pool: Pool,
-    pub(crate) tls: Arc<ClientConfig>,
-    pub(crate) connect_timeout: Option<Duration>,
-    pub(crate) read_timeout: Option<Duration>,
-    pub(crate) timeout: Option<Duration>,
-    pub(crate) redirect_limit: usize,
-    pub(crate) max_body_size: Option<u64>,
-    pub(crate) user_agent: HeaderValue,
-}
 
 /// An HTTP/1.1 client with a keep-alive connection pool, for http and https.
 ///
@@ -49,7 +38,7 @@ pub(crate) struct ClientInner {
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    pub(crate) inner: Arc<ClientInner>,
+    shared: Arc<Shared>,
 }
 
 impl Client {
@@ -106,7 +95,7 @@ impl Client {
     /// A request with any method. An invalid URL is reported when the
     /// request is sent, as an error of kind [`InvalidUrl`](Kind::InvalidUrl).
     pub fn request(&self, method: Method, url: impl IntoUrl) -> RequestBuilder {
-        RequestBuilder::new(self.clone(), method, url)
+        RequestBuilder::new(Arc::clone(&self.shared), method, url)
     }
 }
 
@@ -119,13 +108,13 @@ impl Default for Client {
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let i = &*self.inner;
+        let i = &*self.shared;
         f.debug_struct("Client")
             .field("connect_timeout", &i.connect_timeout)
             .field("read_timeout", &i.read_timeout)
             .field("timeout", &i.timeout)
             .field("redirect_limit", &i.redirect_limit)
-            .field("max_body_size", &i.max_body_size)
+            .field("max_body_size", &i.limits.max_body_bytes)
             .field("user_agent", &i.user_agent)
             .finish_non_exhaustive()
     }
@@ -279,14 +268,16 @@ impl ClientBuilder {
         let tls = tls::client_config(&opts)
             .map_err(|e| Error::with_source(Kind::Tls, "cannot build the TLS configuration", e))?;
         Ok(Client {
-            inner: Arc::new(ClientInner {
+            shared: Arc::new(Shared {
                 pool: Pool::new(self.pool_max_idle_per_host, self.pool_idle_timeout),
                 tls,
                 connect_timeout: self.connect_timeout,
                 read_timeout: self.read_timeout,
                 timeout: self.timeout,
                 redirect_limit: self.redirect_limit,
-                max_body_size: self.max_body_size,
+                limits: Limits {
+                    max_body_bytes: self.max_body_size,
+                },
                 user_agent,
             }),
         })

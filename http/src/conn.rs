@@ -1,20 +1,23 @@
-//! One HTTP/1.1 connection: its transport (TCP or TLS over TCP), its reused
-//! read and write buffers, and how it is opened.
+//! One HTTP/1.1 connection: its identity ([`Origin`]: scheme, host, port),
+//! its transport (TCP or TLS over TCP), its reused read and write buffers,
+//! and how it is opened.
 
+use std::fmt;
 use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use aio_reactor::net::TcpStream;
 use aio_reactor::time::Instant;
 use futures_io::{AsyncRead, AsyncWrite};
 use rustls::ClientConfig;
+use url::Url;
 
 use crate::deadline::{after, Deadline};
 use crate::error::{Error, Kind, Limit, Phase};
-use crate::pool::PoolKey;
 use crate::tls::{self, ClientTlsStream};
 
 /// Size of a connection's read buffer: one TLS record's worth of plaintext,
@@ -63,6 +66,56 @@ impl Transport {
     }
 }
 
+/// Which server a connection talks to, and how: its identity. Two requests
+/// with the same origin may share a connection (the pool keys on it).
+/// Later: proxy and TLS settings belong here too.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Origin {
+    pub(crate) https: bool,
+    /// As in the URL: lower-case name, or IP literal (`[..]` for IPv6).
+    pub(crate) host: String,
+    pub(crate) port: u16,
+}
+
+impl Origin {
+    /// The origin of a URL, refusing what this client cannot fetch (a scheme
+    /// other than http/https, no host).
+    pub(crate) fn of(url: &Url) -> Result<Origin, Error> {
+        let https = match url.scheme() {
+            "http" => false,
+            "https" => true,
+            other => {
+                return Err(Error::new(
+                    Kind::InvalidUrl,
+                    format!(
+                        "unsupported URL scheme \"{other}\" (only http and https are supported)"
+                    ),
+                ))
+            }
+        };
+        let host = match url.host_str() {
+            Some(h) if !h.is_empty() => h.to_owned(),
+            _ => return Err(Error::new(Kind::InvalidUrl, "URL has no host")),
+        };
+        let port = url
+            .port_or_known_default()
+            .unwrap_or(if https { 443 } else { 80 });
+        Ok(Origin { https, host, port })
+    }
+
+    /// `host:port`, the form `TcpStream::connect` resolves.
+    pub(crate) fn authority(&self) -> String {
+        format!("{}:{}", self.host, self.port)
+    }
+}
+
+impl fmt::Debug for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let scheme = if self.https { "https" } else { "http" };
+        write!(f, "{scheme}://{}:{}", self.host, self.port)
+    }
+}
+
 /// An open connection with its buffers.
 pub(crate) struct Conn {
     io: Transport,
@@ -72,7 +125,8 @@ pub(crate) struct Conn {
     end: usize,
     /// Holds the encoded request head (and small bodies); reused.
     write_buf: Vec<u8>,
-    pub(crate) key: PoolKey,
+    /// Whom it talks to; the pool files it under this.
+    pub(crate) origin: Origin,
     /// Whether this connection already carried a request (came from the
     /// pool): a failure before any response byte is then the stale case.
     pub(crate) reused: bool,
@@ -83,14 +137,14 @@ pub(crate) struct Conn {
 }
 
 impl Conn {
-    fn new(io: Transport, key: PoolKey) -> Conn {
+    fn new(io: Transport, origin: Origin) -> Conn {
         Conn {
             io,
             buf: vec![0; READ_BUF_SIZE].into_boxed_slice(),
             start: 0,
             end: 0,
             write_buf: Vec::new(),
-            key,
+            origin,
             reused: false,
             idle_since: Instant::now(),
             idle_read_events: 0,
@@ -242,64 +296,68 @@ pub(crate) enum SendError {
     Timeout(Error),
 }
 
-/// Where to connect and how.
-pub(crate) struct Target<'a> {
-    pub(crate) key: &'a PoolKey,
-    pub(crate) url: &'a url::Url,
-    /// Set for https.
-    pub(crate) tls: Option<&'a Arc<ClientConfig>>,
-}
-
-/// Opens a connection: TCP connect (DNS on the blocking pool, each address
-/// tried), then the TLS handshake for https. Both are bounded by the connect
-/// timeout together, and by the total deadline.
+/// Opens a connection to `origin`: TCP connect (DNS on the blocking pool,
+/// each address tried), then, for https, the TLS handshake with `tls`. Both
+/// are bounded by the connect timeout together, and by the total deadline.
 pub(crate) async fn connect(
-    target: Target<'_>,
-    connect_timeout: Option<std::time::Duration>,
+    origin: &Origin,
+    tls: &Arc<ClientConfig>,
+    connect_timeout: Option<Duration>,
     deadline: &mut Deadline,
 ) -> Result<Conn, Error> {
-    let key = target.key;
     let bound = connect_timeout.map(|d| (after(d), Limit::Connect, d));
-    let label = key.authority();
+    let label = origin.authority();
     let tcp = deadline
         .wait(Phase::Connect, bound, TcpStream::connect(label.as_str()))
         .await?
         .map_err(|e| connect_error(e, &label))?;
     // Requests are written whole; don't let Nagle hold the last segment.
     let _ = tcp.set_nodelay(true);
-    let io = match target.tls {
-        None => Transport::Plain(tcp),
-        Some(config) => {
-            let host = target
-                .url
-                .host()
-                .ok_or_else(|| Error::new(Kind::InvalidUrl, "URL has no host"))?;
-            let name = tls::server_name_for_host(&host)
-                .map_err(|e| Error::with_source(Kind::Tls, "", e))?;
-            let stream = deadline
-                .wait(
-                    Phase::TlsHandshake,
-                    bound,
-                    tls::connect(Arc::clone(config), name, tcp),
-                )
-                .await?
-                .map_err(|e| {
-                    let text = tls::describe_io_error(&e);
-                    Error::caused(Kind::Tls, format!("TLS handshake failed: {text}"), e)
-                })?;
-            Transport::Tls(Box::new(stream))
-        }
+    let io = if origin.https {
+        let name =
+            tls::server_name(&origin.host).map_err(|e| Error::with_source(Kind::Tls, "", e))?;
+        let stream = deadline
+            .wait(
+                Phase::TlsHandshake,
+                bound,
+                tls::connect(Arc::clone(tls), name, tcp),
+            )
+            .await?
+            .map_err(handshake_error)?;
+        Transport::Tls(Box::new(stream))
+    } else {
+        Transport::Plain(tcp)
     };
-    Ok(Conn::new(io, key.clone()))
+    Ok(Conn::new(io, origin.clone()))
 }
 
-/// The reactor's connect error already says "could not connect to X: ...";
-/// add that context only when it is missing.
-fn connect_error(e: io::Error, label: &str) -> Error {
-    let text = e.to_string();
-    if text.contains(label) {
-        Error::with_source(Kind::Connect, "", e)
+/// A failed handshake. When rustls refused it, the description of what was
+/// wrong (e.g. with the certificate) stands for the cause: rustls's own
+/// wording of the same fact is not kept as a source, so it is not shown
+/// twice.
+fn handshake_error(e: io::Error) -> Error {
+    if tls::rustls_error(&e).is_some() {
+        let text = tls::describe_io_error(&e);
+        Error::new(Kind::Tls, format!("TLS handshake failed: {text}"))
     } else {
-        Error::with_source(Kind::Connect, &format!("could not connect to {label}"), e)
+        Error::with_source(Kind::Tls, "TLS handshake failed", e)
+    }
+}
+
+/// "could not connect to X" is this error's own words; the reasons (one per
+/// address tried) are its source, an `io::Error` of the last one's kind. The
+/// reactor's error already starts with those words: they are split off so
+/// they are not shown twice.
+fn connect_error(e: io::Error, label: &str) -> Error {
+    let context = format!("could not connect to {label}");
+    let text = e.to_string();
+    match text
+        .strip_prefix(context.as_str())
+        .and_then(|r| r.strip_prefix(": "))
+    {
+        Some(reasons) => {
+            Error::with_source(Kind::Connect, &context, io::Error::new(e.kind(), reasons))
+        }
+        None => Error::with_source(Kind::Connect, &context, e),
     }
 }

@@ -1,5 +1,6 @@
 //! The one error type of the client: what went wrong ([`Kind`]), for which
-//! request (method and URL), and why (the whole cause chain, in words).
+//! request (method and URL), and why (its own words, then the causes behind
+//! it through `source()`).
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -44,9 +45,18 @@ pub enum Kind {
 
 /// An error from the client, with the request it belongs to.
 ///
-/// Its `Display` reads `METHOD URL: cause`, the cause including every
-/// underlying error once, e.g.
-/// `GET http://127.0.0.1:1/: could not connect to 127.0.0.1:1: Connection refused (os error 111)`.
+/// It follows the Rust convention for error chains: `Display` says what
+/// failed in this error's own words, and each underlying cause is returned
+/// by [`source()`](StdError::source), never both, so error reporters
+/// (`anyhow`, `eyre`) print every cause once:
+///
+/// - `{}`: `METHOD URL: what failed`, e.g.
+///   `GET http://127.0.0.1:1/: could not connect to 127.0.0.1:1`
+/// - `{:#}`: the same followed by the whole cause chain on one line, e.g.
+///   `GET http://127.0.0.1:1/: could not connect to 127.0.0.1:1: Connection refused (os error 111)`;
+///   this is the form to print when an error ends a program.
+///
+/// A password in the URL is shown as `***`.
 pub struct Error {
     inner: Box<Inner>,
 }
@@ -58,9 +68,12 @@ struct Inner {
     /// The URL as given, when it could not be parsed.
     raw_url: Option<String>,
     status: Option<StatusCode>,
-    /// The cause in words, already including the source chain.
+    /// What failed, in this error's own words; never repeats `source`.
     detail: String,
     source: Option<Box<dyn StdError + Send + Sync>>,
+    /// `detail` is `source`'s own text (there was nothing to add to it), so
+    /// `source()` skips it and starts at its cause.
+    absorbed: bool,
 }
 
 impl Error {
@@ -74,37 +87,29 @@ impl Error {
                 status: None,
                 detail: detail.into(),
                 source: None,
+                absorbed: false,
             }),
         }
     }
 
-    /// An error caused by `source`: the detail is `context: <source chain>`.
+    /// An error caused by `source`: `context` says what failed and
+    /// `source()` returns the cause. An empty `context` has nothing to add:
+    /// the source's text becomes the detail and `source()` its cause.
     pub(crate) fn with_source(
         kind: Kind,
         context: &str,
         source: impl Into<Box<dyn StdError + Send + Sync>>,
     ) -> Error {
         let source = source.into();
-        let chain = chain_text(&*source);
-        let detail = if context.is_empty() {
-            chain
+        let absorbed = context.is_empty();
+        let detail = if absorbed {
+            source.to_string()
         } else {
-            format!("{context}: {chain}")
+            context.to_owned()
         };
         let mut e = Error::new(kind, detail);
         e.inner.source = Some(source);
-        e
-    }
-
-    /// An error with its own wording of the cause, keeping `source` for
-    /// callers who inspect it.
-    pub(crate) fn caused(
-        kind: Kind,
-        detail: String,
-        source: impl Into<Box<dyn StdError + Send + Sync>>,
-    ) -> Error {
-        let mut e = Error::new(kind, detail);
-        e.inner.source = Some(source.into());
+        e.inner.absorbed = absorbed;
         e
     }
 
@@ -143,9 +148,12 @@ impl Error {
         self
     }
 
-    /// The cause in words, without the request prefix.
-    pub(crate) fn detail(&self) -> &str {
-        &self.inner.detail
+    /// The detail and the whole cause chain, without the request prefix:
+    /// what `{:#}` shows after `METHOD URL: `.
+    pub(crate) fn chain_text(&self) -> String {
+        let mut text = self.inner.detail.clone();
+        push_causes(&mut text, self.source());
+        text
     }
 
     /// What kind of failure this is.
@@ -218,12 +226,16 @@ impl fmt::Display for Error {
             write!(f, "{method} ")?;
         }
         match (&inner.url, &inner.raw_url) {
-            (Some(url), _) => write!(f, "{url}: ")?,
+            (Some(url), _) => write!(f, "{}: ", redacted(url))?,
             (None, Some(raw)) => write!(f, "{raw}: ")?,
             (None, None) if inner.method.is_some() => f.write_str(": ")?,
             (None, None) => {}
         }
-        f.write_str(&inner.detail)
+        if f.alternate() {
+            f.write_str(&self.chain_text())
+        } else {
+            f.write_str(&inner.detail)
+        }
     }
 }
 
@@ -231,25 +243,26 @@ impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Error")
             .field("kind", &self.inner.kind)
-            .field("message", &self.to_string())
+            .field("message", &format!("{self:#}"))
             .finish()
     }
 }
 
 impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.inner
-            .source
-            .as_deref()
-            .map(|e| e as &(dyn StdError + 'static))
+        let source = self.inner.source.as_deref()?;
+        if self.inner.absorbed {
+            source.source()
+        } else {
+            Some(source)
+        }
     }
 }
 
-/// `err` and its sources joined by ": ", skipping a source whose text is
-/// already shown (an `io::Error` displays its inner error, for one).
-pub(crate) fn chain_text(err: &(dyn StdError + 'static)) -> String {
-    let mut text = err.to_string();
-    let mut next = err.source();
+/// Appends `: cause` for `first` and each cause behind it, skipping one
+/// whose text is already shown (some errors display their own source).
+fn push_causes(text: &mut String, first: Option<&(dyn StdError + 'static)>) {
+    let mut next = first;
     while let Some(e) = next {
         let part = e.to_string();
         if !text.contains(&part) {
@@ -258,7 +271,18 @@ pub(crate) fn chain_text(err: &(dyn StdError + 'static)) -> String {
         }
         next = e.source();
     }
-    text
+}
+
+/// The URL as text, a password replaced by `***`: error messages and debug
+/// output end up in logs.
+pub(crate) fn redacted(url: &Url) -> std::borrow::Cow<'_, str> {
+    if url.password().is_none() {
+        return url.as_str().into();
+    }
+    let mut shown = url.clone();
+    // Cannot fail: the URL already has a password, so it can have one.
+    let _ = shown.set_password(Some("***"));
+    shown.to_string().into()
 }
 
 /// What the client was doing when a timeout elapsed.
@@ -331,13 +355,14 @@ mod tests {
     }
 
     #[test]
-    fn display_is_method_url_then_cause_chain_once() {
+    fn display_is_method_url_then_own_words_alternate_adds_the_chain() {
         let io = std::io::Error::other("boom");
         let url = Url::parse("https://h/p").unwrap();
         let e = Error::with_source(Kind::Connect, "could not connect", io)
             .for_request(&Method::GET, &url);
-        assert_eq!(e.to_string(), "GET https://h/p: could not connect: boom");
-        assert!(e.source().is_some());
+        assert_eq!(e.to_string(), "GET https://h/p: could not connect");
+        assert_eq!(format!("{e:#}"), "GET https://h/p: could not connect: boom");
+        assert_eq!(e.source().unwrap().to_string(), "boom");
         assert_eq!(e.url(), Some(&url));
         let t = Error::timeout(Phase::ResponseHead, Limit::Read, Duration::from_secs(2));
         assert_eq!(
@@ -345,5 +370,36 @@ mod tests {
             "timed out after 2 s waiting for the response head (read timeout)"
         );
         assert!(t.is_timeout());
+    }
+
+    #[test]
+    fn an_absorbed_source_is_shown_once() {
+        let inner = std::io::Error::other("refused");
+        let outer = std::io::Error::other(Wrap(inner));
+        let e = Error::with_source(Kind::Connect, "", outer);
+        assert_eq!(e.to_string(), "could not connect");
+        assert_eq!(e.source().unwrap().to_string(), "refused");
+        assert_eq!(format!("{e:#}"), "could not connect: refused");
+    }
+
+    #[test]
+    fn passwords_are_hidden() {
+        let url = Url::parse("https://ann:secret@h/p").unwrap();
+        let e = Error::new(Kind::Connect, "x").for_request(&Method::GET, &url);
+        assert_eq!(e.to_string(), "GET https://ann:***@h/p: x");
+        assert!(!format!("{e:?}").contains("secret"));
+    }
+
+    #[derive(Debug)]
+    struct Wrap(std::io::Error);
+    impl fmt::Display for Wrap {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("could not connect")
+        }
+    }
+    impl StdError for Wrap {
+        fn source(&self) -> Option<&(dyn StdError + 'static)> {
+            Some(&self.0)
+        }
     }
 }

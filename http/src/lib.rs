@@ -20,24 +20,26 @@
 //!   on demand: [`json`](Response::json), [`text`](Response::text),
 //!   [`bytes`](Response::bytes), [`chunk`](Response::chunk).
 //! - Every failure is an [`Error`] with a [`Kind`], the method and URL, and
-//!   the whole cause in its message.
+//!   its causes through `source()`; `{:#}` prints the whole chain on one
+//!   line (`eprintln!("error: {e:#}")`).
 //!
 //! Underneath: [`proto`], a sans-IO HTTP/1.1 codec, and [`tls`], rustls over
 //! the reactor's sockets. Requests must run inside `aio::run()`.
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
+#![warn(missing_docs, missing_debug_implementations)]
 
 mod body;
 mod client;
 mod conn;
 mod deadline;
 mod error;
+mod exchange;
 mod pool;
 pub mod proto;
 mod redirect;
 mod request;
 mod response;
-mod send;
+mod shared;
 pub mod tls;
 
 pub use client::{

@@ -1,41 +1,17 @@
-//! The keep-alive pool: idle connections per (scheme, host, port).
+//! The keep-alive pool: idle connections per [`Origin`] (scheme, host, port).
 //!
 //! Every decision is a small pure function ([`release_decision`],
 //! [`is_expired`], [`may_retry`]) so it can be tested without sockets; the
 //! [`Pool`] only stores connections and applies them.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use aio_reactor::time::Instant;
 use http::Method;
 
-use crate::conn::Conn;
-
-/// Which connections may serve a request: same scheme, host and port.
-#[derive(Clone, PartialEq, Eq, Hash)]
-pub(crate) struct PoolKey {
-    pub(crate) https: bool,
-    /// As in the URL: lower-case name, or IP literal (`[..]` for IPv6).
-    pub(crate) host: String,
-    pub(crate) port: u16,
-}
-
-impl PoolKey {
-    /// `host:port`, the form `TcpStream::connect` resolves.
-    pub(crate) fn authority(&self) -> String {
-        format!("{}:{}", self.host, self.port)
-    }
-}
-
-impl fmt::Debug for PoolKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let scheme = if self.https { "https" } else { "http" };
-        write!(f, "{scheme}://{}:{}", self.host, self.port)
-    }
-}
+use crate::conn::{Conn, Origin};
 
 /// What is known about a connection when its response ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,7 +79,7 @@ pub(crate) fn is_idempotent(method: &Method) -> bool {
 
 /// Idle connections, shared by every clone of a client.
 pub(crate) struct Pool {
-    idle: Mutex<HashMap<PoolKey, Vec<Conn>>>,
+    idle: Mutex<HashMap<Origin, Vec<Conn>>>,
     max_idle_per_host: usize,
     idle_timeout: Option<Duration>,
 }
@@ -117,21 +93,21 @@ impl Pool {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<PoolKey, Vec<Conn>>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<Origin, Vec<Conn>>> {
         // A panic while holding the lock leaves the map consistent.
         self.idle.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The most recently used idle connection for `key` that has not
+    /// The most recently used idle connection for `origin` that has not
     /// expired and still looks usable. Connections found dead are closed.
     /// `retry_safe`: the request may be retried on a fresh connection, so a
     /// cheaper liveness check will do (see [`Conn::is_idle_usable`]).
-    pub(crate) fn checkout(&self, key: &PoolKey, retry_safe: bool) -> Option<Conn> {
+    pub(crate) fn checkout(&self, origin: &Origin, retry_safe: bool) -> Option<Conn> {
         let now = Instant::now();
         let mut dead = Vec::new();
         let found = {
             let mut idle = self.lock();
-            let list = idle.get_mut(key)?;
+            let list = idle.get_mut(origin)?;
             // Oldest first: expired ones sit at the front.
             let expired = list
                 .iter()
@@ -147,7 +123,7 @@ impl Pool {
                 dead.push(conn);
             }
             if list.is_empty() {
-                idle.remove(key);
+                idle.remove(origin);
             }
             found
         };
@@ -165,7 +141,7 @@ impl Pool {
         let mut evicted = None;
         {
             let mut idle = self.lock();
-            let list = idle.entry(conn.key.clone()).or_default();
+            let list = idle.entry(conn.origin.clone()).or_default();
             let decision = release_decision(Finished {
                 reusable,
                 leftover,
@@ -175,7 +151,7 @@ impl Pool {
             match decision {
                 Release::Close => {
                     if list.is_empty() {
-                        idle.remove(&conn.key);
+                        idle.remove(&conn.origin);
                     }
                     evicted = Some(conn);
                 }

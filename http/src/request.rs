@@ -1,8 +1,10 @@
-//! Building a request: URL, headers, query, body, timeout; then sending it.
+//! Building a request: URL, headers, query, body, timeout; then handing it
+//! to the engine ([`crate::exchange`]) to send.
 
 use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
@@ -10,9 +12,10 @@ use http::{HeaderMap, Method};
 use serde::Serialize;
 use url::Url;
 
-use crate::client::Client;
-use crate::error::{Error, Kind};
+use crate::error::{redacted, Error, Kind};
+use crate::exchange::{self, Request};
 use crate::response::Response;
+use crate::shared::Shared;
 
 mod sealed {
     pub trait Sealed {}
@@ -62,15 +65,6 @@ impl IntoUrl for &Url {
     }
 }
 
-/// A request ready to go.
-pub(crate) struct Request {
-    pub(crate) method: Method,
-    pub(crate) url: Url,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Option<Vec<u8>>,
-    pub(crate) timeout: Option<Duration>,
-}
-
 /// A request being built; send it with [`send`](RequestBuilder::send) or
 /// simply `.await` it.
 ///
@@ -79,12 +73,12 @@ pub(crate) struct Request {
 /// one wins.
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct RequestBuilder {
-    client: Client,
+    shared: Arc<Shared>,
     request: Result<Request, Error>,
 }
 
 impl RequestBuilder {
-    pub(crate) fn new(client: Client, method: Method, url: impl IntoUrl) -> RequestBuilder {
+    pub(crate) fn new(shared: Arc<Shared>, method: Method, url: impl IntoUrl) -> RequestBuilder {
         let request =
             match url.into_url() {
                 Ok(url) => Ok(Request {
@@ -97,7 +91,7 @@ impl RequestBuilder {
                 Err((raw, e)) => Err(Error::with_source(Kind::InvalidUrl, "invalid URL", e)
                     .with_raw_url(&method, raw)),
             };
-        RequestBuilder { client, request }
+        RequestBuilder { shared, request }
     }
 
     /// Adds a header field (repeating a name adds another value). An invalid
@@ -186,8 +180,8 @@ impl RequestBuilder {
     /// Sends the request; resolves once the response head has arrived
     /// (following redirects). Must run inside `aio::run()`.
     pub fn send(self) -> impl Future<Output = Result<Response, Error>> + Send + 'static {
-        let RequestBuilder { client, request } = self;
-        async move { crate::send::execute(client, request?).await }
+        let RequestBuilder { shared, request } = self;
+        async move { exchange::execute(shared, request?).await }
     }
 
     fn fail(mut self, error: Error) -> RequestBuilder {
@@ -214,7 +208,7 @@ impl fmt::Debug for RequestBuilder {
             Ok(req) => f
                 .debug_struct("RequestBuilder")
                 .field("method", &req.method)
-                .field("url", &req.url.as_str())
+                .field("url", &redacted(&req.url))
                 .field("headers", &req.headers)
                 .finish_non_exhaustive(),
             Err(e) => f.debug_tuple("RequestBuilder").field(e).finish(),

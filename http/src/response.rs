@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::body::BodyReader;
-use crate::error::{Error, Kind};
+use crate::error::{redacted, Error, Kind};
 use crate::proto::ResponseHead;
 
 /// Most bytes reserved up front for a body of declared length: a
@@ -167,7 +167,7 @@ impl Response {
 impl fmt::Debug for Response {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Response")
-            .field("url", &self.url.as_str())
+            .field("url", &redacted(&self.url))
             .field("status", &self.status)
             .field("version", &self.version)
             .field("headers", &self.headers)

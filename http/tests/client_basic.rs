@@ -5,10 +5,10 @@ mod support;
 
 use std::sync::mpsc;
 
+use aio::run;
 use aio_http::{Client, Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use support::io::pattern;
-use support::rt::run;
 use support::server::{json_ok, response, RawRequest, TestServer};
 
 #[derive(Debug, Deserialize, Serialize, PartialEq)]
@@ -305,4 +305,19 @@ fn ipv6_literal_hosts_are_bracketed() {
     let head = server.join().unwrap();
     assert!(head.starts_with("GET /six HTTP/1.1\r\n"), "{head}");
     assert!(head.contains(&format!("Host: [::1]:{port}\r\n")), "{head}");
+}
+
+/// The tests run on the facade's `aio::run`, which links aio-http itself:
+/// cargo builds one aio-http for both, so `aio::http` is this crate (these
+/// lines compile only if the types are the same), and a client made here
+/// runs on the facade's loop.
+#[test]
+fn the_facade_reexports_this_very_crate() {
+    let client: aio::http::Client = aio_http::Client::builder()
+        .trust_env(false)
+        .build()
+        .unwrap();
+    let err: aio_http::Error = aio::run(client.get("http://[::1/").send()).unwrap_err();
+    let _: &aio::http::Error = &err;
+    assert_eq!(err.kind(), aio::http::Kind::InvalidUrl);
 }

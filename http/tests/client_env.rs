@@ -5,9 +5,9 @@ mod support;
 
 use std::path::PathBuf;
 
+use aio::run;
 use aio_http::{Client, Kind};
 use support::certs::TestCa;
-use support::rt::run;
 use support::server::{response, TestServer};
 
 struct TempFile(PathBuf);
@@ -43,21 +43,21 @@ fn ssl_cert_file_is_honoured_when_trusting_the_environment_only() {
         let ignoring = Client::builder().trust_env(false).build().unwrap();
         let err = fetch(&ignoring, &url).await.unwrap_err();
         assert_eq!(err.kind(), Kind::Tls);
-        assert!(err.to_string().contains("unknown issuer"), "{err}");
+        assert!(format!("{err:#}").contains("unknown issuer"), "{err:#}");
     });
 
     // Without the variable the CA is unknown again.
     std::env::remove_var("SSL_CERT_FILE");
     let err = run(async { fetch(&Client::new(), &url).await.unwrap_err() });
-    assert!(err.to_string().contains("unknown issuer"), "{err}");
+    assert!(format!("{err:#}").contains("unknown issuer"), "{err:#}");
 
     // An unreadable bundle: build() reports it, new() would panic.
     std::env::set_var("SSL_CERT_FILE", "/nonexistent/aio-bundle.pem");
     let err = Client::builder().build().unwrap_err();
     assert_eq!(err.kind(), Kind::Tls);
     assert!(
-        err.to_string().contains("/nonexistent/aio-bundle.pem"),
-        "{err}"
+        format!("{err:#}").contains("/nonexistent/aio-bundle.pem"),
+        "{err:#}"
     );
     assert!(Client::builder().trust_env(false).build().is_ok());
     let panic = std::panic::catch_unwind(Client::new).unwrap_err();

@@ -7,8 +7,8 @@ use std::net::TcpListener;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use aio::run;
 use aio_http::{Client, ClientBuilder, Error, Kind, StatusCode};
-use support::rt::run;
 use support::server::{response, TestServer};
 
 fn builder() -> ClientBuilder {
@@ -51,7 +51,7 @@ fn error_for_status_keeps_the_status_and_says_which() {
         let err = resp.error_for_status().unwrap_err();
         assert!(err.is_status());
         assert_eq!(
-            err.to_string(),
+            format!("{err:#}"),
             format!("GET {url}: HTTP status 404 Not Found")
         );
 
@@ -64,7 +64,7 @@ fn error_for_status_keeps_the_status_and_says_which() {
             .unwrap_err();
         assert_eq!(err.status(), Some(StatusCode::INTERNAL_SERVER_ERROR));
         assert_eq!(
-            err.to_string(),
+            format!("{err:#}"),
             format!("DELETE {url}: HTTP status 500 Internal Server Error")
         );
 
@@ -87,20 +87,20 @@ fn invalid_urls_and_schemes_are_reported_at_send() {
         assert!(err.is_invalid_url());
         assert_eq!(err.url(), None);
         assert!(
-            err.to_string().starts_with("GET not a url: invalid URL: "),
-            "{err}"
+            format!("{err:#}").starts_with("GET not a url: invalid URL: "),
+            "{err:#}"
         );
 
         let err = c.post("ftp://files.example/x").await.unwrap_err();
         assert_eq!(err.kind(), Kind::InvalidUrl);
         assert_eq!(
-            err.to_string(),
+            format!("{err:#}"),
             "POST ftp://files.example/x: unsupported URL scheme \"ftp\" (only http and https are supported)"
         );
         assert_eq!(err.url().unwrap().scheme(), "ftp");
 
         let err = c.get(String::from("http://")).await.unwrap_err();
-        assert_eq!(err.kind(), Kind::InvalidUrl, "{err}");
+        assert_eq!(err.kind(), Kind::InvalidUrl, "{err:#}");
     });
 }
 
@@ -115,9 +115,8 @@ fn invalid_headers_and_unserializable_bodies_are_reported_at_send() {
             .unwrap_err();
         assert_eq!(err.kind(), Kind::Protocol);
         assert!(
-            err.to_string()
-                .starts_with("GET http://127.0.0.1:9/: invalid header name"),
-            "{err}"
+            format!("{err:#}").starts_with("GET http://127.0.0.1:9/: invalid header name"),
+            "{err:#}"
         );
         let err = c
             .get("http://127.0.0.1:9/")
@@ -125,17 +124,17 @@ fn invalid_headers_and_unserializable_bodies_are_reported_at_send() {
             .await
             .unwrap_err();
         assert!(
-            err.to_string().contains("invalid value for header \"x\""),
-            "{err}"
+            format!("{err:#}").contains("invalid value for header \"x\""),
+            "{err:#}"
         );
 
         let mut map = std::collections::HashMap::new();
         map.insert(vec![1u8], 2);
         let err = c.post("http://127.0.0.1:9/").json(&map).await.unwrap_err();
-        assert_eq!(err.kind(), Kind::Body, "{err}");
+        assert_eq!(err.kind(), Kind::Body, "{err:#}");
         assert!(
-            err.to_string().contains("cannot serialize the JSON body"),
-            "{err}"
+            format!("{err:#}").contains("cannot serialize the JSON body"),
+            "{err:#}"
         );
     });
 }
@@ -150,7 +149,7 @@ fn connection_refused_names_the_address() {
     let err = run(async { client().get(&url).await.unwrap_err() });
     assert_eq!(err.kind(), Kind::Connect);
     assert!(err.is_connect());
-    let text = err.to_string();
+    let text = format!("{err:#}");
     assert!(
         text.starts_with(&format!(
             "GET {url}: could not connect to 127.0.0.1:{port}: "
@@ -159,6 +158,71 @@ fn connection_refused_names_the_address() {
     );
     assert!(text.contains("refused"), "{text}");
     assert!(std::error::Error::source(&err).is_some());
+}
+
+/// What an error reporter prints: `anyhow`'s `{:?}` shows the error's
+/// `Display`, then each `source()` under "Caused by:". Every cause must
+/// appear exactly once, and `{:#}` must give the same chain on one line.
+fn assert_reported_once(err: aio_http::Error) -> String {
+    let one_line = format!("{err:#}");
+    let report = anyhow::Error::from(err);
+    let chain: Vec<String> = report.chain().map(|e| e.to_string()).collect();
+    assert!(chain.len() >= 2, "a cause behind the error: {chain:?}");
+    for (i, outer) in chain.iter().enumerate() {
+        for inner in &chain[i + 1..] {
+            assert!(
+                !outer.contains(inner.as_str()),
+                "{inner:?} shown twice: in {outer:?}"
+            );
+        }
+    }
+    let printed = format!("{report:?}");
+    for cause in &chain {
+        assert_eq!(
+            printed.matches(cause.as_str()).count(),
+            1,
+            "{cause:?} in {printed}"
+        );
+    }
+    assert_eq!(one_line, chain.join(": "));
+    assert!(!one_line.contains('\n'), "{one_line}");
+    printed
+}
+
+#[test]
+fn error_reporters_print_each_cause_once() {
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let url = format!("http://ann:secret@127.0.0.1:{port}/");
+    let err = run(async { client().get(&url).await.unwrap_err() });
+    let shown = format!("http://ann:***@127.0.0.1:{port}/");
+    assert_eq!(
+        err.to_string(),
+        format!("GET {shown}: could not connect to 127.0.0.1:{port}")
+    );
+    let one_line = format!("{err:#}");
+    assert!(
+        one_line.starts_with(&format!(
+            "GET {shown}: could not connect to 127.0.0.1:{port}: "
+        )),
+        "{one_line}"
+    );
+    assert!(one_line.contains("refused"), "{one_line}");
+    let printed = assert_reported_once(err);
+    assert!(printed.contains("Caused by:"), "{printed}");
+    assert!(!printed.contains("secret"), "{printed}");
+
+    // The decoder's error as the cause: bad chunk framing.
+    let server =
+        one_shot(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n");
+    let err = get_body(&client(), &server.url("/")).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("GET {}: invalid response body", server.url("/"))
+    );
+    assert_reported_once(err);
 }
 
 /// A server that accepts, reads the request and never answers.
@@ -187,10 +251,10 @@ fn read_timeout_bounds_the_wait_for_the_head() {
             .unwrap_err()
     });
     let elapsed = started.elapsed();
-    assert!(err.is_timeout(), "{err}");
+    assert!(err.is_timeout(), "{err:#}");
     assert!(elapsed >= LIMIT && elapsed < LIMIT + MARGIN, "{elapsed:?}");
     assert_eq!(
-        err.to_string(),
+        format!("{err:#}"),
         format!("GET {url}: timed out after 300 ms waiting for the response head (read timeout)")
     );
 }
@@ -212,9 +276,9 @@ fn total_timeout_bounds_the_request_and_can_be_set_per_request() {
     assert!(started.elapsed() < LIMIT + MARGIN);
     assert!(err.is_timeout());
     assert!(
-        err.to_string()
+        format!("{err:#}")
             .ends_with("timed out after 300 ms waiting for the response head (total timeout)"),
-        "{err}"
+        "{err:#}"
     );
 
     let started = Instant::now();
@@ -227,9 +291,8 @@ fn total_timeout_bounds_the_request_and_can_be_set_per_request() {
     });
     assert!(started.elapsed() < Duration::from_millis(200) + MARGIN);
     assert!(
-        err.to_string()
-            .ends_with("after 200 ms waiting for the response head (total timeout)"),
-        "{err}"
+        format!("{err:#}").ends_with("after 200 ms waiting for the response head (total timeout)"),
+        "{err:#}"
     );
 }
 
@@ -251,12 +314,12 @@ fn timeouts_cover_the_body_too() {
         let started = Instant::now();
         let err = get_body(&c, &url).unwrap_err();
         assert!(started.elapsed() < LIMIT + MARGIN);
-        assert!(err.is_timeout(), "{err}");
+        assert!(err.is_timeout(), "{err:#}");
         assert!(
-            err.to_string().ends_with(&format!(
+            format!("{err:#}").ends_with(&format!(
                 "timed out after 300 ms reading the response body ({which})"
             )),
-            "{err}"
+            "{err:#}"
         );
     }
 }
@@ -267,17 +330,16 @@ fn malformed_status_line_is_a_protocol_error() {
     let err = get_body(&client(), &server.url("/")).unwrap_err();
     assert_eq!(err.kind(), Kind::Protocol);
     assert!(
-        err.to_string()
-            .contains("invalid response head: invalid status line"),
-        "{err}"
+        format!("{err:#}").contains("invalid response head: invalid status line"),
+        "{err:#}"
     );
 
     let server = one_shot(b"<html>hello</html>");
     let err = get_body(&client(), &server.url("/")).unwrap_err();
     assert_eq!(err.kind(), Kind::Protocol);
     assert!(
-        err.to_string().contains("not an HTTP/1.x response"),
-        "{err}"
+        format!("{err:#}").contains("not an HTTP/1.x response"),
+        "{err:#}"
     );
 }
 
@@ -295,9 +357,8 @@ fn oversized_head_is_refused() {
     let err = get_body(&client(), &server.url("/")).unwrap_err();
     assert_eq!(err.kind(), Kind::Protocol);
     assert!(
-        err.to_string()
-            .contains("response head larger than 65536 bytes"),
-        "{err}"
+        format!("{err:#}").contains("response head larger than 65536 bytes"),
+        "{err:#}"
     );
 }
 
@@ -307,23 +368,22 @@ fn bodies_cut_short_are_errors_never_truncated_successes() {
     let err = get_body(&client(), &server.url("/")).unwrap_err();
     assert_eq!(err.kind(), Kind::Body);
     assert!(
-        err.to_string()
+        format!("{err:#}")
             .ends_with("response body cut short: connection closed 5 bytes into a 10-byte body"),
-        "{err}"
+        "{err:#}"
     );
 
     let server = one_shot(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n");
     let err = get_body(&client(), &server.url("/")).unwrap_err();
     assert_eq!(err.kind(), Kind::Body);
     assert!(
-        err.to_string()
-            .contains("connection closed before the last chunk"),
-        "{err}"
+        format!("{err:#}").contains("connection closed before the last chunk"),
+        "{err:#}"
     );
 
     let server = one_shot(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhel");
     let err = get_body(&client(), &server.url("/")).unwrap_err();
-    assert!(err.to_string().contains("inside a chunk"), "{err}");
+    assert!(format!("{err:#}").contains("inside a chunk"), "{err:#}");
 
     // Streaming sees the same error after the bytes that did arrive.
     let server = one_shot(b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n12345");
@@ -344,7 +404,10 @@ fn bad_chunk_framing_is_a_body_error() {
         one_shot(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n");
     let err = get_body(&client(), &server.url("/")).unwrap_err();
     assert_eq!(err.kind(), Kind::Body);
-    assert!(err.to_string().contains("invalid response body:"), "{err}");
+    assert!(
+        format!("{err:#}").contains("invalid response body:"),
+        "{err:#}"
+    );
 }
 
 #[test]
@@ -374,16 +437,14 @@ fn max_body_size_on_both_sides_of_the_limit() {
         let err = get_body(&c, &server.url(&format!("/{framing}/11"))).unwrap_err();
         assert_eq!(err.kind(), Kind::Body, "{framing}: {err}");
         assert!(
-            err.to_string()
-                .contains("larger than the limit of 10 bytes (max_body_size)"),
-            "{err}"
+            format!("{err:#}").contains("larger than the limit of 10 bytes (max_body_size)"),
+            "{err:#}"
         );
     }
     let err = get_body(&c, &server.url("/length/5000")).unwrap_err();
     assert!(
-        err.to_string()
-            .contains("response body of 5000 bytes (Content-Length)"),
-        "{err}"
+        format!("{err:#}").contains("response body of 5000 bytes (Content-Length)"),
+        "{err:#}"
     );
 }
 
@@ -402,7 +463,7 @@ fn invalid_json_is_a_decode_error() {
     });
     assert!(err.is_decode());
     assert_eq!(
-        err.to_string(),
+        format!("{err:#}"),
         format!("GET {url}: invalid JSON in response body: expected value at line 1 column 1")
     );
 }

@@ -4,8 +4,8 @@ mod support;
 
 use std::sync::mpsc;
 
+use aio::run;
 use aio_http::{Client, Kind, StatusCode};
-use support::rt::run;
 use support::server::{response, RawRequest, TestServer};
 
 fn client() -> Client {
@@ -153,15 +153,15 @@ fn redirect_loop_fails_past_the_limit() {
     });
     assert_eq!(err.kind(), Kind::Protocol);
     assert_eq!(
-        err.to_string(),
+        format!("{err:#}"),
         format!("GET {url}: too many redirects (limit 3)")
     );
     assert_eq!(requests.try_iter().count(), 4);
 
     let err = run(async { client().get(&url).await.unwrap_err() });
     assert!(
-        err.to_string().ends_with("too many redirects (limit 10)"),
-        "{err}"
+        format!("{err:#}").ends_with("too many redirects (limit 10)"),
+        "{err:#}"
     );
 }
 
@@ -177,8 +177,8 @@ fn unusable_or_missing_locations() {
         let err = c.get(server.url("/ftp")).await.unwrap_err();
         assert_eq!(err.kind(), Kind::Protocol);
         assert!(
-            err.to_string().contains("unsupported URL scheme \"ftp\""),
-            "{err}"
+            format!("{err:#}").contains("unsupported URL scheme \"ftp\""),
+            "{err:#}"
         );
         assert_eq!(
             err.url().map(|u| u.as_str()),

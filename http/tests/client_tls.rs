@@ -3,10 +3,10 @@
 
 mod support;
 
+use aio::run;
 use aio_http::{Client, Kind};
 use serde::Deserialize;
 use support::certs::{self_signed_localhost, Leaf, TestCa};
-use support::rt::run;
 use support::server::{json_ok, TestServer};
 
 #[derive(Debug, Deserialize, PartialEq)]
@@ -58,12 +58,11 @@ fn handshake_error(leaf: &Leaf, trusted: &TestCa) -> aio_http::Error {
     let server = json_server(leaf);
     let url = server.url("/posts");
     let err = run(async { client_trusting(trusted).get(&url).await.unwrap_err() });
-    assert_eq!(err.kind(), Kind::Tls, "{err}");
+    assert_eq!(err.kind(), Kind::Tls, "{err:#}");
     assert!(err.is_tls());
     assert!(
-        err.to_string()
-            .starts_with(&format!("GET {url}: TLS handshake failed: certificate ")),
-        "{err}"
+        format!("{err:#}").starts_with(&format!("GET {url}: TLS handshake failed: certificate ")),
+        "{err:#}"
     );
     err
 }
@@ -72,7 +71,10 @@ fn handshake_error(leaf: &Leaf, trusted: &TestCa) -> aio_http::Error {
 fn expired_certificate_is_rejected_as_expired() {
     let ca = TestCa::new("expiry CA");
     let err = handshake_error(&ca.expired_localhost(), &ca);
-    assert!(err.to_string().contains("certificate has expired"), "{err}");
+    assert!(
+        format!("{err:#}").contains("certificate has expired"),
+        "{err:#}"
+    );
 }
 
 #[test]
@@ -80,10 +82,10 @@ fn certificate_for_another_name_is_rejected_as_such() {
     let ca = TestCa::new("name CA");
     let err = handshake_error(&ca.other_name(), &ca);
     assert!(
-        err.to_string().contains(
+        format!("{err:#}").contains(
             "certificate is not valid for name 127.0.0.1 (it is valid for other.example)"
         ),
-        "{err}"
+        "{err:#}"
     );
 }
 
@@ -94,9 +96,9 @@ fn unknown_issuer_is_rejected_as_unknown() {
     for leaf in [stranger.localhost(), self_signed_localhost()] {
         let err = handshake_error(&leaf, &ca);
         assert!(
-            err.to_string()
+            format!("{err:#}")
                 .ends_with("certificate signed by unknown issuer (not in the trusted roots)"),
-            "{err}"
+            "{err:#}"
         );
     }
 }
@@ -110,9 +112,8 @@ fn bad_root_certificate_fails_build() {
         .unwrap_err();
     assert_eq!(err.kind(), Kind::Tls);
     assert!(
-        err.to_string()
-            .starts_with("cannot build the TLS configuration: "),
-        "{err}"
+        format!("{err:#}").starts_with("cannot build the TLS configuration: "),
+        "{err:#}"
     );
 }
 
@@ -135,8 +136,11 @@ fn close_without_close_notify_during_a_close_delimited_body_is_an_error() {
     let server = close_delimited(&ca, false);
     let url = server.url("/");
     let err = run(async { client_trusting(&ca).get(&url).await?.bytes().await }).unwrap_err();
-    assert_eq!(err.kind(), Kind::Body, "{err}");
-    assert!(err.to_string().contains("without close_notify"), "{err}");
+    assert_eq!(err.kind(), Kind::Body, "{err:#}");
+    assert!(
+        format!("{err:#}").contains("without close_notify"),
+        "{err:#}"
+    );
 
     // The same body ended by close_notify is complete.
     let server = close_delimited(&ca, true);
@@ -157,9 +161,8 @@ fn content_length_body_cut_by_an_unclean_close_says_how_far_it_got() {
     let err = run(async { client_trusting(&ca).get(&url).await?.bytes().await }).unwrap_err();
     assert_eq!(err.kind(), Kind::Body);
     assert!(
-        err.to_string()
-            .contains("connection closed 4 bytes into a 10-byte body"),
-        "{err}"
+        format!("{err:#}").contains("connection closed 4 bytes into a 10-byte body"),
+        "{err:#}"
     );
 }
 
@@ -186,9 +189,9 @@ fn connect_timeout_bounds_a_handshake_that_never_completes() {
             .unwrap_err()
     });
     assert!(started.elapsed() < limit + std::time::Duration::from_millis(1500));
-    assert!(err.is_timeout(), "{err}");
+    assert!(err.is_timeout(), "{err:#}");
     assert_eq!(
-        err.to_string(),
+        format!("{err:#}"),
         format!("GET {url}: timed out after 300 ms during the TLS handshake (connect timeout)")
     );
 }

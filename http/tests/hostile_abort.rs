@@ -16,9 +16,9 @@ use std::task::{Context, Poll};
 use std::thread;
 use std::time::Duration;
 
+use aio::run;
 use aio_http::{Client, Method};
 use support::certs::TestCa;
-use support::rt::run;
 use support::server::{response, TestServer};
 
 /// Polls the inner future at most `budget` times; on the poll after that

@@ -10,11 +10,11 @@ mod support;
 
 use std::time::Duration;
 
+use aio::run;
 use aio_http::proto::MAX_CHUNK_LINE;
 use aio_http::{Client, Kind};
 use support::certs::TestCa;
 use support::hostile::{builder, case, case_on, follow_up, timed, Expect, Read};
-use support::rt::run;
 use support::script::{good_response, End, Script, ScriptServer, Step, GOOD_BODY};
 use support::server::TestServer;
 
@@ -375,7 +375,10 @@ fn reset_mid_body_is_a_body_error() {
                 "response body cut short: connection closed 10 bytes into a 100-byte body",
             ),
         );
-        assert!(err.to_string().to_lowercase().contains("reset"), "{err}");
+        assert!(
+            format!("{err:#}").to_lowercase().contains("reset"),
+            "{err:#}"
+        );
     }
     // Chunked and close-delimited bodies too.
     for reply in [
@@ -392,7 +395,7 @@ fn reset_mid_body_is_a_body_error() {
             Read::Bytes,
             Expect::prompt(Kind::Body, "reset"),
         );
-        assert!(err.to_string().contains("response body"), "{err}");
+        assert!(format!("{err:#}").contains("response body"), "{err:#}");
     }
 }
 
@@ -414,7 +417,10 @@ fn reset_before_the_head_is_a_protocol_error() {
             "connection failed while waiting for the response head",
         ),
     );
-    assert!(err.to_string().to_lowercase().contains("reset"), "{err}");
+    assert!(
+        format!("{err:#}").to_lowercase().contains("reset"),
+        "{err:#}"
+    );
 }
 
 /// An HTTPS server: `/good` is answered well; anything else gets `reply`,
@@ -458,8 +464,8 @@ fn tls_close_without_close_notify_mid_body_is_an_error() {
             let url = server.url("/bad");
             let (result, elapsed) = timed(async { client.get(&url).await?.bytes().await }).await;
             let err = result.expect_err("a truncated body must not be a success");
-            assert_eq!(err.kind(), Kind::Body, "{err}");
-            assert!(err.to_string().contains(says), "{err}");
+            assert_eq!(err.kind(), Kind::Body, "{err:#}");
+            assert!(format!("{err:#}").contains(says), "{err:#}");
             assert!(elapsed < Duration::from_millis(1500), "{elapsed:?}");
             let resp = client.get(server.url("/good")).await.unwrap();
             assert_eq!(resp.bytes().await.unwrap(), GOOD_BODY);

@@ -9,10 +9,10 @@ mod support;
 
 use std::time::Duration;
 
+use aio::run;
 use aio_http::proto::{MAX_HEADERS, MAX_HEAD_BYTES, MAX_INFORMATIONAL};
 use aio_http::Kind;
 use support::hostile::{builder, case, follow_up, Expect, Read};
-use support::rt::run;
 use support::script::{End, Script, ScriptServer, Step};
 
 fn protocol(reply: &[u8], says: &'static str) {
@@ -255,7 +255,7 @@ fn an_endless_stream_of_informational_responses() {
         Read::Bytes,
         Expect::prompt(Kind::Protocol, "more than 32 informational (1xx) responses"),
     );
-    assert!(err.to_string().contains(&MAX_INFORMATIONAL.to_string()));
+    assert!(format!("{err:#}").contains(&MAX_INFORMATIONAL.to_string()));
 
     // 32 are fine.
     let mut reply = b"HTTP/1.1 103 Early Hints\r\nlink: </a>\r\n\r\n".repeat(MAX_INFORMATIONAL);

@@ -405,15 +405,21 @@ fn body_limit_content_length_both_sides() {
     )
     .unwrap();
     assert_eq!(o.body, b"0123456789");
-    // Refused from the head alone, before any body byte arrives.
+    // Refused from the head alone, before any body byte arrives: the head
+    // is returned, the body is not.
     let mut dec = ResponseDecoder::new(&get(), limits);
-    let e = dec
-        .decode(b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n")
-        .unwrap_err();
+    let (_, event) = dec
+        .decode(b"HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n0")
+        .unwrap();
+    assert!(matches!(event, Event::Head(_)), "{event:?}");
+    let e = dec.decode(b"0").unwrap_err();
     assert_eq!(
         e.message(),
-        "response body larger than the limit of 10 bytes"
+        "response body of 11 bytes (Content-Length) is larger than the limit of 10 bytes"
     );
+    assert!(e.is_over_limit());
+    assert_eq!(dec.eof().unwrap_err(), e);
+    assert!(!dec.is_reusable());
 }
 
 #[test]
@@ -433,6 +439,19 @@ fn body_limit_chunked_and_close_delimited_both_sides() {
     assert_eq!(o.body, b"0123456789");
     let e = err_with(&get(), limits, &chunked(b"0123456789a"), false);
     assert_eq!(e, "response body larger than the limit of 10 bytes");
+    let mut dec = ResponseDecoder::new(&get(), limits);
+    let input = chunked(b"0123456789a");
+    let mut at = 0;
+    let e = loop {
+        match dec.decode(&input[at..]) {
+            Ok((n, _)) => at += n,
+            Err(e) => break e,
+        }
+    };
+    assert!(e.is_over_limit());
+    // A protocol error is not a limit.
+    let e = ResponseDecoder::new(&get(), limits).decode(b"HTTP/1.1 zzz\r\n\r\n");
+    assert!(!e.unwrap_err().is_over_limit());
 
     let o = check_splits(&get(), limits, b"HTTP/1.1 200 OK\r\n\r\n0123456789", true).unwrap();
     assert_eq!(o.body, b"0123456789");

@@ -6,8 +6,7 @@ mod support;
 use std::sync::Arc;
 
 use aio_http::tls::{
-    self, client_config, default_client_config, parse_pem_certificates, server_config_from_pem,
-    TlsConfigError, TlsOptions,
+    self, client_config, default_client_config, parse_pem_certificates, TlsConfigError, TlsOptions,
 };
 use support::certs::TestCa;
 
@@ -94,29 +93,4 @@ fn parse_pem_certificates_reads_every_certificate() {
             .len(),
         2
     );
-}
-
-#[test]
-fn server_config_from_pem_checks_its_inputs() {
-    let leaf = TestCa::new("server CA").localhost();
-    let config = server_config_from_pem(leaf.cert_pem.as_bytes(), leaf.key_pem.as_bytes()).unwrap();
-    assert_eq!(config.alpn_protocols, vec![b"http/1.1".to_vec()]);
-
-    let err = server_config_from_pem(leaf.cert_pem.as_bytes(), b"no key here").unwrap_err();
-    assert!(
-        matches!(err, TlsConfigError::NoPrivateKey { .. }),
-        "{err:?}"
-    );
-
-    let err = server_config_from_pem(b"", leaf.key_pem.as_bytes()).unwrap_err();
-    assert!(
-        matches!(err, TlsConfigError::NoCertificates { .. }),
-        "{err:?}"
-    );
-
-    // A key that does not belong to the certificate.
-    let other = TestCa::new("other CA").localhost();
-    let err =
-        server_config_from_pem(leaf.cert_pem.as_bytes(), other.key_pem.as_bytes()).unwrap_err();
-    assert!(matches!(err, TlsConfigError::Rustls(_)), "{err:?}");
 }

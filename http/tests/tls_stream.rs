@@ -14,7 +14,7 @@ use support::certs::TestCa;
 use support::duplex::{duplex, DuplexStream};
 use support::exec::{block_on, join2};
 use support::io::{close, flush, pattern, read, read_exact, read_to_end, write_all};
-use support::tls::connected;
+use support::tls::{accept, connected};
 
 const MB: usize = 1024 * 1024;
 
@@ -186,7 +186,7 @@ fn tiny_pipe_handshake_and_transfer() {
             close(&mut client).await
         },
         async {
-            let mut server = tls::accept(server_config, s).await?;
+            let mut server = accept(server_config, s).await?;
             let (got, end) = read_to_end(&mut server).await;
             end.map(|()| got)
         },
@@ -328,7 +328,7 @@ fn a_reading_task_sends_queued_records() {
             end.map(|()| got)
         },
         async {
-            let mut server = tls::accept(server_config, s).await?;
+            let mut server = accept(server_config, s).await?;
             write_all(&mut server, b"220 hello").await?;
             close(&mut server).await
         },
@@ -349,10 +349,21 @@ fn handshake_futures_and_streams_are_send() {
         tls::server_name("localhost").unwrap(),
         c,
     );
-    let accept = tls::accept(ca.localhost().server_config(), s);
+    let accept = accept(ca.localhost().server_config(), s);
     assert_send(&connect);
     assert_send(&accept);
     let (client, server) = block_on(join2(connect, accept));
     assert_send(&client.unwrap());
     assert_send(&server.unwrap());
+}
+
+/// The test executor's watchdog: a future that is never woken fails the
+/// test (here after 100 ms) instead of hanging it.
+#[test]
+#[should_panic(expected = "no wakeup for 100ms (lost wakeup or deadlock)")]
+fn a_lost_wakeup_fails_the_test_instead_of_hanging_it() {
+    support::exec::block_on_within(
+        std::time::Duration::from_millis(100),
+        poll_fn(|_| Poll::<()>::Pending),
+    );
 }

@@ -52,13 +52,30 @@ pub const MAX_INFORMATIONAL: usize = 32;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProtoError {
     message: Cow<'static, str>,
+    /// The body broke the caller's [`Limits`] rather than HTTP's rules.
+    over_limit: bool,
 }
 
 impl ProtoError {
     pub(crate) fn new(message: impl Into<Cow<'static, str>>) -> Self {
         ProtoError {
             message: message.into(),
+            over_limit: false,
         }
+    }
+
+    /// A body larger than [`Limits::max_body_bytes`].
+    fn over_limit(message: String) -> Self {
+        ProtoError {
+            message: message.into(),
+            over_limit: true,
+        }
+    }
+
+    /// Whether the body was refused for being larger than
+    /// [`Limits::max_body_bytes`] (the response was otherwise valid so far).
+    pub fn is_over_limit(&self) -> bool {
+        self.over_limit
     }
 
     /// What the peer got wrong.
@@ -82,7 +99,8 @@ impl std::error::Error for ProtoError {}
 #[non_exhaustive]
 pub struct Limits {
     /// Largest body accepted, in bytes; `None` for no limit. A
-    /// Content-Length above it fails as soon as the head is parsed; a
+    /// Content-Length above it is refused before any body byte: the head is
+    /// returned, and the next `decode` call fails (`eof` too); a
     /// chunked body fails as soon as a chunk size would exceed it; a
     /// close-delimited body is handed out up to the limit and fails at the
     /// first byte past it (however the bytes were split into reads).
@@ -299,13 +317,16 @@ impl ResponseDecoder {
                 && head.headers.contains_key(http::header::TRANSFER_ENCODING));
         self.state = match framing {
             Framing::Empty => State::NoBody,
-            Framing::Length(n) => {
-                check_body_limit(self.limits.max_body_bytes, n)?;
-                State::Length {
+            Framing::Length(n) => match self.limits.max_body_bytes {
+                // The head is good, the caller gets it; the body is refused.
+                Some(max) if n > max => State::Failed(ProtoError::over_limit(format!(
+                    "response body of {n} bytes (Content-Length) is larger than the limit of {max} bytes"
+                ))),
+                _ => State::Length {
                     remaining: n,
                     total: n,
-                }
-            }
+                },
+            },
             Framing::Chunked => State::Chunked(ChunkedDecoder::new()),
             Framing::CloseDelimited => State::CloseDelimited,
         };
@@ -398,7 +419,7 @@ fn check_body_limit(max: Option<u64>, total: u64) -> Result<(), ProtoError> {
 }
 
 fn body_limit_error(max: u64) -> ProtoError {
-    ProtoError::new(format!(
+    ProtoError::over_limit(format!(
         "response body larger than the limit of {max} bytes"
     ))
 }

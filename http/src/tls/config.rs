@@ -1,5 +1,4 @@
-//! rustls configurations: the client's trust roots, ALPN and crypto provider,
-//! and a PEM-based server configuration for local servers and tests.
+//! rustls configurations: the client's trust roots, ALPN and crypto provider.
 
 use std::ffi::OsString;
 use std::fmt;
@@ -7,9 +6,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use rustls::{ClientConfig, RootCertStore, ServerConfig};
+use rustls::{ClientConfig, RootCertStore};
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use rustls_pki_types::CertificateDer;
 
 /// The ALPN protocol id both sides offer: this client speaks HTTP/1.1 only.
 pub const ALPN_HTTP11: &[u8] = b"http/1.1";
@@ -79,11 +78,6 @@ pub enum TlsConfigError {
         /// Which document.
         origin: String,
     },
-    /// A PEM document holds no private key.
-    NoPrivateKey {
-        /// Which document.
-        origin: String,
-    },
     /// A certificate cannot be used as a trust anchor.
     InvalidRoot {
         /// Which document.
@@ -116,9 +110,6 @@ impl fmt::Display for TlsConfigError {
             }
             TlsConfigError::NoCertificates { origin } => {
                 write!(f, "no certificate found in {origin}")
-            }
-            TlsConfigError::NoPrivateKey { origin } => {
-                write!(f, "no private key found in {origin}")
             }
             TlsConfigError::InvalidRoot { origin, source } => {
                 write!(f, "unusable root certificate in {origin}: {source}")
@@ -273,32 +264,4 @@ pub fn parse_pem_certificates(
         });
     }
     Ok(certs)
-}
-
-/// Builds a server configuration (ring provider, no client authentication,
-/// ALPN `http/1.1`) from a PEM certificate chain, leaf first, and a PEM
-/// private key (PKCS#8, PKCS#1 or SEC1). Used by local demo/test servers.
-pub fn server_config_from_pem(
-    cert_chain_pem: &[u8],
-    key_pem: &[u8],
-) -> Result<Arc<ServerConfig>, TlsConfigError> {
-    let chain = parse_pem_certificates(cert_chain_pem, "the server certificate chain")?;
-    let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|e| match e {
-        rustls_pki_types::pem::Error::NoItemsFound => TlsConfigError::NoPrivateKey {
-            origin: "the server private key".to_owned(),
-        },
-        source => TlsConfigError::InvalidPem {
-            origin: "the server private key".to_owned(),
-            source,
-        },
-    })?;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(TlsConfigError::Rustls)?
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .map_err(TlsConfigError::Rustls)?;
-    config.alpn_protocols = vec![ALPN_HTTP11.to_vec()];
-    Ok(Arc::new(config))
 }

@@ -1,8 +1,10 @@
 //! TLS over any `AsyncRead + AsyncWrite` stream, with rustls.
 //!
-//! - [`TlsStream`] (aliases [`ClientTlsStream`], [`ServerTlsStream`]) runs a
-//!   rustls connection over a `futures_io` transport as a poll-based state
-//!   machine; [`connect`] and [`accept`] perform the handshake.
+//! - [`TlsStream`] (alias [`ClientTlsStream`]) runs a rustls connection over
+//!   a `futures_io` transport as a poll-based state machine; [`connect`]
+//!   performs the client handshake. Nothing here serves TLS: test and demo
+//!   servers build their own `rustls::ServerConfig` and run
+//!   [`TlsStream::handshake`] on a `rustls::ServerConnection`.
 //! - [`client_config`] builds the client configuration: webpki roots, the PEM
 //!   bundle named by `SSL_CERT_FILE` (when the client trusts the
 //!   environment), and roots added by the user; ALPN `http/1.1`; always the
@@ -21,11 +23,9 @@ mod name;
 mod stream;
 
 pub use config::{
-    client_config, default_client_config, parse_pem_certificates, server_config_from_pem,
-    TlsConfigError, TlsOptions, ALPN_HTTP11, SSL_CERT_FILE,
+    client_config, default_client_config, parse_pem_certificates, TlsConfigError, TlsOptions,
+    ALPN_HTTP11, SSL_CERT_FILE,
 };
 pub use describe::{describe_io_error, describe_tls_error, rustls_error};
 pub use name::{server_name, server_name_for_host, InvalidServerName};
-pub use stream::{
-    accept, connect, ClientTlsStream, ServerTlsStream, TlsStream, UNCLEAN_EOF_MESSAGE,
-};
+pub use stream::{connect, ClientTlsStream, TlsStream, UNCLEAN_EOF_MESSAGE};

@@ -15,9 +15,7 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use futures_io::{AsyncRead, AsyncWrite};
-use rustls::{
-    ClientConfig, ClientConnection, ConnectionCommon, ServerConfig, ServerConnection, SideData,
-};
+use rustls::{ClientConfig, ClientConnection, ConnectionCommon, SideData};
 use rustls_pki_types::ServerName;
 
 /// Message of the `UnexpectedEof` error returned when the peer closes the
@@ -27,8 +25,11 @@ pub const UNCLEAN_EOF_MESSAGE: &str =
 
 /// A TLS connection over the transport `IO`.
 ///
-/// `C` is the rustls connection: [`ClientConnection`] or [`ServerConnection`]
-/// (see [`ClientTlsStream`] and [`ServerTlsStream`]). The stream implements
+/// `C` is the rustls connection: a [`ClientConnection`] (see
+/// [`ClientTlsStream`]) for this client. The stream is generic over the
+/// side, so tests and local servers drive a `rustls::ServerConnection`
+/// through [`TlsStream::handshake`]; the client's API has no server-side
+/// entry point of its own. The stream implements
 /// `futures_io::AsyncRead + AsyncWrite` for plaintext:
 ///
 /// - reads return `Ok(0)` only after the peer's `close_notify`; a transport
@@ -51,9 +52,6 @@ pub struct TlsStream<IO, C> {
 /// A client-side TLS stream, made by [`connect`] / [`TlsStream::connect`].
 pub type ClientTlsStream<IO> = TlsStream<IO, ClientConnection>;
 
-/// A server-side TLS stream, made by [`accept`] / [`TlsStream::accept`].
-pub type ServerTlsStream<IO> = TlsStream<IO, ServerConnection>;
-
 /// Connects as a TLS client over `io`: sends SNI for `server_name`, verifies
 /// the server's certificate against it and completes the handshake.
 ///
@@ -70,16 +68,6 @@ where
     TlsStream::connect(config, server_name, io).await
 }
 
-/// Accepts a TLS client over `io` and completes the server-side handshake.
-///
-/// Errors are reported like [`connect`]'s.
-pub async fn accept<IO>(config: Arc<ServerConfig>, io: IO) -> io::Result<ServerTlsStream<IO>>
-where
-    IO: AsyncRead + AsyncWrite + Unpin,
-{
-    TlsStream::accept(config, io).await
-}
-
 impl<IO> TlsStream<IO, ClientConnection>
 where
     IO: AsyncRead + AsyncWrite + Unpin,
@@ -91,18 +79,6 @@ where
         io: IO,
     ) -> io::Result<Self> {
         let conn = ClientConnection::new(config, server_name)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-        Self::handshake(conn, io).await
-    }
-}
-
-impl<IO> TlsStream<IO, ServerConnection>
-where
-    IO: AsyncRead + AsyncWrite + Unpin,
-{
-    /// Accepts a TLS client over `io`; see the free function [`accept`].
-    pub async fn accept(config: Arc<ServerConfig>, io: IO) -> io::Result<Self> {
-        let conn = ServerConnection::new(config)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         Self::handshake(conn, io).await
     }
@@ -135,8 +111,9 @@ where
 {
     /// Runs the handshake of a fresh rustls connection `conn` over `io`.
     ///
-    /// [`connect`] and [`accept`] are the usual entry points; this one lets a
-    /// caller build the connection itself (e.g. with extra options).
+    /// [`connect`] is the client's entry point; this one lets a caller build
+    /// the connection itself (e.g. with extra options, or a server side
+    /// for a test).
     pub async fn handshake(conn: C, io: IO) -> io::Result<Self> {
         let mut stream = TlsStream {
             io,

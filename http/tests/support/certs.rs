@@ -10,6 +10,8 @@ use rcgen::{
     ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
 };
 use rustls::{ClientConfig, ServerConfig};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::PrivateKeyDer;
 
 /// The names in every "localhost" leaf.
 pub const LOCALHOST_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
@@ -27,26 +29,28 @@ pub struct Leaf {
 impl Leaf {
     /// A server configuration presenting this leaf, ALPN `http/1.1`.
     pub fn server_config(&self) -> Arc<ServerConfig> {
-        tls::server_config_from_pem(self.cert_pem.as_bytes(), self.key_pem.as_bytes())
-            .expect("test leaf makes a valid server config")
+        self.server_config_with(rustls::DEFAULT_VERSIONS)
     }
 
     /// Like [`Leaf::server_config`] but TLS 1.2 only.
     pub fn server_config_tls12(&self) -> Arc<ServerConfig> {
+        self.server_config_with(&[&rustls::version::TLS12])
+    }
+
+    fn server_config_with(
+        &self,
+        versions: &[&'static rustls::SupportedProtocolVersion],
+    ) -> Arc<ServerConfig> {
         let chain = tls::parse_pem_certificates(self.cert_pem.as_bytes(), "leaf").unwrap();
-        let key =
-            <rustls_pki_types::PrivateKeyDer as rustls_pki_types::pem::PemObject>::from_pem_slice(
-                self.key_pem.as_bytes(),
-            )
-            .unwrap();
+        let key = PrivateKeyDer::from_pem_slice(self.key_pem.as_bytes()).unwrap();
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut config = ServerConfig::builder_with_provider(provider)
-            .with_protocol_versions(&[&rustls::version::TLS12])
+            .with_protocol_versions(versions)
             .unwrap()
             .with_no_client_auth()
             .with_single_cert(chain, key)
             .unwrap();
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        config.alpn_protocols = vec![tls::ALPN_HTTP11.to_vec()];
         Arc::new(config)
     }
 }

@@ -1,61 +1,52 @@
-//! A thread-parking `block_on` and a two-future `join2`, so tests need no
-//! runtime. `block_on` panics if the future is not woken for
-//! [`STALL_LIMIT`]: a lost wakeup or a deadlock fails the test instead of
-//! hanging it.
+//! `block_on` for tests that need no reactor (TLS over an in-memory pipe):
+//! `aio_executor`'s own executor, so it polls exactly as the runtime does
+//! (the main future only after a wake), on a parker with a watchdog: a
+//! future that is not woken for [`STALL_LIMIT`] (a lost wakeup, a deadlock)
+//! fails the test instead of hanging it. `aio_executor::block_on` itself
+//! parks without a limit. Plus a two-future `join2`.
 
 use std::future::{poll_fn, Future};
 use std::pin::pin;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
-use std::thread::{self, Thread};
+use std::task::Poll;
 use std::time::{Duration, Instant};
+
+use aio_executor::{Executor, Park, ThreadPark, Unpark};
 
 /// How long `block_on` waits for a wakeup before declaring the test stuck.
 pub const STALL_LIMIT: Duration = Duration::from_secs(20);
 
-struct ThreadWaker {
-    thread: Thread,
-    woken: AtomicBool,
-}
-
-impl Wake for ThreadWaker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        // Set the flag before unparking so the parked thread cannot miss it.
-        self.woken.store(true, Ordering::Release);
-        self.thread.unpark();
-    }
-}
-
-/// Runs `fut` to completion on this thread, parking while it is pending.
-/// Polls again only after a wake, so a future that forgets to arrange its
-/// wakeup stalls and panics.
+/// Runs `fut` to completion on `aio_executor`'s executor; panics after
+/// [`STALL_LIMIT`] without a wakeup.
 pub fn block_on<F: Future>(fut: F) -> F::Output {
-    let mut fut = pin!(fut);
-    let state = Arc::new(ThreadWaker {
-        thread: thread::current(),
-        woken: AtomicBool::new(false),
-    });
-    let waker = Waker::from(Arc::clone(&state));
-    let mut cx = Context::from_waker(&waker);
-    loop {
-        if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
-            return out;
-        }
-        let deadline = Instant::now() + STALL_LIMIT;
-        // park() may return spuriously: wait for the flag itself.
-        while !state.woken.swap(false, Ordering::Acquire) {
-            let now = Instant::now();
-            assert!(
-                now < deadline,
-                "block_on: no wakeup for {STALL_LIMIT:?} (lost wakeup or deadlock)"
-            );
-            thread::park_timeout(deadline - now);
-        }
+    block_on_within(STALL_LIMIT, fut)
+}
+
+/// [`block_on`] with another stall limit.
+pub fn block_on_within<F: Future>(stall_limit: Duration, fut: F) -> F::Output {
+    let mut executor = Executor::enter().expect("no loop is running on this thread");
+    let output = executor.block_on(fut, &mut Watchdog(ThreadPark::new(), stall_limit));
+    executor.shutdown();
+    output
+}
+
+/// A [`ThreadPark`] that never blocks for good: an unbounded park that
+/// lasts the stall limit means nothing will ever wake the future.
+struct Watchdog(ThreadPark, Duration);
+
+impl Park for Watchdog {
+    fn park(&mut self, timeout: Option<Duration>) {
+        let limit = self.1;
+        let started = Instant::now();
+        self.0.park(Some(timeout.unwrap_or(limit)));
+        assert!(
+            timeout.is_some() || started.elapsed() < limit,
+            "block_on: no wakeup for {limit:?} (lost wakeup or deadlock)"
+        );
+    }
+
+    fn unparker(&self) -> Arc<dyn Unpark> {
+        self.0.unparker()
     }
 }
 

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use aio_http::{Client, ClientBuilder, Error, Kind, Response};
 
-use super::rt::run;
 use super::script::{Script, ScriptServer, GOOD_BODY};
+use aio::run;
 
 /// Bound on cases that must fail at once (no timeout involved).
 pub const PROMPT: Duration = Duration::from_millis(1500);
@@ -125,7 +125,7 @@ pub fn case_on(server: &ScriptServer, builder: ClientBuilder, how: Read, expect:
             ),
             Err(e) => e,
         };
-        let text = err.to_string();
+        let text = format!("{err:#}");
         assert_eq!(err.kind(), expect.kind, "{text}");
         assert!(
             text.contains(expect.says),

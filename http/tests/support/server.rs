@@ -1,12 +1,13 @@
 //! Scripted HTTP servers on 127.0.0.1 for the client tests: a std listener
 //! in a thread, one thread per connection running the test's handler over
-//! plain TCP or rustls. They count accepted connections, so tests can
-//! assert connection reuse.
+//! plain TCP or rustls. They count accepted connections, and the requests
+//! read on each, so tests can assert connection reuse and which connection
+//! carried a request.
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
@@ -46,6 +47,8 @@ pub struct Peer {
     buf: Vec<u8>,
     /// 0 for the first connection accepted, 1 for the second...
     pub index: usize,
+    /// Requests read, per connection index.
+    requests: Arc<Mutex<Vec<usize>>>,
 }
 
 impl Peer {
@@ -105,6 +108,11 @@ impl Peer {
             }
         }
         req.body = self.buf.drain(..len).collect();
+        let mut requests = self.requests.lock().unwrap();
+        if requests.len() <= self.index {
+            requests.resize(self.index + 1, 0);
+        }
+        requests[self.index] += 1;
         Some(req)
     }
 
@@ -123,6 +131,12 @@ impl Peer {
             s.conn.send_close_notify();
             let _ = s.flush();
         }
+    }
+
+    /// Sends FIN but goes on reading: a request the client still writes on
+    /// this connection is read (and counted).
+    pub fn shutdown_write(&mut self) {
+        let _ = self.tcp().shutdown(Shutdown::Write);
     }
 
     /// Closes the TCP connection (over TLS, without close_notify).
@@ -151,6 +165,7 @@ pub struct TestServer {
     addr: SocketAddr,
     https: bool,
     accepts: Arc<AtomicUsize>,
+    requests: Arc<Mutex<Vec<usize>>>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -174,10 +189,12 @@ impl TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().unwrap();
         let accepts = Arc::new(AtomicUsize::new(0));
+        let requests = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let https = tls.is_some();
         let thread = {
             let (accepts, stop) = (Arc::clone(&accepts), Arc::clone(&stop));
+            let requests = Arc::clone(&requests);
             thread::spawn(move || {
                 for stream in listener.incoming() {
                     if stop.load(Ordering::SeqCst) {
@@ -203,6 +220,7 @@ impl TestServer {
                         io,
                         buf: Vec::new(),
                         index,
+                        requests: Arc::clone(&requests),
                     };
                     thread::spawn(move || handler(peer));
                 }
@@ -212,6 +230,7 @@ impl TestServer {
             addr,
             https,
             accepts,
+            requests,
             stop,
             thread: Some(thread),
         }
@@ -231,6 +250,11 @@ impl TestServer {
     /// Connections accepted so far.
     pub fn accepts(&self) -> usize {
         self.accepts.load(Ordering::SeqCst)
+    }
+
+    /// Requests read so far on each connection, by connection index.
+    pub fn requests(&self) -> Vec<usize> {
+        self.requests.lock().unwrap().clone()
     }
 }
 

@@ -1,13 +1,30 @@
-//! Running a TLS client and server against each other over [`duplex`].
+//! Running a TLS client and server against each other over [`duplex`], and
+//! the server side itself: the client crate serves no TLS, so tests drive a
+//! `rustls::ServerConnection` through the same generic [`TlsStream`].
 
 use std::io;
 use std::sync::Arc;
 
-use aio_http::tls::{self, ClientTlsStream, ServerTlsStream};
-use rustls::{ClientConfig, ServerConfig};
+use aio_http::tls::{self, ClientTlsStream, TlsStream};
+use futures_io::{AsyncRead, AsyncWrite};
+use rustls::{ClientConfig, ServerConfig, ServerConnection};
 
 use super::duplex::{duplex, DuplexStream};
 use super::exec::{block_on, join2};
+
+/// A server-side TLS stream.
+pub type ServerTlsStream<IO> = TlsStream<IO, ServerConnection>;
+
+/// Accepts a TLS client over `io` and completes the server-side handshake;
+/// errors are reported like `tls::connect`'s.
+pub async fn accept<IO>(config: Arc<ServerConfig>, io: IO) -> io::Result<ServerTlsStream<IO>>
+where
+    IO: AsyncRead + AsyncWrite + Unpin,
+{
+    let conn = ServerConnection::new(config)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    TlsStream::handshake(conn, io).await
+}
 
 /// Pipe capacity used unless a test wants back-pressure of its own.
 pub const PIPE_CAPACITY: usize = 64 * 1024;
@@ -28,7 +45,7 @@ pub fn handshake_with(
 ) -> Pair {
     let name = tls::server_name(host).expect("valid server name");
     let (c, s) = duplex(capacity);
-    block_on(join2(tls::connect(client, name, c), tls::accept(server, s)))
+    block_on(join2(tls::connect(client, name, c), accept(server, s)))
 }
 
 /// [`handshake_with`] with the default pipe capacity.

@@ -1,0 +1,361 @@
+//! The engine: runs one request from taking a connection to giving it back.
+//!
+//! [`execute`] is the single owner of a request's lifecycle. The public layers
+//! above it ([`RequestBuilder`](crate::RequestBuilder), [`Client`](crate::Client))
+//! only build a [`Request`]; the layers below it only do one thing each: the
+//! pool stores idle connections, [`conn`](crate::conn) opens and drives one,
+//! [`proto`](crate::proto) decodes bytes, the [`BodyReader`] reads a body.
+//!
+//! ```text
+//!  step                                                          owns the connection
+//!  Request ──► Exchange (method, URL, headers, body, Deadline)
+//!                 │
+//!  ┌─────────────►├─ 1 checkout  Origin::of(url), Pool::checkout   Pool ──► Exchange
+//!  │              │              nothing usable: conn::connect     Exchange
+//!  │              │
+//!  │              ├─ 2 attempt   write the request, read the head  Exchange
+//!  │              │    failed on a REUSED connection before any
+//!  │              │    response byte, idempotent method:
+//!  │              │    STALE RETRY, once: drop it ──► 1 (connect)
+//!  │              │
+//!  │              ├─ 3 redirect? redirect::next_hop(status, Location)
+//!  │  follow(hop) │    yes: drain the 3xx body (≤ 64 KiB) ──► 5    BodyReader
+//!  └──────────────┤         then re-enter at 1 with the new
+//!                 │         method and URL (body, credentials
+//!                 │         dropped as the hop says)
+//!                 │    no:
+//!                 ├─ 4 Response  head + BodyReader to the caller   BodyReader
+//!                 │
+//!                 └─ 5 release   body read to its end:             BodyReader ──► Pool
+//!                                Pool::release keeps it (reusable,
+//!                                no stray bytes, room) or closes it;
+//!                                error, over max_body_size, or the
+//!                                Response dropped unread: closed
+//! ```
+//!
+//! One [`Deadline`] (total and read timeouts, one timer) goes along the whole
+//! way, through redirects and into the body reader.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::header::{
+    HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, LOCATION,
+    PROXY_AUTHORIZATION, TRANSFER_ENCODING, USER_AGENT,
+};
+use http::{HeaderMap, Method};
+use url::{Position, Url};
+
+use crate::body::BodyReader;
+use crate::conn::{self, Conn, Origin, SendError};
+use crate::deadline::Deadline;
+use crate::error::{Error, Kind, Phase};
+use crate::pool::{is_idempotent, may_retry};
+use crate::proto::{encode_request_head, Event, Limits, ResponseDecoder, ResponseHead};
+use crate::redirect::{next_hop, Hop};
+use crate::response::Response;
+use crate::shared::Shared;
+
+/// Redirect bodies up to this size are read and dropped so their connection
+/// can be reused; larger ones close it.
+const DRAIN_REDIRECT_BODY_MAX: u64 = 64 * 1024;
+
+/// A request ready to go, as the builder made it.
+pub(crate) struct Request {
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Option<Vec<u8>>,
+    pub(crate) timeout: Option<Duration>,
+}
+
+/// Sends `request`, following redirects, and returns the final response.
+pub(crate) async fn execute(shared: Arc<Shared>, request: Request) -> Result<Response, Error> {
+    Exchange::new(shared, request).run().await
+}
+
+/// One request on its way: what is sent (updated by each redirect hop), the
+/// client's shared state, and the deadline that bounds it all.
+struct Exchange {
+    shared: Arc<Shared>,
+    method: Method,
+    url: Url,
+    headers: HeaderMap,
+    body: Option<Vec<u8>>,
+    deadline: Deadline,
+    /// Redirects followed so far.
+    followed: usize,
+}
+
+/// A failed attempt, and whether the server can have seen nothing of it
+/// that produced a response (so an idempotent request may be sent again).
+struct Failure {
+    error: Error,
+    nothing_received: bool,
+}
+
+impl Exchange {
+    fn new(shared: Arc<Shared>, request: Request) -> Exchange {
+        let Request {
+            method,
+            url,
+            mut headers,
+            body,
+            timeout,
+        } = request;
+        let deadline = Deadline::new(timeout.or(shared.timeout), shared.read_timeout);
+        if !headers.contains_key(USER_AGENT) {
+            headers.insert(USER_AGENT, shared.user_agent.clone());
+        }
+        if !headers.contains_key(ACCEPT) {
+            headers.insert(ACCEPT, HeaderValue::from_static("*/*"));
+        }
+        Exchange {
+            shared,
+            method,
+            url,
+            headers,
+            body,
+            deadline,
+            followed: 0,
+        }
+    }
+
+    /// Steps 1 to 5 of the module docs, once per redirect hop.
+    async fn run(mut self) -> Result<Response, Error> {
+        loop {
+            let (conn, decoder, head) = match self.response_head().await {
+                Ok(got) => got,
+                Err(e) => return Err(e.for_request(&self.method, &self.url)),
+            };
+            let hop = next_hop(
+                head.status,
+                &self.method,
+                head.headers.get(LOCATION),
+                &self.url,
+                self.followed,
+                self.shared.redirect_limit,
+            )
+            .map_err(|e| e.for_request(&self.method, &self.url))?;
+            // From here the body reader owns the connection, and the deadline.
+            let body = BodyReader::new(conn, decoder, Arc::clone(&self.shared), self.deadline);
+            let Some(hop) = hop else {
+                return Ok(Response::new(head, self.method, self.url, body));
+            };
+            // The redirect's own body is small as a rule: read it so its
+            // connection can carry the next hop. Boxed for the same reason as
+            // connecting: rare, and not worth carrying in every request's
+            // future.
+            let mut rest = body;
+            Box::pin(rest.discard(DRAIN_REDIRECT_BODY_MAX)).await;
+            self.deadline = rest.into_deadline();
+            self.follow(hop);
+        }
+    }
+
+    /// Re-enters at checkout with the hop's method and URL, dropping the
+    /// body and the credentials when the hop says so.
+    fn follow(&mut self, hop: Hop) {
+        self.followed += 1;
+        if !hop.keep_body {
+            self.body = None;
+            for name in [CONTENT_TYPE, CONTENT_LENGTH, TRANSFER_ENCODING] {
+                self.headers.remove(name);
+            }
+        }
+        if hop.cross_origin {
+            for name in [AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION] {
+                self.headers.remove(name);
+            }
+        }
+        self.method = hop.method;
+        self.url = hop.url;
+    }
+
+    /// Checkout, attempt, and the one retry: sends the request and reads the
+    /// response head. A pooled connection that fails before any response
+    /// byte is replaced by a fresh one once, for idempotent methods.
+    async fn response_head(&mut self) -> Result<(Conn, ResponseDecoder, ResponseHead), Error> {
+        let origin = Origin::of(&self.url)?;
+        let mut fresh_only = false;
+        loop {
+            self.deadline.check(Phase::Connect)?;
+            let pooled = if fresh_only {
+                None
+            } else {
+                self.shared
+                    .pool
+                    .checkout(&origin, is_idempotent(&self.method))
+            };
+            let mut conn = match pooled {
+                Some(conn) => conn,
+                // Boxed: connecting (DNS, TLS handshake) is rare and its future is
+                // large; inline, every request's future would carry its size.
+                None => {
+                    Box::pin(conn::connect(
+                        &origin,
+                        &self.shared.tls,
+                        self.shared.connect_timeout,
+                        &mut self.deadline,
+                    ))
+                    .await?
+                }
+            };
+            match self.attempt(&mut conn).await {
+                Ok((decoder, head)) => return Ok((conn, decoder, head)),
+                Err(f) => {
+                    // The stale-connection retry: the only place a request
+                    // is sent twice.
+                    if !fresh_only && may_retry(&self.method, conn.reused, f.nothing_received) {
+                        fresh_only = true;
+                        continue;
+                    }
+                    return Err(f.error);
+                }
+            }
+        }
+    }
+
+    /// Writes the request on `conn` and reads the response head.
+    async fn attempt(
+        &mut self,
+        conn: &mut Conn,
+    ) -> Result<(ResponseDecoder, ResponseHead), Failure> {
+        let Exchange {
+            method,
+            url,
+            headers,
+            body,
+            deadline,
+            shared,
+            ..
+        } = self;
+        let body_len = match body {
+            Some(b) => Some(b.len() as u64),
+            // Servers may insist on a length for methods that carry a body.
+            None if matches!(*method, Method::POST | Method::PUT | Method::PATCH) => Some(0),
+            None => None,
+        };
+        let host = host_header(url);
+        let target = request_target(url);
+        let encode =
+            |out: &mut Vec<u8>| encode_request_head(method, target, host, headers, body_len, out);
+        if let Err(e) = conn
+            .send(encode, body.as_deref().unwrap_or_default(), deadline)
+            .await
+        {
+            return Err(match e {
+                SendError::Timeout(error) => Failure {
+                    error,
+                    nothing_received: false,
+                },
+                SendError::Io(e) => Failure {
+                    error: Error::with_source(Kind::Protocol, "could not send the request", e),
+                    nothing_received: true,
+                },
+            });
+        }
+        read_head(conn, method, shared.limits, deadline).await
+    }
+}
+
+/// Reads until the final response head (1xx responses are skipped).
+async fn read_head(
+    conn: &mut Conn,
+    method: &Method,
+    limits: Limits,
+    deadline: &mut Deadline,
+) -> Result<(ResponseDecoder, ResponseHead), Failure> {
+    let mut decoder = ResponseDecoder::new(method, limits);
+    let refused = |e| Failure {
+        error: Error::with_source(Kind::Protocol, "invalid response head", e),
+        nothing_received: false,
+    };
+    loop {
+        let (consumed, event) = decoder.decode(conn.buffered()).map_err(refused)?;
+        conn.consume(consumed);
+        match event {
+            Event::Head(head) => return Ok((decoder, head)),
+            Event::Informational(_) => {}
+            Event::NeedMore => {
+                let read = deadline
+                    .wait(Phase::ResponseHead, None, conn.fill())
+                    .await
+                    .map_err(|error| Failure {
+                        error,
+                        nothing_received: false,
+                    })?;
+                match read {
+                    Ok(0) => {
+                        if let Err(e) = decoder.eof() {
+                            return Err(Failure {
+                                nothing_received: decoder.is_untouched(),
+                                error: Error::with_source(Kind::Protocol, "", e),
+                            });
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        return Err(Failure {
+                            nothing_received: decoder.is_untouched(),
+                            error: Error::with_source(
+                                Kind::Protocol,
+                                "connection failed while waiting for the response head",
+                                e,
+                            ),
+                        })
+                    }
+                }
+            }
+            Event::Data(_) | Event::Trailers(_) | Event::End => {
+                return Err(Failure {
+                    error: Error::new(Kind::Protocol, "response body before its head"),
+                    nothing_received: false,
+                })
+            }
+        }
+    }
+}
+
+/// The `Host` header: `host` or `host:port` when the port is not the
+/// scheme's default (the url crate drops a default port when parsing); IPv6
+/// hosts keep brackets. A slice of the URL, so no allocation.
+fn host_header(url: &Url) -> &str {
+    &url[Position::BeforeHost..Position::AfterPort]
+}
+
+/// The request-target (origin-form): path and query, never the fragment.
+fn request_target(url: &Url) -> &str {
+    &url[Position::BeforePath..Position::AfterQuery]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_header_has_port_only_when_not_default() {
+        let h = |s: &str| host_header(&Url::parse(s).unwrap()).to_owned();
+        assert_eq!(h("http://example.com/"), "example.com");
+        assert_eq!(h("http://example.com:80/"), "example.com");
+        assert_eq!(h("https://example.com:443/"), "example.com");
+        assert_eq!(h("https://example.com:8443/"), "example.com:8443");
+        assert_eq!(h("http://[::1]:8080/"), "[::1]:8080");
+        assert_eq!(h("http://[::1]/"), "[::1]");
+        assert_eq!(h("http://user:pw@example.com:81/"), "example.com:81");
+    }
+
+    #[test]
+    fn origins_refuse_other_schemes() {
+        let o = Origin::of(&Url::parse("https://Example.COM/x").unwrap()).unwrap();
+        assert_eq!(
+            (o.https, o.host.as_str(), o.port),
+            (true, "example.com", 443)
+        );
+        let o = Origin::of(&Url::parse("http://[::1]:81/").unwrap()).unwrap();
+        assert_eq!(o.authority(), "[::1]:81");
+        let e = Origin::of(&Url::parse("ftp://h/f").unwrap()).unwrap_err();
+        assert_eq!(e.kind(), Kind::InvalidUrl);
+        assert!(e.to_string().contains("\"ftp\""), "{e}");
+    }
+}

@@ -1,0 +1,33 @@
+//! What every request of a client shares: the configuration, fixed when the
+//! client was built, and the keep-alive pool.
+//!
+//! A leaf under the request machinery: it knows only the pool. The engine
+//! (`exchange`) and the body reader (`body`) read it; the public [`Client`]
+//! is a reference-counted handle to it.
+//!
+//! [`Client`]: crate::Client
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::HeaderValue;
+use rustls::ClientConfig;
+
+use crate::pool::Pool;
+use crate::proto::Limits;
+
+/// A client's configuration and pool, behind one `Arc` shared by every clone
+/// of the client, every request in flight and every unread body.
+pub(crate) struct Shared {
+    pub(crate) pool: Pool,
+    pub(crate) tls: Arc<ClientConfig>,
+    pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) read_timeout: Option<Duration>,
+    /// The whole request's limit, unless the request sets its own.
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) redirect_limit: usize,
+    /// What the response decoder enforces: `max_body_size` is checked
+    /// there and nowhere else.
+    pub(crate) limits: Limits,
+    pub(crate) user_agent: HeaderValue,
+}
