@@ -61,8 +61,10 @@ fn sequential_requests_reuse_one_connection() {
 #[test]
 fn pooled_connection_closed_by_the_server_is_detected_before_use() {
     let half_closed = Arc::new(AtomicBool::new(false));
+    let idle_in_pool = Arc::new(AtomicBool::new(false));
     let server = TestServer::http({
         let half_closed = Arc::clone(&half_closed);
+        let idle_in_pool = Arc::clone(&idle_in_pool);
         move |mut peer| {
             if peer.index == 0 {
                 peer.read_request();
@@ -72,8 +74,11 @@ fn pooled_connection_closed_by_the_server_is_detected_before_use() {
                 // the response can reach the event loop while the response
                 // is still being read; the pool's cheap check, which looks
                 // for readiness *after* the connection went idle, misses
-                // that one, and the retry path covers it.)
-                thread::sleep(Duration::from_millis(100));
+                // that one, and the retry path covers it.) The client says
+                // when its body was read, which is when the pool took it back.
+                while !idle_in_pool.load(Ordering::SeqCst) {
+                    thread::sleep(Duration::from_millis(1)); // a poll interval
+                }
                 peer.shutdown_write();
                 half_closed.store(true, Ordering::SeqCst);
                 // Counts a request the client might still send here.
@@ -87,6 +92,7 @@ fn pooled_connection_closed_by_the_server_is_detected_before_use() {
     run(async {
         let c = builder().build().unwrap();
         assert_eq!(get_text(&c, &url).await, "fresh");
+        idle_in_pool.store(true, Ordering::SeqCst);
         while !half_closed.load(Ordering::SeqCst) {
             aio_reactor::time::sleep(Duration::from_millis(1)).await;
         }
