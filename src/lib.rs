@@ -44,6 +44,7 @@ pub use aio_executor::{
 };
 pub use aio_http as http;
 pub use aio_reactor::{net, time};
+pub use aio_sync as sync;
 
 /// How long [`run`] waits, at shutdown, for blocking jobs that are still
 /// running (asyncio waits 300 s for its default executor too). Jobs that
