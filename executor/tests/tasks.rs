@@ -1,11 +1,13 @@
 //! Task lifecycle: spawn, join, panic, abort, wakes, shutdown.
 
-use aio_executor::{block_on, gather, spawn, yield_now, Executor, JoinError, ThreadPark};
+use aio_executor::{
+    block_on, gather, spawn, yield_now, Executor, JoinError, Park, ThreadPark, Unpark,
+};
 use std::cell::Cell;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
@@ -15,6 +17,50 @@ struct DropCounter(Arc<AtomicUsize>);
 impl Drop for DropCounter {
     fn drop(&mut self) {
         self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// A `ThreadPark` that raises a flag when the loop is about to block in it
+/// with nothing to do, so a test can wake a loop that is parked rather than
+/// one that is still running.
+struct ParkSpy {
+    inner: ThreadPark,
+    blocking: Arc<AtomicBool>,
+}
+
+impl ParkSpy {
+    fn new() -> (ParkSpy, Arc<AtomicBool>) {
+        let blocking = Arc::new(AtomicBool::new(false));
+        let spy = ParkSpy {
+            inner: ThreadPark::new(),
+            blocking: blocking.clone(),
+        };
+        (spy, blocking)
+    }
+}
+
+impl Park for ParkSpy {
+    fn park(&mut self, timeout: Option<Duration>) {
+        if timeout.is_none() {
+            self.blocking.store(true, Ordering::SeqCst);
+        }
+        self.inner.park(timeout);
+    }
+
+    fn unparker(&self) -> Arc<dyn Unpark> {
+        self.inner.unparker()
+    }
+}
+
+/// Spins until the loop has said it is about to block.
+fn wait_for_flag(flag: &AtomicBool) {
+    let start = Instant::now();
+    while !flag.load(Ordering::SeqCst) {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the loop never parked"
+        );
+        std::thread::yield_now();
     }
 }
 
@@ -263,25 +309,31 @@ fn waking_finished_task_and_after_loop_is_gone_is_harmless() {
 
 #[test]
 fn cross_thread_wake_reaches_blocked_loop() {
-    let (elapsed, polls) = block_on(async {
-        let polls = Arc::new(AtomicUsize::new(0));
-        let waker = Arc::new(Mutex::new(None));
-        let handle = spawn(CountPolls {
-            polls: polls.clone(),
-            waker: waker.clone(),
-            ready_after: 2,
-        });
-        yield_now().await;
-        let stored = waker.lock().unwrap().clone().unwrap();
-        let start = Instant::now();
-        let thread = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(20));
-            stored.wake();
-        });
-        handle.await.unwrap();
-        thread.join().unwrap();
-        (start.elapsed(), polls.load(Ordering::SeqCst))
-    });
+    let mut executor = Executor::enter().unwrap();
+    let (mut park, parked) = ParkSpy::new();
+    let (elapsed, polls) = executor.block_on(
+        async {
+            let polls = Arc::new(AtomicUsize::new(0));
+            let waker = Arc::new(Mutex::new(None));
+            let handle = spawn(CountPolls {
+                polls: polls.clone(),
+                waker: waker.clone(),
+                ready_after: 2,
+            });
+            yield_now().await;
+            let stored = waker.lock().unwrap().clone().unwrap();
+            let start = Instant::now();
+            let thread = std::thread::spawn(move || {
+                wait_for_flag(&parked);
+                stored.wake();
+            });
+            handle.await.unwrap();
+            thread.join().unwrap();
+            (start.elapsed(), polls.load(Ordering::SeqCst))
+        },
+        &mut park,
+    );
+    executor.shutdown();
     assert_eq!(polls, 2);
     assert!(elapsed < Duration::from_secs(2), "woken after {elapsed:?}");
 }
@@ -520,6 +572,9 @@ fn thread_park_waits_for_unpark_or_timeout() {
         start.elapsed() >= Duration::from_millis(30),
         "returned before its timeout"
     );
+    // A lower bound on how long park(None) blocked: the unpark comes 20 ms
+    // after the thread starts, so a park that returns early is caught, and
+    // a loaded machine only makes the wait longer.
     let thread = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(20));
         unparker.unpark();
@@ -547,6 +602,7 @@ fn a_second_block_on_with_another_park_gets_remote_wakes() {
     let polls = Arc::new(AtomicUsize::new(0));
     let waker = Arc::new(Mutex::new(None));
     let (p, w) = (polls.clone(), waker.clone());
+    let (mut park, parked) = ParkSpy::new();
     let done = executor.block_on(
         async move {
             let handle = spawn(CountPolls {
@@ -557,12 +613,12 @@ fn a_second_block_on_with_another_park_gets_remote_wakes() {
             yield_now().await;
             let stored = w.lock().unwrap().clone().unwrap();
             std::thread::spawn(move || {
-                std::thread::sleep(Duration::from_millis(20));
+                wait_for_flag(&parked);
                 stored.wake();
             });
             handle.await.is_ok()
         },
-        &mut ThreadPark::new(),
+        &mut park,
     );
     assert!(done);
     assert_eq!(polls.load(Ordering::SeqCst), 2);

@@ -433,7 +433,6 @@ fn tls_truncating_server(ca: &TestCa, reply: &'static [u8]) -> TestServer {
                 continue;
             }
             peer.write(reply);
-            std::thread::sleep(Duration::from_millis(50));
             peer.close();
             return;
         }
