@@ -196,7 +196,12 @@ fn stray_bytes_arriving_while_idle_make_the_connection_unusable() {
         let client = builder().build().unwrap();
         let body = client.get(server.url("/bad")).await.unwrap().bytes().await;
         assert_eq!(body.unwrap(), b"hello");
-        aio_reactor::time::sleep(Duration::from_millis(150)).await;
+        // Until the stray bytes were written, then one more turn of the
+        // loop (it polls for I/O) so the reactor has seen them.
+        while server.scripts_played() < 1 {
+            aio_reactor::time::sleep(Duration::from_millis(1)).await;
+        }
+        aio_reactor::time::sleep(Duration::from_millis(1)).await;
         follow_up(&client, &server).await;
     });
     let requests = server.requests();

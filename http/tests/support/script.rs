@@ -89,6 +89,8 @@ pub struct ScriptServer {
     forever_bytes: Arc<AtomicUsize>,
     /// Endless writers that stopped (the client went away).
     forever_done: Arc<AtomicUsize>,
+    /// Scripts whose steps were all written.
+    played: Arc<AtomicUsize>,
     seen: Arc<Mutex<Seen>>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
@@ -102,6 +104,7 @@ impl ScriptServer {
         let accepts = Arc::new(AtomicUsize::new(0));
         let forever_bytes = Arc::new(AtomicUsize::new(0));
         let forever_done = Arc::new(AtomicUsize::new(0));
+        let played = Arc::new(AtomicUsize::new(0));
         let seen = Arc::new(Mutex::new(Seen::default()));
         let stop = Arc::new(AtomicBool::new(false));
         let script = Arc::new(script);
@@ -109,6 +112,7 @@ impl ScriptServer {
             let (accepts, stop) = (Arc::clone(&accepts), Arc::clone(&stop));
             let (seen, forever_bytes) = (Arc::clone(&seen), Arc::clone(&forever_bytes));
             let forever_done = Arc::clone(&forever_done);
+            let played = Arc::clone(&played);
             thread::spawn(move || {
                 for stream in listener.incoming() {
                     if stop.load(Ordering::SeqCst) {
@@ -126,6 +130,7 @@ impl ScriptServer {
                         seen: Arc::clone(&seen),
                         forever_bytes: Arc::clone(&forever_bytes),
                         forever_done: Arc::clone(&forever_done),
+                        played: Arc::clone(&played),
                     };
                     thread::spawn(move || conn.run());
                 }
@@ -136,6 +141,7 @@ impl ScriptServer {
             accepts,
             forever_bytes,
             forever_done,
+            played,
             seen,
             stop,
             thread: Some(thread),
@@ -170,6 +176,11 @@ impl ScriptServer {
         false
     }
 
+    /// Scripts played to their last step so far (all connections).
+    pub fn scripts_played(&self) -> usize {
+        self.played.load(Ordering::SeqCst)
+    }
+
     /// `(connection index, target)` of every request so far.
     pub fn requests(&self) -> Vec<(usize, String)> {
         self.seen.lock().unwrap().requests.clone()
@@ -194,6 +205,7 @@ struct Connection {
     seen: Arc<Mutex<Seen>>,
     forever_bytes: Arc<AtomicUsize>,
     forever_done: Arc<AtomicUsize>,
+    played: Arc<AtomicUsize>,
 }
 
 impl Connection {
@@ -226,6 +238,7 @@ impl Connection {
             if self.play().is_err() {
                 return;
             }
+            self.played.fetch_add(1, Ordering::SeqCst);
             match self.script.end.clone() {
                 End::Close => {
                     let _ = self.stream.shutdown(Shutdown::Both);
