@@ -43,6 +43,7 @@ pub use aio_executor::{
     gather, spawn, yield_now, Gather, JoinError, JoinHandle, RunError, YieldNow,
 };
 pub use aio_http as http;
+pub use aio_macros::{main, test};
 pub use aio_reactor::{net, time};
 pub use aio_sync as sync;
 
