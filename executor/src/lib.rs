@@ -34,6 +34,7 @@
 
 mod executor;
 mod gather;
+mod group;
 mod park;
 mod scheduler;
 mod task;
@@ -41,6 +42,7 @@ mod yield_now;
 
 pub use executor::{block_on, spawn, Executor};
 pub use gather::{gather, Gather};
+pub use group::{ChildFailure, ChildPanic, TaskGroup, TaskGroupError, TaskGroupJoin};
 pub use park::{Park, ThreadPark, Unpark};
 pub use scheduler::{in_running_loop, live_tasks, RunError};
 pub use task::{JoinError, JoinHandle};
