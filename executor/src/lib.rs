@@ -32,6 +32,7 @@
     clippy::undocumented_unsafe_blocks
 )]
 
+mod as_completed;
 mod executor;
 mod gather;
 mod group;
@@ -40,6 +41,7 @@ mod scheduler;
 mod task;
 mod yield_now;
 
+pub use as_completed::{as_completed, AsCompleted};
 pub use executor::{block_on, spawn, Executor};
 pub use gather::{gather, Gather};
 pub use group::{ChildFailure, ChildPanic, TaskGroup, TaskGroupError, TaskGroupJoin};
