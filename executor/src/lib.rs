@@ -38,6 +38,7 @@ mod gather;
 mod group;
 mod park;
 mod scheduler;
+mod select;
 mod task;
 mod yield_now;
 

@@ -401,9 +401,14 @@ fn a_child_spawned_after_a_failure_is_cancelled_at_once() {
         });
         forever_started.wait().await;
         go.set();
-        while !group.is_cancelling() {
+        // A fact, waited for a bounded number of turns (fails, never hangs).
+        for _ in 0..10 {
+            if group.is_cancelling() {
+                break;
+            }
             yield_now().await;
         }
+        assert!(group.is_cancelling());
         let late_dropped = flag();
         let late_polled = flag();
         let late = group.spawn({
