@@ -9,13 +9,13 @@
 use crate::executor::spawn;
 use crate::task::JoinHandle;
 use futures_core::Stream;
-use std::any::Any;
+use pin_project_lite::pin_project;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::{poll_fn, Future};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
-use std::pin::{pin, Pin};
+use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
@@ -68,7 +68,12 @@ where
     });
     let tasks: Vec<JoinHandle<()>> = futures
         .into_iter()
-        .map(|future| spawn(run_and_report(future, Rc::clone(&finished))))
+        .map(|future| {
+            spawn(Report {
+                future,
+                finished: Rc::clone(&finished),
+            })
+        })
         .collect();
     AsCompleted {
         remaining: tasks.len(),
@@ -95,23 +100,35 @@ struct Finished<T> {
     waiter: RefCell<Option<Waker>>,
 }
 
-/// A task's future: the caller's future, its output (or panic) queued.
-async fn run_and_report<F: Future>(future: F, finished: Rc<Finished<F::Output>>) {
-    let mut future = pin!(future);
-    // A panic is caught here rather than by the task so that it can take
-    // its place in the finishing order.
-    let output = poll_fn(|cx: &mut Context<'_>| {
-        match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(payload) => Poll::Ready(Err::<_, Box<dyn Any + Send>>(payload)),
+pin_project! {
+    /// A task's future: the caller's future, its output (or panic) queued.
+    /// Written by hand: an `async fn` would hold the future twice.
+    struct Report<F: Future> {
+        #[pin]
+        future: F,
+        finished: Rc<Finished<F::Output>>,
+    }
+}
+
+impl<F: Future> Future for Report<F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.project();
+        let future = this.future;
+        // A panic is caught here rather than by the task so that it can take
+        // its place in the finishing order.
+        let output = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(output)) => Ok(output),
+            Err(payload) => Err(payload),
+        };
+        this.finished.outputs.borrow_mut().push_back(output);
+        let waiter = this.finished.waiter.borrow_mut().take();
+        if let Some(waiter) = waiter {
+            waiter.wake();
         }
-    })
-    .await;
-    finished.outputs.borrow_mut().push_back(output);
-    let waiter = finished.waiter.borrow_mut().take();
-    if let Some(waiter) = waiter {
-        waiter.wake();
+        Poll::Ready(())
     }
 }
 

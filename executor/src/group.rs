@@ -7,8 +7,13 @@
 //! the joiner's waker. A child is a plain task whose future is a small
 //! wrapper around the caller's future; the wrapper reports to the record
 //! when the child ends, and checks the record's cancel flag whenever it is
-//! polled. So a child costs one task allocation and one slot in the record,
-//! nothing more.
+//! polled. So a child costs one task allocation, plus a slot in the record
+//! (a reused slab entry) once it waits; nothing more.
+//!
+//! The public task API offers no way to end a task as cancelled other than
+//! its `JoinHandle`, which the caller holds; so a child that failed, or that
+//! its group cancelled, ends by unwinding with a known message (see "What a
+//! child's handle gives" on [`TaskGroup`]).
 //!
 //! What the caller may rely on:
 //! - `join` returns only after every child has ended: finished, failed,
@@ -26,15 +31,15 @@
 
 use crate::executor::spawn;
 use crate::task::JoinHandle;
-use crate::yield_now::yield_now;
+use pin_project_lite::pin_project;
 use slab::Slab;
 use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::error::Error;
 use std::fmt;
-use std::future::{poll_fn, Future};
+use std::future::Future;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
-use std::pin::{pin, Pin};
+use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Mutex;
 use std::task::{Context, Poll, Waker};
@@ -122,9 +127,11 @@ struct Group<E> {
     /// unjoined: running children drop their futures when next polled.
     cancelling: Cell<bool>,
     failures: RefCell<Vec<ChildFailure<E>>>,
-    /// One slot per running child: its waker once it waited, so that a
-    /// cancellation can wake it (and it then drops its future).
-    children: RefCell<Slab<Option<Waker>>>,
+    /// The waker of each running child that waited, so that a cancellation
+    /// can wake it (and it then drops its future). A child takes its slot
+    /// when it first waits: one that finishes in its first poll never
+    /// touches this.
+    waiting: RefCell<Slab<Waker>>,
     joiner: RefCell<Option<Waker>>,
 }
 
@@ -154,7 +161,7 @@ impl<E> Default for TaskGroup<E> {
                 failed: Cell::new(false),
                 cancelling: Cell::new(false),
                 failures: RefCell::new(Vec::new()),
-                children: RefCell::new(Slab::new()),
+                waiting: RefCell::new(Slab::new()),
                 joiner: RefCell::new(None),
             }),
         }
@@ -182,14 +189,17 @@ impl<E: 'static> TaskGroup<E> {
             drop(future);
             return spawn(cancelled_child());
         }
-        let key = self.group.children.borrow_mut().insert(None);
         self.group.running.set(self.group.running.get() + 1);
         let membership = Membership {
             group: Rc::clone(&self.group),
-            key,
+            waiting_key: NOT_WAITING,
             ended: false,
+            failed: false,
         };
-        spawn(run_child(membership, future))
+        spawn(Child {
+            future: Some(future),
+            membership,
+        })
     }
 
     /// Wait until every child has ended. `Ok(())` when none failed;
@@ -233,10 +243,12 @@ impl<E> fmt::Debug for TaskGroup<E> {
 impl<E> Group<E> {
     /// A child ended (however): free its slot, and wake the joiner when it
     /// was the last one.
-    fn child_ended(&self, key: usize) {
-        // Dropped outside the borrow: a waker's drop is foreign code.
-        let waker = self.children.borrow_mut().try_remove(key);
-        drop(waker);
+    fn child_ended(&self, waiting_key: usize) {
+        if waiting_key != NOT_WAITING {
+            // Dropped outside the borrow: a waker's drop is foreign code.
+            let waker = self.waiting.borrow_mut().try_remove(waiting_key);
+            drop(waker);
+        }
         let running = self.running.get() - 1;
         self.running.set(running);
         if running == 0 {
@@ -253,11 +265,12 @@ impl<E> Group<E> {
         if self.cancelling.replace(true) {
             return;
         }
+        // The slots stay: each child frees its own as it ends.
         let wakers: Vec<Waker> = self
-            .children
+            .waiting
             .borrow_mut()
-            .iter_mut()
-            .filter_map(|(_, waker)| waker.take())
+            .iter()
+            .map(|(_, waker)| waker.clone())
             .collect();
         // Woken outside the borrow: a wake may run foreign code.
         for waker in wakers {
@@ -268,16 +281,25 @@ impl<E> Group<E> {
 
 /// A child's place in its group; dropping it before the child ended (the
 /// task was aborted through its handle) counts the child as cancelled.
+///
+/// Kept small (it is moved with every child's future into its task): the
+/// slot key uses a sentinel rather than an `Option`.
 struct Membership<E> {
     group: Rc<Group<E>>,
-    key: usize,
+    /// The child's slot in `Group::waiting`, or [`NOT_WAITING`].
+    waiting_key: usize,
     ended: bool,
+    /// Failed and yielded once (see the module doc): end at the next poll.
+    failed: bool,
 }
+
+/// `Membership::waiting_key` of a child that never waited.
+const NOT_WAITING: usize = usize::MAX;
 
 impl<E> Membership<E> {
     fn finish(&mut self) {
         self.ended = true;
-        self.group.child_ended(self.key);
+        self.group.child_ended(self.waiting_key);
     }
 
     /// Record the child's failure; the caller yields a turn, then calls
@@ -285,6 +307,7 @@ impl<E> Membership<E> {
     fn record_failure(&mut self, failure: ChildFailure<E>) {
         self.group.failures.borrow_mut().push(failure);
         self.group.failed.set(true);
+        self.failed = true;
     }
 
     fn finish_failed(&mut self) {
@@ -293,17 +316,17 @@ impl<E> Membership<E> {
     }
 
     /// Keep the child's waker, so that a cancellation can wake it.
-    fn remember_waker(&self, waker: &Waker) {
-        let mut children = self.group.children.borrow_mut();
-        let Some(slot) = children.get_mut(self.key) else {
-            return;
-        };
-        if slot.as_ref().is_some_and(|known| known.will_wake(waker)) {
-            return;
+    fn remember_waker(&mut self, waker: &Waker) {
+        let mut waiting = self.group.waiting.borrow_mut();
+        match waiting.get_mut(self.waiting_key) {
+            Some(known) if known.will_wake(waker) => {}
+            Some(known) => {
+                let old = std::mem::replace(known, waker.clone());
+                drop(waiting);
+                drop(old);
+            }
+            None => self.waiting_key = waiting.insert(waker.clone()),
         }
-        let old = slot.replace(waker.clone());
-        drop(children);
-        drop(old);
     }
 }
 
@@ -311,7 +334,7 @@ impl<E> Drop for Membership<E> {
     fn drop(&mut self) {
         if !self.ended {
             // Aborted through its handle: cancelled, not a failure.
-            self.group.child_ended(self.key);
+            self.group.child_ended(self.waiting_key);
             // Aborted while it yielded after failing: the cancellation it
             // owed its siblings starts now.
             if self.group.failed.get() {
@@ -321,63 +344,84 @@ impl<E> Drop for Membership<E> {
     }
 }
 
-/// How a child's future ended, as seen by the wrapper.
-enum Outcome<T, E> {
-    Finished(T),
-    Failed(E),
-    Panicked(Box<dyn Any + Send>),
-    Cancelled,
+pin_project! {
+    /// The future a child task runs: the caller's future, watched.
+    ///
+    /// Written by hand rather than as an `async fn`: an `async fn` keeps its
+    /// argument and the pinned local it moves into side by side, doubling
+    /// the room a child's future takes in its task.
+    struct Child<F, E> {
+        // In an Option so that it can be dropped in place before the group
+        // hears that the child ended. Declared first, so that an abort
+        // (which drops this struct) drops it before `membership` reports.
+        #[pin]
+        future: Option<F>,
+        membership: Membership<E>,
+    }
 }
 
-/// The future a child task runs: the caller's future, watched.
-async fn run_child<F, T, E>(mut membership: Membership<E>, future: F) -> T
+impl<F, T, E> Future for Child<F, E>
 where
     F: Future<Output = Result<T, E>>,
 {
-    // In an Option so that it can be dropped in place, before the group
-    // hears that the child ended.
-    let mut future = pin!(Some(future));
-    let outcome = poll_fn(|cx: &mut Context<'_>| {
-        if membership.group.cancelling.get() {
-            return Poll::Ready(Outcome::Cancelled);
+    type Output = T;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let mut this = self.project();
+        if this.membership.failed {
+            this.membership.finish_failed();
+            resume_unwind(Box::new(TaskGroup::CHILD_FAILED));
         }
-        let Some(inner) = future.as_mut().as_pin_mut() else {
-            return Poll::Ready(Outcome::Cancelled);
-        };
-        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
-            Ok(Poll::Ready(Ok(value))) => Poll::Ready(Outcome::Finished(value)),
-            Ok(Poll::Ready(Err(error))) => Poll::Ready(Outcome::Failed(error)),
-            Ok(Poll::Pending) => {
-                membership.remember_waker(cx.waker());
-                Poll::Pending
+        let inner = match this.future.as_mut().as_pin_mut() {
+            Some(inner) if !this.membership.group.cancelling.get() => inner,
+            _ => {
+                if let Err(payload) = drop_in_place(this.future) {
+                    let failure = ChildFailure::Panicked(ChildPanic::new(payload));
+                    return fail(this.membership, failure, cx);
+                }
+                this.membership.finish();
+                resume_unwind(Box::new(TaskGroup::CHILD_CANCELLED));
             }
-            Err(payload) => Poll::Ready(Outcome::Panicked(payload)),
-        }
-    })
-    .await;
-    let dropped = drop_in_place(future);
-    let failure = match (outcome, dropped) {
-        (Outcome::Finished(value), Ok(())) => {
-            membership.finish();
-            return value;
-        }
-        (Outcome::Cancelled, Ok(())) => {
-            membership.finish();
-            resume_unwind(Box::new(TaskGroup::CHILD_CANCELLED))
-        }
-        // A destructor that panics fails the child too.
-        (Outcome::Finished(_) | Outcome::Cancelled, Err(payload)) => {
-            ChildFailure::Panicked(ChildPanic::new(payload))
-        }
-        (Outcome::Failed(error), _) => ChildFailure::Failed(error),
-        (Outcome::Panicked(payload), _) => ChildFailure::Panicked(ChildPanic::new(payload)),
-    };
+        };
+        let failure = match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Pending) => {
+                this.membership.remember_waker(cx.waker());
+                return Poll::Pending;
+            }
+            Ok(Poll::Ready(Ok(value))) => match drop_in_place(this.future) {
+                Ok(()) => {
+                    this.membership.finish();
+                    return Poll::Ready(value);
+                }
+                // A destructor that panics fails the child too.
+                Err(payload) => ChildFailure::Panicked(ChildPanic::new(payload)),
+            },
+            Ok(Poll::Ready(Err(error))) => {
+                // A second panic from the destructor adds nothing: the child
+                // failed already.
+                let _ = drop_in_place(this.future);
+                ChildFailure::Failed(error)
+            }
+            Err(payload) => {
+                let _ = drop_in_place(this.future);
+                ChildFailure::Panicked(ChildPanic::new(payload))
+            }
+        };
+        fail(this.membership, failure, cx)
+    }
+}
+
+/// Record a child's failure, then yield once, so that children already
+/// ready to run get their turn before the cancellation (see the module doc).
+fn fail<T, E>(
+    membership: &mut Membership<E>,
+    failure: ChildFailure<E>,
+    cx: &mut Context<'_>,
+) -> Poll<T> {
     membership.record_failure(failure);
-    // Children already ready to run get their turn before the cancellation
-    // (see the module doc).
-    yield_now().await;
-    membership.finish_failed();
-    resume_unwind(Box::new(TaskGroup::CHILD_FAILED))
+    // Waking while running puts the task at the back of the run queue.
+    cx.waker().wake_by_ref();
+    Poll::Pending
 }
 
 /// Drop the child's future now; a panic from its destructor is returned.
