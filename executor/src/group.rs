@@ -101,6 +101,13 @@ use std::task::{Context, Poll, Waker};
 ///   ending a child this way aborts the process; groups need unwinding.)
 ///
 /// # Rules
+/// - The cancellation starts one loop turn after the first failure:
+///   children that were already ready to run take that turn, and may
+///   finish (their handles keep the value) or fail too (every failure is
+///   reported), as in asyncio. From the failure on, `is_cancelling()` is
+///   true.
+/// - Children cannot spawn into their own group (`join` takes the group by
+///   value); a child that needs children runs a group of its own.
 /// - Dropping a group without joining it (or dropping the `join` future
 ///   before it finished) cancels its children: no child outlives its group.
 /// - A child spawned once the group is cancelling (after a failure) is
