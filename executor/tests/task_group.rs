@@ -465,3 +465,34 @@ fn the_error_can_travel_as_a_boxed_send_sync_error() {
     });
     assert_eq!(boxed(error).to_string(), "1 task in the group failed");
 }
+
+#[test]
+fn a_sibling_already_ready_when_the_failure_happened_still_finishes() {
+    block_on(async {
+        let group = TaskGroup::new();
+        let go = Signal::default();
+        let failing = {
+            let go = go.clone();
+            group.spawn(async move {
+                go.wait().await;
+                Err::<(), BoxError>("boom".into())
+            })
+        };
+        let ready_too = {
+            let go = go.clone();
+            group.spawn(async move {
+                go.wait().await;
+                Ok(7)
+            })
+        };
+        group.spawn(async move {
+            // Wakes both: the failing child runs first, the other is queued.
+            go.set();
+            Ok(())
+        });
+        let error = group.join().await.unwrap_err();
+        assert_eq!(error.failures().len(), 1);
+        assert_eq!(ready_too.await.unwrap(), 7);
+        assert!(failing.await.is_err());
+    });
+}
