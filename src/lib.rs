@@ -40,6 +40,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use aio_executor::{
+    as_completed, select, AsCompleted, ChildFailure, ChildPanic, TaskGroup, TaskGroupError,
+    TaskGroupJoin,
+};
+pub use aio_executor::{
     gather, spawn, yield_now, Gather, JoinError, JoinHandle, RunError, YieldNow,
 };
 pub use aio_http as http;

@@ -32,15 +32,20 @@
     clippy::undocumented_unsafe_blocks
 )]
 
+mod as_completed;
 mod executor;
 mod gather;
+mod group;
 mod park;
 mod scheduler;
+mod select;
 mod task;
 mod yield_now;
 
+pub use as_completed::{as_completed, AsCompleted};
 pub use executor::{block_on, spawn, Executor};
 pub use gather::{gather, Gather};
+pub use group::{ChildFailure, ChildPanic, TaskGroup, TaskGroupError, TaskGroupJoin};
 pub use park::{Park, ThreadPark, Unpark};
 pub use scheduler::{in_running_loop, live_tasks, RunError};
 pub use task::{JoinError, JoinHandle};

@@ -1,0 +1,211 @@
+//! `as_completed`: outputs in the order their futures finish, as asyncio's
+//! `as_completed`.
+//!
+//! Each future runs as a task of its own (asyncio does the same), so they
+//! make progress whether or not the caller is waiting. A task puts its output
+//! in a queue shared with the [`AsCompleted`] (in finishing order) and wakes
+//! whoever waits on it; nothing is scanned.
+
+use crate::executor::spawn;
+use crate::task::JoinHandle;
+use futures_core::Stream;
+use pin_project_lite::pin_project;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::{poll_fn, Future};
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+/// Run every future concurrently, each as a task, and give their outputs in
+/// the order they finish, like asyncio's `as_completed`.
+///
+/// Read them with the async [`next`](AsCompleted::next) or through
+/// [`Stream`]. Dropping the [`AsCompleted`] cancels the futures that have not
+/// finished (their destructors run on the loop thread), so taking only the
+/// first output is a race between homogeneous futures:
+///
+/// ```
+/// use aio_executor::{as_completed, block_on, yield_now};
+///
+/// block_on(async {
+///     let slow_then_fast = [3, 1, 2].map(|turns| async move {
+///         for _ in 0..turns {
+///             yield_now().await;
+///         }
+///         turns
+///     });
+///     let mut finished = as_completed(slow_then_fast);
+///     assert_eq!(finished.next().await, Some(1));
+///     assert_eq!(finished.next().await, Some(2));
+///     assert_eq!(finished.next().await, Some(3));
+///     assert_eq!(finished.next().await, None);
+/// });
+/// ```
+///
+/// Unlike [`gather`](crate::gather), the futures are spawned, so they must be
+/// `'static`. They need not be `Send`, and the `AsCompleted` is neither
+/// `Send` nor `Sync`: it belongs to its loop's thread.
+///
+/// A future that panics does not take the others down: the panic is resumed
+/// in the caller by the `next()` that would have given its output, as if the
+/// caller had awaited that future itself.
+///
+/// # Panics
+/// Outside a running loop, like [`spawn`](crate::spawn).
+#[track_caller]
+pub fn as_completed<I>(futures: I) -> AsCompleted<<I::Item as Future>::Output>
+where
+    I: IntoIterator,
+    I::Item: Future + 'static,
+    <I::Item as Future>::Output: 'static,
+{
+    let finished = Rc::new(Finished {
+        outputs: RefCell::new(VecDeque::new()),
+        waiter: RefCell::new(None),
+    });
+    let tasks: Vec<JoinHandle<()>> = futures
+        .into_iter()
+        .map(|future| {
+            spawn(Report {
+                future,
+                finished: Rc::clone(&finished),
+            })
+        })
+        .collect();
+    AsCompleted {
+        remaining: tasks.len(),
+        tasks,
+        finished,
+    }
+}
+
+/// Outputs in finishing order; returned by [`as_completed`].
+///
+/// Dropping it cancels the futures that have not finished yet.
+#[must_use = "the futures are cancelled when this is dropped"]
+pub struct AsCompleted<T> {
+    finished: Rc<Finished<T>>,
+    /// Kept to cancel the unfinished ones on drop.
+    tasks: Vec<JoinHandle<()>>,
+    /// Outputs not handed out yet (finished or not).
+    remaining: usize,
+}
+
+/// What the tasks share with their `AsCompleted`.
+struct Finished<T> {
+    outputs: RefCell<VecDeque<std::thread::Result<T>>>,
+    waiter: RefCell<Option<Waker>>,
+}
+
+pin_project! {
+    /// A task's future: the caller's future, its output (or panic) queued.
+    /// Written by hand: an `async fn` would hold the future twice.
+    struct Report<F: Future> {
+        #[pin]
+        future: F,
+        finished: Rc<Finished<F::Output>>,
+    }
+}
+
+impl<F: Future> Future for Report<F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.project();
+        let future = this.future;
+        // A panic is caught here rather than by the task so that it can take
+        // its place in the finishing order.
+        let output = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(output)) => Ok(output),
+            Err(payload) => Err(payload),
+        };
+        this.finished.outputs.borrow_mut().push_back(output);
+        let waiter = this.finished.waiter.borrow_mut().take();
+        if let Some(waiter) = waiter {
+            waiter.wake();
+        }
+        Poll::Ready(())
+    }
+}
+
+impl<T> AsCompleted<T> {
+    /// The next output to finish; `None` once every output was given.
+    ///
+    /// Cancel-safe: dropping the returned future loses no output (an output
+    /// that finishes meanwhile waits for the next call).
+    ///
+    /// # Panics
+    /// Resumes the panic of a future that panicked, when its turn comes.
+    pub async fn next(&mut self) -> Option<T> {
+        poll_fn(|cx| self.poll_next_output(cx)).await
+    }
+
+    /// How many outputs are still to come.
+    pub fn remaining(&self) -> usize {
+        self.remaining
+    }
+
+    fn poll_next_output(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        if self.remaining == 0 {
+            return Poll::Ready(None);
+        }
+        let next = self.finished.outputs.borrow_mut().pop_front();
+        match next {
+            Some(Ok(output)) => {
+                self.remaining -= 1;
+                Poll::Ready(Some(output))
+            }
+            Some(Err(payload)) => {
+                self.remaining -= 1;
+                resume_unwind(payload)
+            }
+            None => {
+                let mut waiter = self.finished.waiter.borrow_mut();
+                if !waiter
+                    .as_ref()
+                    .is_some_and(|known| known.will_wake(cx.waker()))
+                {
+                    let old = waiter.replace(cx.waker().clone());
+                    drop(waiter);
+                    drop(old);
+                }
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<T> Stream for AsCompleted<T> {
+    type Item = T;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.get_mut().poll_next_output(cx)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+impl<T> Drop for AsCompleted<T> {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            // A no-op for the tasks that finished.
+            task.abort();
+        }
+    }
+}
+
+impl<T> fmt::Debug for AsCompleted<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsCompleted")
+            .field("futures", &self.tasks.len())
+            .field("remaining", &self.remaining)
+            .field("ready", &self.finished.outputs.borrow().len())
+            .finish()
+    }
+}

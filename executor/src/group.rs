@@ -1,0 +1,641 @@
+//! `TaskGroup`: structured concurrency, as asyncio 3.11's `TaskGroup` and
+//! trio's nursery.
+//!
+//! A group is one shared record on the loop thread (an `Rc`, since tasks
+//! never leave their loop): how many children are still running, whether the
+//! group is cancelling, the failures so far, each waiting child's waker and
+//! the joiner's waker. A child is a plain task whose future is a small
+//! wrapper around the caller's future; the wrapper reports to the record
+//! when the child ends, and checks the record's cancel flag whenever it is
+//! polled. So a child costs one task allocation, plus a slot in the record
+//! (a reused slab entry) once it waits; nothing more.
+//!
+//! The public task API offers no way to end a task as cancelled other than
+//! its `JoinHandle`, which the caller holds; so a child that failed, or that
+//! its group cancelled, ends by unwinding with a known message (see "What a
+//! child's handle gives" on [`TaskGroup`]).
+//!
+//! What the caller may rely on:
+//! - `join` returns only after every child has ended: finished, failed,
+//!   cancelled, or aborted through its handle. An ended child's future has
+//!   been dropped (its destructors ran) by then.
+//! - The first failure (an `Err` or a panic) cancels every other child: each
+//!   is woken, and its future is dropped the next time the loop gets to it,
+//!   without being polled again. The cancellation starts one turn late: the
+//!   failing child first yields once, so that children already ready to run
+//!   get their turn (asyncio hears of a failure through a callback queued
+//!   behind them, too). Two children that fail in the same turn are thus
+//!   both reported, whichever runs first.
+//! - A child aborted through [`JoinHandle::abort`] is cancelled, not failed:
+//!   it is not in the error and does not cancel its siblings.
+
+use crate::executor::spawn;
+use crate::task::JoinHandle;
+use pin_project_lite::pin_project;
+use slab::Slab;
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::error::Error;
+use std::fmt;
+use std::future::Future;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Mutex;
+use std::task::{Context, Poll, Waker};
+
+/// A scope for tasks that succeed or fail together, like asyncio's
+/// `TaskGroup` (Python 3.11) and trio's nursery.
+///
+/// Children are spawned with [`spawn`](TaskGroup::spawn); each is a future
+/// giving `Result<T, E>`. [`join`](TaskGroup::join) waits for all of them.
+/// When a child fails (it returns `Err`, or panics), every other child is
+/// cancelled, and `join` returns, once all have ended, a [`TaskGroupError`]
+/// that carries every failure. On success `join` gives `Ok(())`; the
+/// children's values are read from their handles.
+///
+/// ```
+/// use aio_executor::{block_on, TaskGroup};
+///
+/// block_on(async {
+///     let group = TaskGroup::new();
+///     let small = group.spawn(async { Ok(2) });
+///     let large = group.spawn(async {
+///         let n: u32 = "40".parse()?; // any error converts into the group's
+///         Ok(n)
+///     });
+///     group.join().await.unwrap();
+///     assert_eq!(small.await.unwrap() + large.await.unwrap(), 42);
+/// });
+/// ```
+///
+/// A failure cancels the other children and is reported by `join`:
+///
+/// ```
+/// use aio_executor::{block_on, TaskGroup};
+///
+/// block_on(async {
+///     let group = TaskGroup::new();
+///     let _forever = group.spawn(std::future::pending::<Result<(), _>>());
+///     group.spawn(async { Err::<(), _>("no route to host".into()) });
+///     let error = group.join().await.unwrap_err();
+///     assert_eq!(error.to_string(), "1 task in the group failed");
+///     assert_eq!(format!("{error:#}"), "1 task in the group failed: no route to host");
+/// });
+/// ```
+///
+/// # The error type
+/// [`TaskGroup::new`] makes a group whose children fail with
+/// `Box<dyn Error + Send + Sync>`, so `?` works on any error inside them.
+/// For another error type, use `TaskGroup::<MyError>::default()`.
+///
+/// # What a child's handle gives
+/// - The child's value, when it returned `Ok`.
+/// - [`JoinError::Cancelled`](crate::JoinError::Cancelled) when it was
+///   aborted through that handle.
+/// - When it failed, or when its group cancelled it, the handle gives
+///   [`JoinError::Panicked`](crate::JoinError::Panicked) whose
+///   [`panic_message`](crate::JoinError::panic_message) is [`TaskGroup::CHILD_FAILED`]
+///   or [`TaskGroup::CHILD_CANCELLED`]: the child has no value, and its error or panic
+///   belongs to the group's [`TaskGroupError`]. (Under `panic = "abort"`
+///   ending a child this way aborts the process; groups need unwinding.)
+///
+/// # Rules
+/// - The cancellation starts one loop turn after the first failure:
+///   children that were already ready to run take that turn, and may
+///   finish (their handles keep the value) or fail too (every failure is
+///   reported), as in asyncio. From the failure on, `is_cancelling()` is
+///   true.
+/// - Children cannot spawn into their own group (`join` takes the group by
+///   value); a child that needs children runs a group of its own.
+/// - Dropping a group without joining it (or dropping the `join` future
+///   before it finished) cancels its children: no child outlives its group.
+/// - A child spawned once the group is cancelling (after a failure) is
+///   cancelled at once: its future is dropped without being polled, and its
+///   handle reports [`TaskGroup::CHILD_CANCELLED`] (asyncio refuses new tasks then).
+/// - `join` on a group with no children gives `Ok(())` at once.
+/// - A group lives on its loop's thread: it is neither `Send` nor `Sync`,
+///   and neither are tasks that hold it across an `.await` (`aio::spawn`
+///   accepts such tasks). Children may be `!Send` too.
+/// - Nested groups: a child may run a group of its own; returning that
+///   group's error with `?` makes the child fail in turn.
+pub struct TaskGroup<E = Box<dyn Error + Send + Sync>> {
+    group: Rc<Group<E>>,
+}
+
+/// The record a group and its children share (on the loop thread only).
+struct Group<E> {
+    /// Children spawned and not ended yet.
+    running: Cell<usize>,
+    /// Set by the first failure: children spawned from then on are
+    /// cancelled at once.
+    failed: Cell<bool>,
+    /// Set a turn after the first failure, or when the group is dropped
+    /// unjoined: running children drop their futures when next polled.
+    cancelling: Cell<bool>,
+    failures: RefCell<Vec<ChildFailure<E>>>,
+    /// The waker of each running child that waited, so that a cancellation
+    /// can wake it (and it then drops its future). A child takes its slot
+    /// when it first waits: one that finishes in its first poll never
+    /// touches this.
+    waiting: RefCell<Slab<Waker>>,
+    joiner: RefCell<Option<Waker>>,
+}
+
+impl TaskGroup {
+    /// The panic message a failed child's [`JoinHandle`] reports: its error
+    /// went to the group's [`TaskGroupError`].
+    pub const CHILD_FAILED: &'static str =
+        "this TaskGroup child failed; its error is in the TaskGroupError that join returns";
+
+    /// The panic message reported by the [`JoinHandle`] of a child that its
+    /// group cancelled (a sibling failed, or the group was dropped unjoined).
+    pub const CHILD_CANCELLED: &'static str =
+        "this TaskGroup child was cancelled: a sibling failed or its group was dropped";
+
+    /// A group whose children fail with `Box<dyn Error + Send + Sync>`.
+    pub fn new() -> TaskGroup {
+        TaskGroup::default()
+    }
+}
+
+impl<E> Default for TaskGroup<E> {
+    /// A group for any error type: `TaskGroup::<MyError>::default()`.
+    fn default() -> TaskGroup<E> {
+        TaskGroup {
+            group: Rc::new(Group {
+                running: Cell::new(0),
+                failed: Cell::new(false),
+                cancelling: Cell::new(false),
+                failures: RefCell::new(Vec::new()),
+                waiting: RefCell::new(Slab::new()),
+                joiner: RefCell::new(None),
+            }),
+        }
+    }
+}
+
+impl<E: 'static> TaskGroup<E> {
+    /// Spawn `future` as a child of this group (on the running loop, like
+    /// [`spawn`](crate::spawn)), and return its handle.
+    ///
+    /// `Ok(value)` finishes the child; its handle gives `value`. `Err(e)` or
+    /// a panic fails it: the group cancels the other children and `join`
+    /// reports the failure.
+    ///
+    /// # Panics
+    /// Outside a running loop, like [`spawn`](crate::spawn).
+    #[track_caller]
+    pub fn spawn<F, T>(&self, future: F) -> JoinHandle<T>
+    where
+        F: Future<Output = Result<T, E>> + 'static,
+        T: 'static,
+    {
+        if self.group.failed.get() || self.group.cancelling.get() {
+            // Cancelled at once: the future is dropped here, never polled.
+            drop(future);
+            return spawn(cancelled_child());
+        }
+        self.group.running.set(self.group.running.get() + 1);
+        let membership = Membership {
+            group: Rc::clone(&self.group),
+            waiting_key: NOT_WAITING,
+            ended: false,
+            failed: false,
+        };
+        spawn(Child {
+            future: Some(future),
+            membership,
+        })
+    }
+
+    /// Wait until every child has ended. `Ok(())` when none failed;
+    /// otherwise a [`TaskGroupError`] with every failure, in the order they
+    /// happened. The group is consumed: nothing can join it after this.
+    pub fn join(self) -> TaskGroupJoin<E> {
+        TaskGroupJoin { group: self }
+    }
+
+    /// How many children have not ended yet.
+    pub fn running(&self) -> usize {
+        self.group.running.get()
+    }
+
+    /// True once a child failed (or the group is otherwise cancelling its
+    /// children); children spawned from then on are cancelled at once.
+    pub fn is_cancelling(&self) -> bool {
+        self.group.failed.get() || self.group.cancelling.get()
+    }
+}
+
+impl<E> Drop for TaskGroup<E> {
+    fn drop(&mut self) {
+        // Not joined (or the join was dropped early): no child outlives it.
+        if self.group.running.get() > 0 {
+            self.group.cancel_children();
+        }
+    }
+}
+
+impl<E> fmt::Debug for TaskGroup<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskGroup")
+            .field("running", &self.group.running.get())
+            .field("cancelling", &self.group.cancelling.get())
+            .field("failures", &self.group.failures.borrow().len())
+            .finish()
+    }
+}
+
+impl<E> Group<E> {
+    /// A child ended (however): free its slot, and wake the joiner when it
+    /// was the last one.
+    fn child_ended(&self, waiting_key: usize) {
+        if waiting_key != NOT_WAITING {
+            // Dropped outside the borrow: a waker's drop is foreign code.
+            let waker = self.waiting.borrow_mut().try_remove(waiting_key);
+            drop(waker);
+        }
+        let running = self.running.get() - 1;
+        self.running.set(running);
+        if running == 0 {
+            let joiner = self.joiner.borrow_mut().take();
+            if let Some(joiner) = joiner {
+                joiner.wake();
+            }
+        }
+    }
+
+    /// Wake every waiting child so that it drops its future; children not
+    /// polled yet see the flag at their first poll.
+    fn cancel_children(&self) {
+        if self.cancelling.replace(true) {
+            return;
+        }
+        // The slots stay: each child frees its own as it ends.
+        let wakers: Vec<Waker> = self
+            .waiting
+            .borrow_mut()
+            .iter()
+            .map(|(_, waker)| waker.clone())
+            .collect();
+        // Woken outside the borrow: a wake may run foreign code.
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+}
+
+/// A child's place in its group; dropping it before the child ended (the
+/// task was aborted through its handle) counts the child as cancelled.
+///
+/// Kept small (it is moved with every child's future into its task): the
+/// slot key uses a sentinel rather than an `Option`.
+struct Membership<E> {
+    group: Rc<Group<E>>,
+    /// The child's slot in `Group::waiting`, or [`NOT_WAITING`].
+    waiting_key: usize,
+    ended: bool,
+    /// Failed and yielded once (see the module doc): end at the next poll.
+    failed: bool,
+}
+
+/// `Membership::waiting_key` of a child that never waited.
+const NOT_WAITING: usize = usize::MAX;
+
+impl<E> Membership<E> {
+    fn finish(&mut self) {
+        self.ended = true;
+        self.group.child_ended(self.waiting_key);
+    }
+
+    /// Record the child's failure; the caller yields a turn, then calls
+    /// [`finish_failed`](Membership::finish_failed).
+    fn record_failure(&mut self, failure: ChildFailure<E>) {
+        self.group.failures.borrow_mut().push(failure);
+        self.group.failed.set(true);
+        self.failed = true;
+    }
+
+    fn finish_failed(&mut self) {
+        self.finish();
+        self.group.cancel_children();
+    }
+
+    /// Keep the child's waker, so that a cancellation can wake it.
+    fn remember_waker(&mut self, waker: &Waker) {
+        let mut waiting = self.group.waiting.borrow_mut();
+        match waiting.get_mut(self.waiting_key) {
+            Some(known) if known.will_wake(waker) => {}
+            Some(known) => {
+                let old = std::mem::replace(known, waker.clone());
+                drop(waiting);
+                drop(old);
+            }
+            None => self.waiting_key = waiting.insert(waker.clone()),
+        }
+    }
+}
+
+impl<E> Drop for Membership<E> {
+    fn drop(&mut self) {
+        if !self.ended {
+            // Aborted through its handle: cancelled, not a failure.
+            self.group.child_ended(self.waiting_key);
+            // Aborted while it yielded after failing: the cancellation it
+            // owed its siblings starts now.
+            if self.group.failed.get() {
+                self.group.cancel_children();
+            }
+        }
+    }
+}
+
+pin_project! {
+    /// The future a child task runs: the caller's future, watched.
+    ///
+    /// Written by hand rather than as an `async fn`: an `async fn` keeps its
+    /// argument and the pinned local it moves into side by side, doubling
+    /// the room a child's future takes in its task.
+    struct Child<F, E> {
+        // In an Option so that it can be dropped in place before the group
+        // hears that the child ended. Declared first, so that an abort
+        // (which drops this struct) drops it before `membership` reports.
+        #[pin]
+        future: Option<F>,
+        membership: Membership<E>,
+    }
+}
+
+impl<F, T, E> Future for Child<F, E>
+where
+    F: Future<Output = Result<T, E>>,
+{
+    type Output = T;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let mut this = self.project();
+        if this.membership.failed {
+            this.membership.finish_failed();
+            resume_unwind(Box::new(TaskGroup::CHILD_FAILED));
+        }
+        let inner = match this.future.as_mut().as_pin_mut() {
+            Some(inner) if !this.membership.group.cancelling.get() => inner,
+            _ => {
+                if let Err(payload) = drop_in_place(this.future) {
+                    let failure = ChildFailure::Panicked(ChildPanic::new(payload));
+                    return fail(this.membership, failure, cx);
+                }
+                this.membership.finish();
+                resume_unwind(Box::new(TaskGroup::CHILD_CANCELLED));
+            }
+        };
+        let failure = match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Pending) => {
+                this.membership.remember_waker(cx.waker());
+                return Poll::Pending;
+            }
+            Ok(Poll::Ready(Ok(value))) => match drop_in_place(this.future) {
+                Ok(()) => {
+                    this.membership.finish();
+                    return Poll::Ready(value);
+                }
+                // A destructor that panics fails the child too.
+                Err(payload) => ChildFailure::Panicked(ChildPanic::new(payload)),
+            },
+            Ok(Poll::Ready(Err(error))) => {
+                // A second panic from the destructor adds nothing: the child
+                // failed already.
+                let _ = drop_in_place(this.future);
+                ChildFailure::Failed(error)
+            }
+            Err(payload) => {
+                let _ = drop_in_place(this.future);
+                ChildFailure::Panicked(ChildPanic::new(payload))
+            }
+        };
+        fail(this.membership, failure, cx)
+    }
+}
+
+/// Record a child's failure, then yield once, so that children already
+/// ready to run get their turn before the cancellation (see the module doc).
+fn fail<T, E>(
+    membership: &mut Membership<E>,
+    failure: ChildFailure<E>,
+    cx: &mut Context<'_>,
+) -> Poll<T> {
+    membership.record_failure(failure);
+    // Waking while running puts the task at the back of the run queue.
+    cx.waker().wake_by_ref();
+    Poll::Pending
+}
+
+/// Drop the child's future now; a panic from its destructor is returned.
+fn drop_in_place<F>(mut future: Pin<&mut Option<F>>) -> Result<(), Box<dyn Any + Send>> {
+    catch_unwind(AssertUnwindSafe(|| future.set(None)))
+}
+
+/// The task of a child spawned into a cancelling group.
+async fn cancelled_child<T>() -> T {
+    resume_unwind(Box::new(TaskGroup::CHILD_CANCELLED))
+}
+
+/// The future returned by [`TaskGroup::join`].
+///
+/// Dropping it before it finished drops the group, which cancels the
+/// children still running.
+#[must_use = "futures do nothing unless awaited"]
+pub struct TaskGroupJoin<E> {
+    group: TaskGroup<E>,
+}
+
+impl<E> Future for TaskGroupJoin<E> {
+    type Output = Result<(), TaskGroupError<E>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let group = &self.group.group;
+        if group.running.get() > 0 {
+            let mut joiner = group.joiner.borrow_mut();
+            if !joiner
+                .as_ref()
+                .is_some_and(|known| known.will_wake(cx.waker()))
+            {
+                let old = joiner.replace(cx.waker().clone());
+                drop(joiner);
+                drop(old);
+            }
+            return Poll::Pending;
+        }
+        let failures = std::mem::take(&mut *group.failures.borrow_mut());
+        if failures.is_empty() {
+            Poll::Ready(Ok(()))
+        } else {
+            Poll::Ready(Err(TaskGroupError { failures }))
+        }
+    }
+}
+
+impl<E> fmt::Debug for TaskGroupJoin<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskGroupJoin")
+            .field("group", &self.group)
+            .finish()
+    }
+}
+
+/// Why a [`TaskGroup`] failed: every child failure, in the order they
+/// happened (like Python's `ExceptionGroup`). Never empty.
+///
+/// Display gives the count (`"2 tasks in the group failed"`); the alternate
+/// form (`{:#}`) adds every failure; [`source`](Error::source) is the first
+/// failure.
+#[derive(Debug)]
+pub struct TaskGroupError<E> {
+    failures: Vec<ChildFailure<E>>,
+}
+
+impl<E> TaskGroupError<E> {
+    /// Every failure, in the order the children failed.
+    pub fn failures(&self) -> &[ChildFailure<E>] {
+        &self.failures
+    }
+
+    /// Every failure, by value (to resume a panic, or to look at an error).
+    pub fn into_failures(self) -> Vec<ChildFailure<E>> {
+        self.failures
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for TaskGroupError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.failures.len();
+        let tasks = if count == 1 { "task" } else { "tasks" };
+        write!(f, "{count} {tasks} in the group failed")?;
+        if f.alternate() {
+            for (index, failure) in self.failures.iter().enumerate() {
+                f.write_str(if index == 0 { ": " } else { "; " })?;
+                write!(f, "{failure:#}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display + 'static> Error for TaskGroupError<E> {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        self.failures
+            .first()
+            .map(|failure| failure as &(dyn Error + 'static))
+    }
+}
+
+/// How one child of a [`TaskGroup`] failed.
+#[derive(Debug)]
+pub enum ChildFailure<E> {
+    /// Its future returned `Err`.
+    Failed(E),
+    /// It panicked (or a destructor panicked while it was being dropped).
+    Panicked(ChildPanic),
+}
+
+impl<E> ChildFailure<E> {
+    /// The error, when the child returned one.
+    pub fn error(&self) -> Option<&E> {
+        match self {
+            ChildFailure::Failed(error) => Some(error),
+            ChildFailure::Panicked(_) => None,
+        }
+    }
+
+    /// True when the child panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self, ChildFailure::Panicked(_))
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for ChildFailure<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChildFailure::Failed(error) if f.alternate() => write!(f, "{error:#}"),
+            ChildFailure::Failed(error) => write!(f, "{error}"),
+            ChildFailure::Panicked(panic) => write!(f, "{panic}"),
+        }
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display + 'static> Error for ChildFailure<E> {
+    /// The error's own source when the error is a boxed `dyn Error` (as in
+    /// [`TaskGroup::new`]'s groups); without specialization a generic `E`
+    /// cannot be asked for one, so other types give `None` (read them with
+    /// [`ChildFailure::error`]).
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        let ChildFailure::Failed(error) = self else {
+            return None;
+        };
+        let error = error as &dyn Any;
+        if let Some(boxed) = error.downcast_ref::<Box<dyn Error + Send + Sync>>() {
+            return boxed.source();
+        }
+        if let Some(boxed) = error.downcast_ref::<Box<dyn Error + Send>>() {
+            return boxed.source();
+        }
+        if let Some(boxed) = error.downcast_ref::<Box<dyn Error>>() {
+            return boxed.source();
+        }
+        None
+    }
+}
+
+/// A child's panic: its payload, and its message when it has one.
+///
+/// The payload sits behind a mutex only so that the error is `Sync` (a
+/// panic payload is `Send` alone), which lets a [`TaskGroupError`] travel
+/// in a `Box<dyn Error + Send + Sync>`, e.g. out of a nested group.
+pub struct ChildPanic {
+    message: Option<String>,
+    payload: Mutex<Box<dyn Any + Send>>,
+}
+
+impl ChildPanic {
+    fn new(payload: Box<dyn Any + Send>) -> ChildPanic {
+        let message = payload
+            .downcast_ref::<&'static str>()
+            .map(|message| message.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned());
+        ChildPanic {
+            message,
+            payload: Mutex::new(payload),
+        }
+    }
+
+    /// The panic message, when the payload is a string.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// The payload, for `std::panic::resume_unwind`.
+    pub fn into_payload(self) -> Box<dyn Any + Send> {
+        self.payload
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl fmt::Debug for ChildPanic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.message {
+            Some(message) => write!(f, "ChildPanic({message:?})"),
+            None => f.write_str("ChildPanic(..)"),
+        }
+    }
+}
+
+impl fmt::Display for ChildPanic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.message {
+            Some(message) => write!(f, "task panicked: {message}"),
+            None => f.write_str("task panicked"),
+        }
+    }
+}
