@@ -275,3 +275,6 @@ mod tests {
         assert_eq!(list.remove(a), ('a', false));
     }
 }
+
+#[cfg(all(test, loom))]
+mod loom_models;
