@@ -630,6 +630,9 @@ fn debug_shows_the_state() {
     let text = format!("{queue:?}");
     assert!(text.contains("len: 1"), "{text}");
     assert!(text.contains("maxsize: 4"), "{text}");
+    assert!(text.starts_with("Queue {"), "{text}");
+    let lifo = LifoQueue::<u8>::new(0);
+    assert!(format!("{lifo:?}").starts_with("LifoQueue {"));
 }
 
 #[test]

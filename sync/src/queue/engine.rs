@@ -125,10 +125,11 @@ impl<T, S> Clone for Engine<T, S> {
     }
 }
 
-impl<T, S: Storage<T>> fmt::Debug for Engine<T, S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl<T, S: Storage<T>> Engine<T, S> {
+    /// `Debug` for the public queue type called `name`.
+    pub(crate) fn debug_as(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = self.state();
-        f.debug_struct("Queue")
+        f.debug_struct(name)
             .field("len", &state.len())
             .field("maxsize", &state.maxsize)
             .field("unfinished", &state.unfinished)

@@ -35,7 +35,7 @@ macro_rules! queue_type {
 
         impl<T $(: $bound)?> fmt::Debug for $name<T> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                self.engine.fmt(f)
+                self.engine.debug_as(stringify!($name), f)
             }
         }
 
