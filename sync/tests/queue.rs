@@ -521,13 +521,12 @@ fn shutdown_immediate_discards_items_fails_waiters_and_releases_join() {
     put.pending();
     let mut join = ByHand::new(queue.join());
     join.pending();
-    // One more item got and not yet done: join returns anyway.
     assert_eq!(queue.unfinished_tasks(), 2);
 
     queue.shutdown_immediate();
     assert_eq!(drops.dropped(), 2, "the queued and the handed item");
     assert!(queue.is_empty());
-    assert_eq!(queue.unfinished_tasks(), 0);
+    assert_eq!(queue.unfinished_tasks(), 0, "discarded items count as done");
     assert_eq!((holder.wakes(), put.wakes(), join.wakes()), (1, 1, 1));
     assert!(holder.ready().is_err());
     assert_eq!(put.ready().unwrap_err().into_inner().value, 3);
@@ -535,24 +534,28 @@ fn shutdown_immediate_discards_items_fails_waiters_and_releases_join() {
     assert!(matches!(queue.try_get(), Err(TryGetError::ShutDown)));
     assert!(queue.try_put(drops.item(4)).unwrap_err().is_shut_down());
     ByHand::new(queue.join()).ready();
+    queue.shutdown(); // a plain shutdown afterwards changes nothing
+    assert!(queue.try_get().is_err());
 }
 
 #[test]
-fn shutdown_immediate_releases_join_with_items_still_being_processed() {
+fn shutdown_immediate_lets_join_wait_for_items_already_got() {
+    // Python's rule: only the discarded items count as done; one a worker
+    // is still processing keeps join waiting for its task_done.
     let queue = Queue::new(0);
     queue.try_put(1).unwrap();
+    queue.try_put(2).unwrap();
     queue.try_get().unwrap(); // being processed, not done
     let mut join = ByHand::new(queue.join());
     join.pending();
     queue.shutdown_immediate();
+    assert_eq!(queue.unfinished_tasks(), 1, "item 2 was discarded");
+    assert_eq!(join.wakes(), 0);
+    join.pending();
+    assert_eq!(queue.task_done(), Ok(()));
     assert_eq!(join.wakes(), 1);
     join.ready();
-    assert_eq!(
-        queue.unfinished_tasks(),
-        1,
-        "its task_done is still allowed"
-    );
-    assert_eq!(queue.task_done(), Ok(()));
+    assert_eq!(queue.task_done(), Err(TaskDoneError));
 }
 
 #[test]

@@ -273,12 +273,15 @@ impl<T, S: Storage<T>> Engine<T, S> {
                 .getters
                 .for_each_state(|slot| reserved.extend(slot.take()));
             state.reserved = 0;
-            // Discarded items count as done, as in Python.
+            // Discarded items count as done, as in Python; items already
+            // got still await their task_done.
             let discarded = stored.len() + reserved.len();
             state.unfinished = state.unfinished.saturating_sub(discarded);
             let mut wakers = state.putters.drain_waiting();
             wakers.extend(state.getters.drain_waiting());
-            wakers.extend(state.joiners.drain_waiting());
+            if state.unfinished == 0 {
+                wakers.extend(state.joiners.drain_waiting());
+            }
             (wakers, stored, reserved)
         };
         // Items' destructors run outside the lock: they may use the queue.
@@ -431,9 +434,7 @@ impl<T, S: Storage<T>> Future for Join<'_, T, S> {
         let this = self.get_mut();
         let mut state = this.engine.state();
         match this.key {
-            None if state.unfinished == 0 || state.lifecycle == Lifecycle::Discarded => {
-                Poll::Ready(())
-            }
+            None if state.unfinished == 0 => Poll::Ready(()),
             None => {
                 this.key = Some(state.joiners.push_back((), cx.waker().clone()));
                 Poll::Pending

@@ -153,9 +153,9 @@ macro_rules! queue_type {
             }
 
             /// Wait until every item put has been marked done with
-            /// [`task_done`](Self::task_done), or the queue was shut down
-            /// with [`shutdown_immediate`](Self::shutdown_immediate).
-            /// Returns at once when nothing is outstanding.
+            /// [`task_done`](Self::task_done) (items discarded by
+            /// [`shutdown_immediate`](Self::shutdown_immediate) count as
+            /// done). Returns at once when nothing is outstanding.
             ///
             /// ```
             #[doc = concat!("let queue = aio_sync::", stringify!($name), "::new(0);")]
@@ -234,9 +234,12 @@ macro_rules! queue_type {
             /// Shut the queue down at once, as Python 3.13's
             /// `shutdown(immediate=True)`: the items are discarded
             /// (including one handed to a getter that has not run yet) and
-            /// count as done, every get and put fails from now on, every
-            /// waiter is woken, and [`join`](Self::join) returns (now and
-            /// later) however many items are still being processed.
+            /// count as done for [`join`](Self::join); every get and put
+            /// fails from now on, and waiting getters and putters are woken
+            /// and fail. As in Python, `join` then returns once the items
+            /// already got are marked done too (at once if there are none:
+            /// Python's docs before 3.14 said "regardless of the number of
+            /// unfinished tasks", which its code never did).
             ///
             /// ```
             #[doc = concat!("let queue = aio_sync::", stringify!($name), "::new(0);")]
