@@ -8,8 +8,46 @@ use aio_sync::{
     LifoQueue, PriorityQueue, Queue, QueueShutDown, TaskDoneError, TryGetError, TryPutError,
 };
 use poll_by_hand::{assert_send, ByHand, DropCount};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::future::Future;
 use std::task::Poll;
+
+/// Counts allocations per thread, so that a test can check the queue's
+/// steady state allocates nothing while other tests run on other threads.
+struct CountingAllocator;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the
+// thread-local counter is a const-initialised Cell, which never allocates.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|count| count.set(count.get() + 1));
+        // SAFETY: the caller's contract is passed on as is.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller's contract is passed on as is.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.with(|count| count.set(count.get() + 1));
+        // SAFETY: the caller's contract is passed on as is.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+fn allocations_on_this_thread() -> usize {
+    ALLOCATIONS.with(Cell::get)
+}
 
 #[test]
 fn put_then_get_in_fifo_order_with_sizes() {
@@ -662,4 +700,39 @@ fn queues_and_their_futures_are_send_when_items_are() {
         queue.get().await.unwrap();
         queue.join().await;
     });
+}
+
+#[test]
+fn put_and_get_allocate_nothing_once_warmed_up() {
+    let queue = Queue::new(1);
+    let waker_source = ByHand::new(std::future::pending::<()>());
+    let waker = waker_source.waker();
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut round = |value: u32| {
+        // Uncontended: a put and a get that never wait.
+        let mut put = std::pin::pin!(queue.put(value));
+        assert!(put.as_mut().poll(&mut cx).is_ready());
+        let mut get = std::pin::pin!(queue.get());
+        assert_eq!(get.as_mut().poll(&mut cx), Poll::Ready(Ok(value)));
+        // Contended: a getter parks, a put hands the item over.
+        let mut get = std::pin::pin!(queue.get());
+        assert!(get.as_mut().poll(&mut cx).is_pending());
+        queue.try_put(value).unwrap();
+        assert_eq!(get.as_mut().poll(&mut cx), Poll::Ready(Ok(value)));
+        // A putter parks on the full queue, a get lets its item in.
+        queue.try_put(value).unwrap();
+        let mut put = std::pin::pin!(queue.put(value + 1));
+        assert!(put.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(queue.try_get(), Ok(value));
+        assert!(put.as_mut().poll(&mut cx).is_ready());
+        assert_eq!(queue.try_get(), Ok(value + 1));
+    };
+    let start = allocations_on_this_thread();
+    round(0); // grows the storage and the waiter slabs once
+    let before = allocations_on_this_thread();
+    assert!(before > start, "the counter sees the first round's growth");
+    for value in 1..100 {
+        round(value);
+    }
+    assert_eq!(allocations_on_this_thread() - before, 0);
 }
