@@ -1,0 +1,145 @@
+//! asyncio's `Event`: a flag that tasks can wait for.
+
+use crate::slab_waiters::{lock, Mutex, WaitList, WaiterKey};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+struct State {
+    set: bool,
+    waiters: WaitList<()>,
+}
+
+/// asyncio's `Event`: [`wait`](Event::wait) returns once the event is set;
+/// [`set`](Event::set) releases every task waiting, and later waits return
+/// at once until [`clear`](Event::clear).
+///
+/// Share it with `Arc` (or by reference). A waiter released by `set` returns
+/// even if the event is cleared again before it runs, as in asyncio.
+///
+/// ```
+/// use aio_sync::Event;
+/// use std::sync::Arc;
+///
+/// aio_executor::block_on(async {
+///     let ready = Arc::new(Event::new());
+///     let waiter = {
+///         let ready = Arc::clone(&ready);
+///         aio_executor::spawn(async move {
+///             ready.wait().await;
+///             "went on"
+///         })
+///     };
+///     ready.set();
+///     assert_eq!(waiter.await.unwrap(), "went on");
+/// });
+/// ```
+pub struct Event {
+    state: Mutex<State>,
+}
+
+impl Event {
+    /// An event that is not set.
+    pub fn new() -> Self {
+        Event {
+            state: Mutex::new(State {
+                set: false,
+                waiters: WaitList::new(),
+            }),
+        }
+    }
+
+    /// Set the event and wake every task waiting for it.
+    pub fn set(&self) {
+        let wakers = {
+            let mut state = lock(&self.state);
+            state.set = true;
+            state.waiters.drain_waiting()
+        };
+        wakers.into_iter().for_each(Waker::wake);
+    }
+
+    /// Unset the event: later waits wait again for [`set`](Self::set).
+    pub fn clear(&self) {
+        lock(&self.state).set = false;
+    }
+
+    /// Whether the event is set.
+    pub fn is_set(&self) -> bool {
+        lock(&self.state).set
+    }
+
+    /// Wait until the event is set; at once if it is set now.
+    ///
+    /// Cancel-safe: dropping the future just stops waiting.
+    ///
+    /// ```
+    /// let event = aio_sync::Event::new();
+    /// event.set();
+    /// aio_executor::block_on(event.wait());
+    /// ```
+    pub fn wait(&self) -> impl Future<Output = ()> + '_ {
+        Wait {
+            event: self,
+            key: None,
+        }
+    }
+}
+
+impl Default for Event {
+    fn default() -> Self {
+        Event::new()
+    }
+}
+
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = lock(&self.state);
+        f.debug_struct("Event")
+            .field("set", &state.set)
+            .field("waiters", &state.waiters.waiting())
+            .finish()
+    }
+}
+
+struct Wait<'a> {
+    event: &'a Event,
+    key: Option<WaiterKey>,
+}
+
+impl Future for Wait<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut state = lock(&self.event.state);
+        match self.key {
+            None if state.set => Poll::Ready(()),
+            None => {
+                let key = state.waiters.push_back((), cx.waker().clone());
+                drop(state);
+                self.key = Some(key);
+                Poll::Pending
+            }
+            Some(key) if state.waiters.is_linked(key) => {
+                state.waiters.update_waker(key, cx.waker());
+                Poll::Pending
+            }
+            Some(key) => {
+                // Released by `set`, whatever the flag is now.
+                state.waiters.remove(key);
+                drop(state);
+                self.key = None;
+                Poll::Ready(())
+            }
+        }
+    }
+}
+
+impl Drop for Wait<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            lock(&self.event.state).waiters.remove(key);
+        }
+    }
+}
