@@ -162,3 +162,16 @@ fn plain_http_works_too() {
     assert!(out.status.success(), "stderr: {}", stderr(&out));
     assert_eq!(stdout(&out), "Total posts: 100\n");
 }
+
+#[test]
+fn producer_consumer_processes_every_item_once() {
+    let out = Command::new(example_binary("producer_consumer"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    // 1² + 2² + ... + 20² = 2870: each item squared exactly once.
+    assert_eq!(
+        stdout(&out),
+        "3 workers squared 20 numbers; sum of squares = 2870\n"
+    );
+}
