@@ -175,3 +175,11 @@ fn producer_consumer_processes_every_item_once() {
         "3 workers squared 20 numbers; sum of squares = 2870\n"
     );
 }
+
+#[test]
+fn first_response_prints_the_post_once() {
+    let (server, url) = https_server();
+    let out = run_example("first_response", &url, server.ca_file.as_deref(), &[]);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    assert_eq!(stdout(&out), FIRST_THREE.lines().next().unwrap().to_owned() + "\n");
+}
