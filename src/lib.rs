@@ -20,6 +20,11 @@
 //! assert_eq!(results, (vec![10, 20, 30], 70));
 //! ```
 //!
+//! Tasks can be seen and named ([`task`]: `Builder`, `current`, `all`),
+//! other threads hand work to a loop through a [`Handle`], and debug mode
+//! ([`Runner::debug`], or `AIO_DEBUG=1`) reports polls that hold the loop
+//! too long.
+//!
 //! Under it: [`aio_executor`] (tasks, wakers, queues) and [`aio_reactor`]
 //! (mio, timers, sockets, the blocking pool); on top: [`http`], an HTTPS
 //! client for JSON APIs.

@@ -243,7 +243,7 @@ impl Core {
         }
     }
 
-    /// The main future and every task not finished, in spawn order.
+    /// The main future and every task not finished, by id.
     pub(crate) fn all_tasks(&self) -> Vec<TaskInfo> {
         let mut tasks: Vec<TaskInfo> = self.main_info().into_iter().collect();
         tasks.extend(self.owned.borrow().infos());
@@ -569,8 +569,9 @@ pub fn current() -> Option<TaskInfo> {
 
 /// Every task of the running loop that has not finished, like asyncio's
 /// `all_tasks()`: the main future (named `"main"`) and the spawned tasks,
-/// in spawn order. Tasks that another thread spawned through a `Handle`
-/// show up once the loop has picked them up.
+/// ordered by id (which is spawn order for the tasks spawned on the loop's
+/// thread). Tasks that another thread spawned through a `Handle` show up
+/// once the loop has picked them up.
 ///
 /// # Panics
 /// Outside a running loop, with

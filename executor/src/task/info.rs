@@ -13,7 +13,8 @@ use std::sync::Arc;
 /// A task's identity: unique among all the tasks of the process, on every
 /// loop, and never reused.
 ///
-/// Displays as its number. Within one loop, later tasks get larger ids.
+/// Displays as its number. Of the tasks spawned on one loop's thread,
+/// later ones get larger ids.
 ///
 /// ```
 /// aio_executor::block_on(async {

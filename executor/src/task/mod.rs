@@ -165,3 +165,28 @@ impl Drop for Completed {
         self.0.ref_dec();
     }
 }
+
+/// What a task costs: the issue allows an unnamed task two pointers more
+/// than before identity (id and spawn site) existed; this keeps it so.
+#[cfg(all(test, not(loom), target_pointer_width = "64"))]
+mod size {
+    use super::owned::OwnedTask;
+    use super::raw::Header;
+    use std::mem::size_of;
+
+    #[test]
+    fn identity_costs_an_unnamed_task_two_pointers() {
+        // state, vtable, key, join waker (two words): 40 bytes before.
+        assert_eq!(size_of::<Header>(), 40 + 16);
+        // The name rides in the slab entry's spare word: a task pointer and
+        // an optional name, and the vacant variant fits beside them.
+        assert_eq!(size_of::<OwnedTask>(), 16);
+        // The shape of `slab::Entry` (private to slab).
+        #[allow(dead_code)]
+        enum SlabEntry<T> {
+            Vacant(usize),
+            Occupied(T),
+        }
+        assert_eq!(size_of::<SlabEntry<OwnedTask>>(), 16);
+    }
+}
