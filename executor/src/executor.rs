@@ -45,7 +45,8 @@ impl Executor {
     /// [slow callback duration](Executor::set_slow_callback_duration),
     /// naming the task and where it was spawned, and list the tasks that
     /// [`shutdown`](Executor::shutdown) cancels. Off, it costs one branch
-    /// per poll.
+    /// per poll. (`aio::run` turns it on from `AIO_DEBUG`; the executor
+    /// itself reads no environment.)
     pub fn set_debug(&mut self, on: bool) {
         self.core.set_debug(on);
     }

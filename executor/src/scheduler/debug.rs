@@ -65,10 +65,13 @@ impl Debug {
 /// `aio: task "fetcher" (id 7, spawned at src/main.rs:12:5) held the loop
 /// for 201ms; slow_callback_duration is 100ms`
 fn slow_poll_message(task: &TaskInfo, held: Duration, threshold: Duration) -> String {
-    format!(
-        "aio: {task} held the loop for {}ms; slow_callback_duration is {threshold:?}",
-        held.as_millis()
-    )
+    // Whole milliseconds read best; below one, microseconds say something.
+    let held = if held >= Duration::from_millis(1) {
+        format!("{}ms", held.as_millis())
+    } else {
+        format!("{}µs", held.as_micros())
+    };
+    format!("aio: {task} held the loop for {held}; slow_callback_duration is {threshold:?}")
 }
 
 /// At shutdown: the tasks that were still alive and got cancelled.
