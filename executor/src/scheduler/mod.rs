@@ -62,13 +62,15 @@ pub(crate) struct Core {
     debug: Debug,
 }
 
-/// What the loop is polling at the moment.
+/// What the loop is polling at the moment: the task in this slot of the
+/// owned set, or one of two marks no slot reaches. One word, so marking
+/// each poll is a single store.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Running {
-    Nothing,
-    Main,
-    /// The task in this slot of the owned set.
-    Task(usize),
+struct Running(usize);
+
+impl Running {
+    const NOTHING: Running = Running(usize::MAX);
+    const MAIN: Running = Running(usize::MAX - 1);
 }
 
 /// The future given to `block_on`, seen as a task named "main".
@@ -125,7 +127,7 @@ impl Core {
             parking: Cell::new(false),
             owned: RefCell::new(OwnedTasks::new()),
             ids: IdAllocator::new(),
-            running: Cell::new(Running::Nothing),
+            running: Cell::new(Running::NOTHING),
             main: RefCell::new(None),
             debug: Debug::new(),
         }
@@ -156,6 +158,7 @@ impl Core {
     }
 
     /// A new task, queued to run at the loop's next turn.
+    #[inline]
     pub(crate) fn spawn<F>(
         &self,
         future: F,
@@ -200,27 +203,27 @@ impl Core {
 
     /// The main future is done (or unwinding): forget it.
     pub(crate) fn end_main(&self) {
-        self.running.set(Running::Nothing);
+        self.running.set(Running::NOTHING);
         let main = self.main.borrow_mut().take();
         drop(main);
     }
 
     /// Poll the main future through `poll`, as the running task.
     pub(crate) fn poll_main<R>(&self, poll: impl FnOnce() -> Poll<R>) -> Poll<R> {
-        self.running.set(Running::Main);
+        self.running.set(Running::MAIN);
         let polled = if self.debug.enabled() {
             self.debug.time(poll, || self.main_info())
         } else {
             poll()
         };
-        self.running.set(Running::Nothing);
+        self.running.set(Running::NOTHING);
         polled
     }
 
     fn main_info(&self) -> Option<TaskInfo> {
         let main = self.main.borrow();
         let main = main.as_ref()?;
-        let state = if self.running.get() == Running::Main {
+        let state = if self.running.get() == Running::MAIN {
             TaskState::Running
         } else if main.wake.is_woken() {
             TaskState::Ready
@@ -237,9 +240,9 @@ impl Core {
     /// The task (or main future) being polled, if any.
     pub(crate) fn current_task(&self) -> Option<TaskInfo> {
         match self.running.get() {
-            Running::Nothing => None,
-            Running::Main => self.main_info(),
-            Running::Task(key) => self.owned.borrow().info(key),
+            Running::NOTHING => None,
+            Running::MAIN => self.main_info(),
+            Running(key) => self.owned.borrow().info(key),
         }
     }
 
@@ -306,7 +309,7 @@ impl Core {
     }
 
     fn run(&self, runnable: Runnable) {
-        self.running.set(Running::Task(runnable.key()));
+        self.running.set(Running(runnable.key()));
         // Debug mode is the rare case: one predictable branch when it is off.
         let ran = if self.debug.enabled() {
             let key = runnable.key();
@@ -315,7 +318,7 @@ impl Core {
         } else {
             runnable.run()
         };
-        self.running.set(Running::Nothing);
+        self.running.set(Running::NOTHING);
         match ran {
             Ran::Idle => {}
             Ran::Reschedule(runnable) => self.local.borrow_mut().push_back(runnable),

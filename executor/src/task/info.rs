@@ -82,6 +82,7 @@ impl IdAllocator {
         }
     }
 
+    #[inline]
     pub(crate) fn next(&self) -> TaskId {
         let mut next = self.next.get();
         if next == self.end.get() {

@@ -38,6 +38,7 @@ impl OwnedTasks {
 
     /// Allocate a task for `future` that wakes through `scheduler`. The
     /// caller queues the returned runnable: the task starts out scheduled.
+    #[inline]
     pub(crate) fn spawn<F, S>(
         &mut self,
         future: F,
@@ -111,6 +112,7 @@ impl OwnedTasks {
 
 impl OwnedTask {
     /// Let go of a completed task: the set's reference and the runnable's.
+    #[inline]
     pub(crate) fn release(self, done: Completed) {
         assert!(
             self.raw == done.0,
