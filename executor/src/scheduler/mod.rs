@@ -21,8 +21,8 @@ mod injector;
 
 use crate::park::Unpark;
 use crate::task::{
-    IdAllocator, JoinHandle, Origin, OwnedTasks, Ran, RemoteTask, Runnable, Schedule, TaskInfo,
-    TaskName, TaskState,
+    IdAllocator, JoinHandle, Origin, OwnedTasks, Ran, RemoteTask, Runnable, Schedule, TaskId,
+    TaskInfo, TaskName, TaskState,
 };
 use debug::Debug;
 use injector::Injector;
@@ -394,9 +394,7 @@ impl Handle {
             self.0.unpark();
         }
     }
-}
 
-impl Handle {
     /// Spawn a `Send` future on this loop from any thread. On the loop's
     /// own thread it is an ordinary spawn; elsewhere the task is allocated
     /// here and sent through the injector, which wakes the loop. Refused,
@@ -423,16 +421,17 @@ impl Handle {
         if let Some(Some(handle)) = local {
             return Ok(handle);
         }
+        // Not this loop's thread: the closure above left the future alone.
         let future = future
             .take()
-            .expect("only the loop thread's spawn takes it");
+            .expect("only a spawn on the loop's own thread takes the future");
         if self.0.is_closed() {
             // Refuse before allocating anything.
             drop(future);
             return Err(SpawnError(()));
         }
         let origin = Origin {
-            id: crate::task::TaskId::next_global(),
+            id: TaskId::next_global(),
             location,
         };
         let (remote, handle) = RemoteTask::new(future, self.clone(), origin, name.flatten());
