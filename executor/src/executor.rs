@@ -3,16 +3,17 @@
 //! where a wake goes, is the scheduler's business; this module drives it and
 //! parks when it has nothing to do.
 
+use crate::handle::Handle;
 use crate::park::{Park, ThreadPark};
-use crate::scheduler::{self, Core, CurrentGuard, Handle, RunError};
+use crate::scheduler::{self, Core, CurrentGuard, RunError, SpawnError};
 use crate::task::JoinHandle;
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Waker};
 use std::time::Duration;
 
 /// How many tasks run between two looks at I/O, so that a busy loop still
@@ -39,26 +40,59 @@ impl Executor {
         })
     }
 
+    /// Debug mode, as asyncio's (off by default): warn on stderr about
+    /// every poll that holds the loop longer than the
+    /// [slow callback duration](Executor::set_slow_callback_duration),
+    /// naming the task and where it was spawned, and list the tasks that
+    /// [`shutdown`](Executor::shutdown) cancels. Off, it costs one branch
+    /// per poll. (`aio::run` turns it on from `AIO_DEBUG`; the executor
+    /// itself reads no environment.)
+    pub fn set_debug(&mut self, on: bool) {
+        self.core.set_debug(on);
+    }
+
+    /// How long a poll may hold the loop before debug mode warns
+    /// (default 100 ms, asyncio's `slow_callback_duration`).
+    pub fn set_slow_callback_duration(&mut self, threshold: Duration) {
+        self.core.set_slow_callback_duration(threshold);
+    }
+
     /// Run `future` to completion on this thread, running spawned tasks
     /// whenever it waits, and blocking in `park` when nothing is ready.
+    ///
+    /// While it runs, `future` counts as a task named `"main"` spawned
+    /// where this was called (see [`task::current`](crate::task::current)).
+    #[track_caller]
     pub fn block_on<F: Future>(&mut self, future: F, park: &mut dyn Park) -> F::Output {
+        self.block_on_at(future, park, Location::caller())
+    }
+
+    /// [`block_on`](Executor::block_on), with the main future reported as
+    /// spawned at `location`: for wrappers that cannot pass their caller's
+    /// location through `#[track_caller]` (a closure in between, say).
+    pub fn block_on_at<F: Future>(
+        &mut self,
+        future: F,
+        park: &mut dyn Park,
+        location: &'static Location<'static>,
+    ) -> F::Output {
         self.core.set_unparker(park.unparker());
-        let main = Arc::new(MainWake {
-            woken: AtomicBool::new(true),
-            loop_handle: self.core.handle().clone(),
-        });
+        let main = self.core.begin_main(location);
+        // Forget the main future however this returns (a panic included).
+        let _main_ends = EndMain(&self.core);
         let waker = Waker::from(Arc::clone(&main));
         let mut cx = Context::from_waker(&waker);
         let mut future = pin!(future);
         loop {
-            if main.woken.swap(false, Ordering::AcqRel) {
-                if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            if main.take_wake() {
+                let polled = self.core.poll_main(|| future.as_mut().poll(&mut cx));
+                if let std::task::Poll::Ready(output) = polled {
                     return output;
                 }
             }
             let more_ready = self.core.run_tasks(TASKS_PER_IO_CHECK);
             // Still busy: look at I/O and timers without blocking.
-            let busy = more_ready || main.woken.load(Ordering::Acquire);
+            let busy = more_ready || main.is_woken();
             self.core.set_parking(true);
             park.park(if busy { Some(Duration::ZERO) } else { None });
             self.core.set_parking(false);
@@ -101,22 +135,12 @@ impl Drop for Executor {
     }
 }
 
-/// The waker of the future given to `block_on`: it is not a task, so a flag
-/// says when to poll it again.
-struct MainWake {
-    woken: AtomicBool,
-    loop_handle: Handle,
-}
+/// Clears the core's main future when `block_on` returns or unwinds.
+struct EndMain<'a>(&'a Core);
 
-impl Wake for MainWake {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        if !self.woken.swap(true, Ordering::AcqRel) {
-            self.loop_handle.wake_loop();
-        }
+impl Drop for EndMain<'_> {
+    fn drop(&mut self) {
+        self.0.end_main();
     }
 }
 
@@ -142,10 +166,82 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let handle = scheduler::with_current(move |core| core.spawn(future));
+    let location = Location::caller();
+    let handle = scheduler::with_current(move |core| core.spawn(future, location, None));
     match handle {
         Some(handle) => handle,
         None => panic!("aio::spawn() called outside of aio::run()"),
+    }
+}
+
+/// Spawns a task with options, like asyncio's `create_task(coro, name=...)`.
+///
+/// The name shows in [`task::current`](crate::task::current),
+/// [`task::all`](crate::task::all) and debug-mode messages. Where the task
+/// was spawned is recorded either way (the call to [`Builder::spawn`], or to
+/// [`spawn`]).
+///
+/// ```
+/// aio_executor::block_on(async {
+///     let fetcher = aio_executor::task::Builder::new()
+///         .name("fetcher")
+///         .spawn(async { aio_executor::task::current().unwrap().name().map(String::from) });
+///     assert_eq!(fetcher.await.unwrap().as_deref(), Some("fetcher"));
+/// });
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Builder {
+    name: Option<String>,
+}
+
+impl Builder {
+    /// A builder with no name set.
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
+    /// The task's name.
+    pub fn name(mut self, name: impl Into<String>) -> Builder {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// [`spawn`] with these options, on the loop running on this thread.
+    ///
+    /// # Panics
+    /// Outside a running loop, with
+    /// `aio::task::Builder::spawn() called outside of aio::run()`.
+    #[track_caller]
+    pub fn spawn<F>(self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let location = Location::caller();
+        let name = self.name.map(Arc::new);
+        let handle = scheduler::with_current(move |core| core.spawn(future, location, name));
+        match handle {
+            Some(handle) => handle,
+            None => panic!("aio::task::Builder::spawn() called outside of aio::run()"),
+        }
+    }
+
+    /// [`Handle::spawn`] with these options: from any thread, onto the
+    /// loop of `handle`.
+    ///
+    /// # Errors
+    /// [`SpawnError`] once that loop has shut down (the future is dropped).
+    #[track_caller]
+    pub fn spawn_on<F>(
+        self,
+        handle: &Handle,
+        future: F,
+    ) -> Result<JoinHandle<F::Output>, SpawnError>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        handle.spawn_named(future, Location::caller(), self.name.map(Arc::new))
     }
 }
 

@@ -11,7 +11,12 @@
 //!   with, so its unsafe code can be checked without the scheduler.
 //! - `scheduler`: the per-thread core, its run queues and the order in which
 //!   they are popped, and the injector that other threads wake through.
-//! - `executor`: [`Executor`], which drives the scheduler and parks.
+//! - `executor`: [`Executor`], which drives the scheduler and parks, and
+//!   [`Handle`], the loop as other threads see it.
+//!
+//! The public [`task`] module (names, ids, `current`, `all`) is the face of
+//! the `task` layer; the pieces of it that need a running loop are defined
+//! above it and re-exported there.
 //!
 //! ```
 //! let sum = aio_executor::block_on(async {
@@ -36,17 +41,19 @@ mod as_completed;
 mod executor;
 mod gather;
 mod group;
+mod handle;
 mod park;
 mod scheduler;
 mod select;
-mod task;
+pub mod task;
 mod yield_now;
 
 pub use as_completed::{as_completed, AsCompleted};
 pub use executor::{block_on, spawn, Executor};
 pub use gather::{gather, Gather};
 pub use group::{ChildFailure, ChildPanic, TaskGroup, TaskGroupError, TaskGroupJoin};
+pub use handle::Handle;
 pub use park::{Park, ThreadPark, Unpark};
-pub use scheduler::{in_running_loop, live_tasks, RunError};
+pub use scheduler::{in_running_loop, live_tasks, RunError, SpawnError};
 pub use task::{JoinError, JoinHandle};
 pub use yield_now::{yield_now, YieldNow};

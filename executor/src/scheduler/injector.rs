@@ -1,8 +1,9 @@
-//! The injector: the run queue for wakes from other threads, and the
-//! unparker that interrupts the loop when one arrives.
+//! The injector: the run queue for wakes from other threads (and for tasks
+//! they spawn through a `Handle`), and the unparker that interrupts the loop
+//! when one arrives.
 
 use crate::park::Unpark;
-use crate::task::Runnable;
+use crate::task::{RemoteTask, Runnable};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -17,6 +18,8 @@ pub(super) struct Injector {
 
 struct Queue {
     runnables: VecDeque<Runnable>,
+    /// Tasks spawned from other threads, for the loop to register.
+    spawned: Vec<RemoteTask>,
     /// The loop has shut down: runnables sent now are refused.
     closed: bool,
     /// Interrupts the loop's park; set by each `block_on` (a later one may
@@ -30,6 +33,7 @@ impl Injector {
         Injector {
             queue: Mutex::new(Queue {
                 runnables: VecDeque::new(),
+                spawned: Vec::new(),
                 closed: false,
                 unparker: None,
             }),
@@ -61,6 +65,26 @@ impl Injector {
         Ok(())
     }
 
+    /// Send a task spawned on another thread to the loop and interrupt its
+    /// park. A closed loop hands the task back.
+    pub(super) fn inject_spawn(&self, task: RemoteTask) -> Result<(), RemoteTask> {
+        let mut queue = self.lock();
+        if queue.closed {
+            return Err(task);
+        }
+        queue.spawned.push(task);
+        self.has_injected.store(true, Ordering::Release);
+        if let Some(unparker) = &queue.unparker {
+            unparker.unpark();
+        }
+        Ok(())
+    }
+
+    /// True once the loop has shut down (a spawn would be refused).
+    pub(super) fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+
     /// Interrupt the loop's park (from any thread).
     pub(super) fn unpark(&self) {
         if let Some(unparker) = &self.lock().unparker {
@@ -68,18 +92,24 @@ impl Injector {
         }
     }
 
-    /// Move everything injected into `local`.
-    pub(super) fn drain_into(&self, local: &mut VecDeque<Runnable>) {
+    /// Move every injected wake into `local`, and every spawned task into
+    /// `spawned`.
+    pub(super) fn drain_into(&self, local: &mut VecDeque<Runnable>, spawned: &mut Vec<RemoteTask>) {
         if !self.has_injected.swap(false, Ordering::Acquire) {
             return;
         }
-        local.extend(self.lock().runnables.drain(..));
+        let mut queue = self.lock();
+        local.extend(queue.runnables.drain(..));
+        spawned.append(&mut queue.spawned);
     }
 
     /// Refuse further injections; return what was queued.
-    pub(super) fn close(&self) -> VecDeque<Runnable> {
+    pub(super) fn close(&self) -> (VecDeque<Runnable>, Vec<RemoteTask>) {
         let mut queue = self.lock();
         queue.closed = true;
-        std::mem::take(&mut queue.runnables)
+        (
+            std::mem::take(&mut queue.runnables),
+            std::mem::take(&mut queue.spawned),
+        )
     }
 }

@@ -1,6 +1,7 @@
 //! The `JoinHandle`: a task's output, seen from outside the loop.
 
 use super::error::JoinError;
+use super::info::TaskId;
 use super::raw::RawTask;
 use std::fmt;
 use std::future::Future;
@@ -60,6 +61,11 @@ impl<T> JoinHandle<T> {
     pub fn is_finished(&self) -> bool {
         self.raw.is_complete()
     }
+
+    /// The task's id, the same as its [`TaskInfo::id`](super::TaskInfo::id).
+    pub fn id(&self) -> TaskId {
+        self.raw.id()
+    }
 }
 
 impl<T> Future for JoinHandle<T> {
@@ -82,6 +88,7 @@ impl<T> Drop for JoinHandle<T> {
 impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JoinHandle")
+            .field("id", &self.id())
             .field("finished", &self.is_finished())
             .finish()
     }

@@ -5,17 +5,19 @@
 //! Most models drive the real `State` transitions and stand in for the rest
 //! of the task with counters, then check the invariants the raw task relies
 //! on: no lost wakeup, one poll at a time, output dropped exactly once,
-//! memory freed exactly once. The last one runs a real task through the
+//! memory freed exactly once. The last ones run real tasks through the
 //! `Schedule` seam, with a test scheduler (a queue the model drains) in
-//! place of the loop's.
+//! place of the loop's: one woken remotely, and tasks spawned from another
+//! thread (`RemoteTask`), registered by the loop or refused by it.
 
 use super::state::{AfterPending, StartRun, State, WakeAction, JOIN_INTEREST, JOIN_WAKER};
-use super::{OwnedTasks, Ran, Runnable, Schedule};
+use super::{Origin, OwnedTasks, Ran, RemoteTask, Runnable, Schedule, TaskId};
 use loom::sync::atomic::{AtomicBool, AtomicUsize};
 use loom::sync::{Arc, Mutex};
 use loom::thread;
 use std::collections::VecDeque;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::sync::atomic::Ordering::SeqCst;
 use std::task::{Context, Poll, Wake, Waker};
@@ -361,7 +363,7 @@ fn real_task_woken_remotely_while_the_loop_runs_it() {
             drops: drops.clone(),
             waker: slot.clone(),
         };
-        let (first, mut handle) = owned.spawn(future, TestScheduler(queue.clone()));
+        let (first, mut handle) = owned.spawn(future, TestScheduler(queue.clone()), origin(), None);
         // The loop runs the task until one poll leaves it pending.
         let run = |owned: &mut OwnedTasks, runnable: Runnable| match runnable.run() {
             Ran::Idle => {}
@@ -414,6 +416,135 @@ fn real_task_woken_remotely_while_the_loop_runs_it() {
         // Dropping the handle frees the task, and with it the scheduler's
         // loom Arc: loom reports a leak otherwise.
         drop(handle);
+        assert_eq!(Arc::strong_count(&queue), 1, "the task was freed");
+    });
+}
+
+fn origin() -> Origin {
+    Origin {
+        id: TaskId::next_global(),
+        location: Location::caller(),
+    }
+}
+
+/// Ready on its first poll; counts polls and its own drop.
+struct Once {
+    polls: Arc<AtomicUsize>,
+    drops: Arc<AtomicUsize>,
+}
+
+impl Future for Once {
+    type Output = usize;
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<usize> {
+        self.polls.fetch_add(1, SeqCst);
+        Poll::Ready(7)
+    }
+}
+
+impl Drop for Once {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, SeqCst);
+    }
+}
+
+/// A join waker that records that it was woken (in a loom atomic, so the
+/// model orders it with the task's state).
+struct FlagWake(Arc<AtomicBool>);
+impl Wake for FlagWake {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.store(true, SeqCst);
+    }
+}
+
+#[test]
+fn remote_task_refused_while_its_handle_is_aborted_and_awaited() {
+    loom::model(|| {
+        let queue = Arc::new(Mutex::new(VecDeque::new()));
+        let polls = Arc::new(AtomicUsize::new(0));
+        let drops = Arc::new(AtomicUsize::new(0));
+        let future = Once {
+            polls: polls.clone(),
+            drops: drops.clone(),
+        };
+        let (remote, mut handle) =
+            RemoteTask::new(future, TestScheduler(queue.clone()), origin(), None);
+        // The handle's thread aborts and awaits while the spawning thread
+        // (the loop refused the task) cancels it in place.
+        let waiter = thread::spawn(move || {
+            handle.abort();
+            let flag = Arc::new(AtomicBool::new(false));
+            let waker = Waker::from(std::sync::Arc::new(FlagWake(flag.clone())));
+            let first = Pin::new(&mut handle).poll(&mut Context::from_waker(&waker));
+            let output = match first {
+                Poll::Ready(output) => output,
+                Poll::Pending => {
+                    // Completion must have woken the registered waker.
+                    while !flag.load(SeqCst) {
+                        thread::yield_now();
+                    }
+                    match Pin::new(&mut handle).poll(&mut Context::from_waker(&waker)) {
+                        Poll::Ready(output) => output,
+                        Poll::Pending => panic!("woken but not complete"),
+                    }
+                }
+            };
+            assert!(output.unwrap_err().is_cancelled());
+        });
+        drop(remote);
+        waiter.join().unwrap();
+        assert_eq!(polls.load(SeqCst), 0, "a refused task is never polled");
+        assert_eq!(drops.load(SeqCst), 1, "its future was dropped once");
+        assert!(queue.lock().unwrap().is_empty(), "nothing was scheduled");
+        assert_eq!(Arc::strong_count(&queue), 1, "the task was freed");
+    });
+}
+
+#[test]
+fn remote_task_registered_and_run_while_its_spawner_aborts() {
+    loom::model(|| {
+        let queue = Arc::new(Mutex::new(VecDeque::new()));
+        // The injector of the model: what the spawner sends the loop.
+        let injected: Arc<Mutex<Option<RemoteTask>>> = Arc::new(Mutex::new(None));
+        let polls = Arc::new(AtomicUsize::new(0));
+        let drops = Arc::new(AtomicUsize::new(0));
+        let spawner = {
+            let (queue, injected) = (queue.clone(), injected.clone());
+            let future = Once {
+                polls: polls.clone(),
+                drops: drops.clone(),
+            };
+            thread::spawn(move || {
+                let (remote, handle) =
+                    RemoteTask::new(future, TestScheduler(queue), origin(), None);
+                *injected.lock().unwrap() = Some(remote);
+                // Abort races with the loop registering and running it.
+                handle.abort();
+                handle.is_finished()
+            })
+        };
+        let mut owned = OwnedTasks::new();
+        let remote = loop {
+            let next = injected.lock().unwrap().take();
+            match next {
+                Some(remote) => break remote,
+                None => thread::yield_now(),
+            }
+        };
+        let mut next = Some(owned.register(remote));
+        while let Some(runnable) = next {
+            match runnable.run() {
+                Ran::Idle => {}
+                Ran::Reschedule(runnable) => queue.lock().unwrap().push_back(runnable),
+                Ran::Completed(done) => owned.remove(&done).release(done),
+            }
+            next = queue.lock().unwrap().pop_front();
+        }
+        spawner.join().unwrap();
+        // Whatever the abort found, the task ended in the loop: polled to
+        // completion, or cancelled before its poll.
+        assert!(polls.load(SeqCst) <= 1);
+        assert_eq!(drops.load(SeqCst), 1, "its future was dropped once");
+        assert_eq!(owned.len(), 0, "it left the owned set");
         assert_eq!(Arc::strong_count(&queue), 1, "the task was freed");
     });
 }

@@ -6,7 +6,10 @@
 //! other threads hold (wakers, a `JoinHandle`), the last reference to a task
 //! whose future still lives is always this one, released on the loop thread.
 
+use super::info::{Origin, TaskInfo, TaskName, TaskState};
 use super::raw::RawTask;
+use super::remote::RemoteTask;
+use super::state::{COMPLETE, RUNNING, SCHEDULED};
 use super::{Completed, JoinHandle, Runnable, Schedule};
 use slab::Slab;
 use std::future::Future;
@@ -19,7 +22,14 @@ pub(crate) struct OwnedTasks {
 
 /// The owned set's reference to one task. Dropping it cancels the task if
 /// it is still alive (its future is dropped right here), then lets go.
-pub(crate) struct OwnedTask(RawTask);
+///
+/// The name lives here rather than in the task's header: the slab entry has
+/// room for one more pointer at no cost (its vacant variant fits beside the
+/// task pointer), so unnamed tasks pay nothing for it.
+pub(crate) struct OwnedTask {
+    raw: RawTask,
+    name: Option<TaskName>,
+}
 
 impl OwnedTasks {
     pub(crate) fn new() -> OwnedTasks {
@@ -28,10 +38,13 @@ impl OwnedTasks {
 
     /// Allocate a task for `future` that wakes through `scheduler`. The
     /// caller queues the returned runnable: the task starts out scheduled.
+    #[inline]
     pub(crate) fn spawn<F, S>(
         &mut self,
         future: F,
         scheduler: S,
+        origin: Origin,
+        name: Option<TaskName>,
     ) -> (Runnable, JoinHandle<F::Output>)
     where
         F: Future + 'static,
@@ -40,11 +53,32 @@ impl OwnedTasks {
     {
         let slot = self.tasks.vacant_entry();
         // Three references: the set's, the first runnable's, the handle's.
-        let task = RawTask::allocate(future, scheduler, slot.key());
-        slot.insert(OwnedTask(task));
+        let raw = RawTask::allocate(future, scheduler, slot.key(), origin);
+        slot.insert(OwnedTask { raw, name });
         // SAFETY: the handle's output type is the future's, `F::Output`.
-        let handle = unsafe { JoinHandle::new(task) };
-        (Runnable(task), handle)
+        let handle = unsafe { JoinHandle::new(raw) };
+        (Runnable(raw), handle)
+    }
+
+    /// Adopt a task spawned from another thread: it gets its slot now, and
+    /// the returned runnable (already scheduled) is the caller's to queue.
+    pub(crate) fn register(&mut self, remote: RemoteTask) -> Runnable {
+        let (raw, name) = remote.into_parts();
+        let slot = self.tasks.vacant_entry();
+        raw.set_key(slot.key());
+        slot.insert(OwnedTask { raw, name });
+        Runnable(raw)
+    }
+
+    /// A snapshot of the task in slot `key`, unless it completed (a task
+    /// is taken out of the set right after it completes).
+    pub(crate) fn info(&self, key: usize) -> Option<TaskInfo> {
+        self.tasks.get(key).and_then(OwnedTask::info)
+    }
+
+    /// Snapshots of every task not completed yet, in slot order.
+    pub(crate) fn infos(&self) -> impl Iterator<Item = TaskInfo> + '_ {
+        self.tasks.iter().filter_map(|(_, task)| task.info())
     }
 
     /// Take a completed task out of the set. Release the result with
@@ -56,7 +90,7 @@ impl OwnedTasks {
     pub(crate) fn remove(&mut self, done: &Completed) -> OwnedTask {
         let owned = self.tasks.try_remove(done.key());
         match owned {
-            Some(owned) if owned.0 == done.0 => owned,
+            Some(owned) if owned.raw == done.0 => owned,
             _ => panic!("a completed task released to a set it does not belong to"),
         }
     }
@@ -78,12 +112,33 @@ impl OwnedTasks {
 
 impl OwnedTask {
     /// Let go of a completed task: the set's reference and the runnable's.
+    #[inline]
     pub(crate) fn release(self, done: Completed) {
-        assert!(self.0 == done.0, "released with another task's completion");
+        assert!(
+            self.raw == done.0,
+            "released with another task's completion"
+        );
         // Completed: nothing to cancel, so skip `Drop` and its state check.
-        let task = ManuallyDrop::new(self).0;
-        task.ref_dec();
+        let mut this = ManuallyDrop::new(self);
+        // The name is dropped by hand, since `Drop` is skipped.
+        drop(this.name.take());
+        this.raw.ref_dec();
         drop(done);
+    }
+
+    /// A snapshot, or `None` once the task completed.
+    pub(crate) fn info(&self) -> Option<TaskInfo> {
+        let snapshot = self.raw.snapshot();
+        let state = if snapshot.has(COMPLETE) {
+            return None;
+        } else if snapshot.has(RUNNING) {
+            TaskState::Running
+        } else if snapshot.has(SCHEDULED) {
+            TaskState::Ready
+        } else {
+            TaskState::Waiting
+        };
+        Some(TaskInfo::new(self.raw.origin(), self.name.clone(), state))
     }
 }
 
@@ -94,7 +149,7 @@ impl Drop for OwnedTask {
         // never dropped during that task's poll: only `remove` (after the
         // run returned) and `take_all` (shutdown, which needs the loop by
         // value, so no task of it is being polled) take one out of the set.
-        unsafe { self.0.cancel_now() };
-        self.0.ref_dec();
+        unsafe { self.raw.cancel_now() };
+        self.raw.ref_dec();
     }
 }

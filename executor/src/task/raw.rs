@@ -19,13 +19,18 @@
 //! itself has completed or cancelled the task. Other threads only touch the
 //! state word, the join waker, the scheduler value, the output (which the
 //! `JoinHandle` makes `Send` only when the output is) and the memory.
+//! The one exception is a task spawned from another thread (`RemoteTask`):
+//! its future is `Send`, and until the loop registers it, the thread that
+//! allocated it may cancel it in place, because no runnable or waker of it
+//! exists anywhere else.
 //!
 //! The waker functions are compiled per future and scheduler type, so a wake
 //! calls the scheduler directly, as a call to a known queue would.
 
 use super::error::JoinError;
+use super::info::{Origin, TaskId};
 use super::state::{
-    AfterPending, StartRun, State, WakeAction, COMPLETE, JOIN_INTEREST, JOIN_WAKER,
+    AfterPending, Snapshot, StartRun, State, WakeAction, COMPLETE, JOIN_INTEREST, JOIN_WAKER,
 };
 use super::{Runnable, Schedule};
 use std::cell::UnsafeCell;
@@ -34,14 +39,21 @@ use std::mem::{self, ManuallyDrop};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
 /// The type-erased start of every task allocation.
 pub(super) struct Header {
     pub(super) state: State,
     vtable: &'static Vtable,
-    /// The task's slot in its owned set; fixed at allocation.
-    key: usize,
+    /// The task's slot in its owned set. Set at allocation on the loop
+    /// thread, or, for a task spawned from another thread, when the loop
+    /// registers it; only the loop thread reads it. Atomic only so that the
+    /// header stays shareable without an argument about who writes when
+    /// (relaxed accesses compile to plain moves).
+    key: AtomicUsize,
+    /// Id and spawn site, for `aio::task::current`/`all` and debug mode.
+    origin: Origin,
     join_waker: UnsafeCell<Option<Waker>>,
 }
 
@@ -114,7 +126,7 @@ pub(super) struct RawTask(NonNull<Header>);
 impl RawTask {
     /// Allocate a task with three references (owned set, first runnable,
     /// join handle), already marked scheduled.
-    pub(super) fn allocate<F, S>(future: F, scheduler: S, key: usize) -> RawTask
+    pub(super) fn allocate<F, S>(future: F, scheduler: S, key: usize, origin: Origin) -> RawTask
     where
         F: Future + 'static,
         S: Schedule,
@@ -123,7 +135,8 @@ impl RawTask {
             header: Header {
                 state: State::new(),
                 vtable: &TaskCell::<F, S>::VTABLE,
-                key,
+                key: AtomicUsize::new(key),
+                origin,
                 join_waker: UnsafeCell::new(None),
             },
             scheduler,
@@ -147,11 +160,31 @@ impl RawTask {
     }
 
     pub(super) fn key(self) -> usize {
-        self.header().key
+        self.header().key.load(Relaxed)
+    }
+
+    /// Move the task to another slot (a task spawned from another thread
+    /// gets its slot when the loop registers it, on the loop thread).
+    pub(super) fn set_key(self, key: usize) {
+        self.header().key.store(key, Relaxed);
+    }
+
+    pub(super) fn origin(self) -> Origin {
+        self.header().origin
+    }
+
+    pub(super) fn id(self) -> TaskId {
+        self.header().origin.id
     }
 
     pub(super) fn is_complete(self) -> bool {
         self.header().state.load().has(COMPLETE)
+    }
+
+    /// The state word as it is now (for `aio::task::all`'s running, ready
+    /// or waiting).
+    pub(super) fn snapshot(self) -> Snapshot {
+        self.header().state.load()
     }
 
     /// Poll (or cancel) the future.
@@ -192,7 +225,10 @@ impl RawTask {
     /// Shutdown: drop the future of an idle task.
     ///
     /// # Safety
-    /// Called on the loop thread, and not while the task is being polled.
+    /// Called on the loop thread, and not while the task is being polled;
+    /// or, for a task whose future is `Send` and that was never handed to a
+    /// loop (no runnable or waker of it exists elsewhere), on the thread that
+    /// holds its owned reference.
     pub(super) unsafe fn cancel_now(self) {
         // SAFETY: the caller is on the loop thread outside any poll;
         // `cancel_now` itself claims the stage through the state word.
@@ -404,13 +440,16 @@ unsafe fn complete<F: Future, S>(cell: &TaskCell<F, S>) {
 }
 
 /// # Safety
-/// `ptr` heads a `TaskCell<F, S>` kept alive by the owned set's reference;
-/// called on the loop thread, not while the task is being polled.
+/// `ptr` heads a `TaskCell<F, S>` kept alive by the owned set's reference
+/// (or a never-registered task's equivalent); called under the conditions
+/// of [`RawTask::cancel_now`].
 unsafe fn cancel_now<F: Future, S>(ptr: NonNull<Header>) {
     // SAFETY: the owned set's reference keeps the cell alive.
     let cell = unsafe { cell::<F, S>(ptr) };
     if cell.header.state.claim_for_shutdown() {
-        // SAFETY: claim_for_shutdown set RUNNING; we are on the loop thread.
+        // SAFETY: claim_for_shutdown set RUNNING, so nobody else touches the
+        // stage; the caller is on the loop thread, or holds a `Send` future
+        // nobody else can reach (see `RawTask::cancel_now`).
         unsafe { cancel_stage(cell) };
     }
 }
