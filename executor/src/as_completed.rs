@@ -6,8 +6,8 @@
 //! in a queue shared with the [`AsCompleted`] (in finishing order) and wakes
 //! whoever waits on it; nothing is scanned.
 
+use crate::cell::JoinHandle;
 use crate::executor::spawn;
-use crate::task::JoinHandle;
 use futures_core::Stream;
 use pin_project_lite::pin_project;
 use std::cell::RefCell;

@@ -3,10 +3,10 @@
 //! where a wake goes, is the scheduler's business; this module drives it and
 //! parks when it has nothing to do.
 
+use crate::cell::JoinHandle;
 use crate::handle::Handle;
 use crate::park::{Park, ThreadPark};
 use crate::scheduler::{self, Core, CurrentGuard, RunError, SpawnError};
-use crate::task::JoinHandle;
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
@@ -61,7 +61,7 @@ impl Executor {
     /// whenever it waits, and blocking in `park` when nothing is ready.
     ///
     /// While it runs, `future` counts as a task named `"main"` spawned
-    /// where this was called (see [`task::current`](crate::task::current)).
+    /// where this was called (see `task::current`).
     #[track_caller]
     pub fn block_on<F: Future>(&mut self, future: F, park: &mut dyn Park) -> F::Output {
         self.block_on_at(future, park, Location::caller())
@@ -176,8 +176,8 @@ where
 
 /// Spawns a task with options, like asyncio's `create_task(coro, name=...)`.
 ///
-/// The name shows in [`task::current`](crate::task::current),
-/// [`task::all`](crate::task::all) and debug-mode messages. Where the task
+/// The name shows in `task::current`,
+/// `task::all` and debug-mode messages. Where the task
 /// was spawned is recorded either way (the call to [`Builder::spawn`], or to
 /// [`spawn`]).
 ///

@@ -10,10 +10,10 @@
 //! polled. So a child costs one task allocation, plus a slot in the record
 //! (a reused slab entry) once it waits; nothing more.
 //!
-//! The public task API offers no way to end a task as cancelled other than
-//! its `JoinHandle`, which the caller holds; so a child that failed, or that
-//! its group cancelled, ends by unwinding with a known message (see "What a
-//! child's handle gives" on [`TaskGroup`]).
+//! A child that failed, or that its group cancelled, ends its own task as
+//! cancelled (the scheduler aborts the task being polled, as its handle's
+//! `abort` would), so its handle gives `JoinError::Cancelled` and nothing
+//! unwinds.
 //!
 //! What the caller may rely on:
 //! - `join` returns only after every child has ended: finished, failed,
@@ -29,8 +29,9 @@
 //! - A child aborted through [`JoinHandle::abort`] is cancelled, not failed:
 //!   it is not in the error and does not cancel its siblings.
 
+use crate::cell::JoinHandle;
 use crate::executor::spawn;
-use crate::task::JoinHandle;
+use crate::scheduler::abort_current_task;
 use pin_project_lite::pin_project;
 use slab::Slab;
 use std::any::Any;
@@ -38,7 +39,7 @@ use std::cell::{Cell, RefCell};
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
-use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Mutex;
@@ -93,12 +94,10 @@ use std::task::{Context, Poll, Waker};
 /// - The child's value, when it returned `Ok`.
 /// - [`JoinError::Cancelled`](crate::JoinError::Cancelled) when it was
 ///   aborted through that handle.
-/// - When it failed, or when its group cancelled it, the handle gives
-///   [`JoinError::Panicked`](crate::JoinError::Panicked) whose
-///   [`panic_message`](crate::JoinError::panic_message) is [`TaskGroup::CHILD_FAILED`]
-///   or [`TaskGroup::CHILD_CANCELLED`]: the child has no value, and its error or panic
-///   belongs to the group's [`TaskGroupError`]. (Under `panic = "abort"`
-///   ending a child this way aborts the process; groups need unwinding.)
+/// - [`JoinError::Cancelled`](crate::JoinError::Cancelled) too when it
+///   failed or its group cancelled it: the child has no value, and its error
+///   or panic belongs to the group's [`TaskGroupError`]. (Nothing unwinds to
+///   end a child this way: the group cancels the task as `abort` does.)
 ///
 /// # Rules
 /// - The cancellation starts one loop turn after the first failure:
@@ -112,7 +111,7 @@ use std::task::{Context, Poll, Waker};
 ///   before it finished) cancels its children: no child outlives its group.
 /// - A child spawned once the group is cancelling (after a failure) is
 ///   cancelled at once: its future is dropped without being polled, and its
-///   handle reports [`TaskGroup::CHILD_CANCELLED`] (asyncio refuses new tasks then).
+///   handle gives `JoinError::Cancelled` (asyncio refuses new tasks then).
 /// - `join` on a group with no children gives `Ok(())` at once.
 /// - A group lives on its loop's thread: it is neither `Send` nor `Sync`,
 ///   and neither are tasks that hold it across an `.await` (`aio::spawn`
@@ -143,16 +142,6 @@ struct Group<E> {
 }
 
 impl TaskGroup {
-    /// The panic message a failed child's [`JoinHandle`] reports: its error
-    /// went to the group's [`TaskGroupError`].
-    pub const CHILD_FAILED: &'static str =
-        "this TaskGroup child failed; its error is in the TaskGroupError that join returns";
-
-    /// The panic message reported by the [`JoinHandle`] of a child that its
-    /// group cancelled (a sibling failed, or the group was dropped unjoined).
-    pub const CHILD_CANCELLED: &'static str =
-        "this TaskGroup child was cancelled: a sibling failed or its group was dropped";
-
     /// A group whose children fail with `Box<dyn Error + Send + Sync>`.
     pub fn new() -> TaskGroup {
         TaskGroup::default()
@@ -377,7 +366,7 @@ where
         let mut this = self.project();
         if this.membership.failed {
             this.membership.finish_failed();
-            resume_unwind(Box::new(TaskGroup::CHILD_FAILED));
+            return end_cancelled();
         }
         let inner = match this.future.as_mut().as_pin_mut() {
             Some(inner) if !this.membership.group.cancelling.get() => inner,
@@ -387,7 +376,7 @@ where
                     return fail(this.membership, failure, cx);
                 }
                 this.membership.finish();
-                resume_unwind(Box::new(TaskGroup::CHILD_CANCELLED));
+                return end_cancelled();
             }
         };
         let failure = match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
@@ -436,9 +425,19 @@ fn drop_in_place<F>(mut future: Pin<&mut Option<F>>) -> Result<(), Box<dyn Any +
     catch_unwind(AssertUnwindSafe(|| future.set(None)))
 }
 
+/// End the child's task as cancelled, from inside its poll: the task is
+/// aborted, as through its handle, and the loop drops it right after this
+/// `Pending`. Its handle then gives `JoinError::Cancelled`.
+fn end_cancelled<T>() -> Poll<T> {
+    let aborted = abort_current_task();
+    // Children are always spawned tasks, so this cannot be the main future.
+    debug_assert!(aborted, "a TaskGroup child polled outside its own task");
+    Poll::Pending
+}
+
 /// The task of a child spawned into a cancelling group.
-async fn cancelled_child<T>() -> T {
-    resume_unwind(Box::new(TaskGroup::CHILD_CANCELLED))
+fn cancelled_child<T>() -> impl Future<Output = T> {
+    std::future::poll_fn(|_| end_cancelled())
 }
 
 /// The future returned by [`TaskGroup::join`].

@@ -2,8 +2,8 @@
 //! anywhere (asyncio's `run_coroutine_threadsafe`), and
 //! [`JoinHandle::wait`] waits for a task from a thread that runs no loop.
 
+use crate::cell::{JoinError, JoinHandle, TaskName};
 use crate::scheduler::{self, SpawnError};
-use crate::task::{JoinError, JoinHandle, TaskName};
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;

@@ -4,8 +4,8 @@
 //! whatever sits under it to block through the [`Park`] seam: the facade
 //! plugs in the reactor; [`block_on`] plugs in plain thread parking.
 //!
-//! Inside, dependencies point one way, `executor -> scheduler -> task`:
-//! - `task`: the task allocation, its state word and handles, and every
+//! Inside, dependencies point one way, `executor -> scheduler -> cell`:
+//! - `cell`: the task allocation, its state word and handles, and every
 //!   `unsafe` block of the crate (model-checked with loom). It does not know
 //!   where a woken task goes; it asks the `Schedule` value it was spawned
 //!   with, so its unsafe code can be checked without the scheduler.
@@ -14,9 +14,10 @@
 //! - `executor`: [`Executor`], which drives the scheduler and parks, and
 //!   [`Handle`], the loop as other threads see it.
 //!
-//! The public [`task`] module (names, ids, `current`, `all`) is the face of
-//! the `task` layer; the pieces of it that need a running loop are defined
-//! above it and re-exported there.
+//! The public [`task`] module (names, ids, `current`, `all`) sits on top of
+//! all three and only re-exports: nothing inside the crate imports it, so
+//! `cell` stays a leaf. Beside `executor`, on top of the same layers:
+//! [`TaskGroup`], [`as_completed`] and [`select!`].
 //!
 //! ```
 //! let sum = aio_executor::block_on(async {
@@ -38,6 +39,7 @@
 )]
 
 mod as_completed;
+mod cell;
 mod executor;
 mod gather;
 mod group;
@@ -49,11 +51,11 @@ pub mod task;
 mod yield_now;
 
 pub use as_completed::{as_completed, AsCompleted};
+pub use cell::{JoinError, JoinHandle};
 pub use executor::{block_on, spawn, Executor};
 pub use gather::{gather, Gather};
 pub use group::{ChildFailure, ChildPanic, TaskGroup, TaskGroupError, TaskGroupJoin};
 pub use handle::Handle;
 pub use park::{Park, ThreadPark, Unpark};
 pub use scheduler::{in_running_loop, live_tasks, RunError, SpawnError};
-pub use task::{JoinError, JoinHandle};
 pub use yield_now::{yield_now, YieldNow};

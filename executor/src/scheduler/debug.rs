@@ -5,7 +5,7 @@
 //! Off, it costs the loop one well-predicted branch per poll: no clock is
 //! read. On, each poll reads the clock twice.
 
-use crate::task::TaskInfo;
+use crate::cell::TaskInfo;
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 

@@ -2,8 +2,8 @@
 //! they spawn through a `Handle`), and the unparker that interrupts the loop
 //! when one arrives.
 
+use crate::cell::{RemoteTask, Runnable};
 use crate::park::Unpark;
-use crate::task::{RemoteTask, Runnable};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -19,11 +19,11 @@
 mod debug;
 mod injector;
 
-use crate::park::Unpark;
-use crate::task::{
+use crate::cell::{
     IdAllocator, JoinHandle, Origin, OwnedTasks, Ran, RemoteTask, Runnable, Schedule, TaskId,
     TaskInfo, TaskName, TaskState,
 };
+use crate::park::Unpark;
 use debug::Debug;
 use injector::Injector;
 use std::cell::{Cell, RefCell};
@@ -243,6 +243,18 @@ impl Core {
             Running::NOTHING => None,
             Running::MAIN => self.main_info(),
             Running(key) => self.owned.borrow().info(key),
+        }
+    }
+
+    /// Cancel the spawned task being polled; false when none is (nothing
+    /// runs, or the main future does).
+    fn abort_running_task(&self) -> bool {
+        match self.running.get() {
+            Running::NOTHING | Running::MAIN => false,
+            Running(key) => {
+                self.owned.borrow().abort(key);
+                true
+            }
         }
     }
 
@@ -535,6 +547,14 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Core) -> R) -> Option<R> {
     // A shared borrow for the duration of `f`: `f` may spawn or wake, which
     // borrow again shared; only install/clear borrow mutably.
     CURRENT.with(|current| current.borrow().as_deref().map(f))
+}
+
+/// Cancel the task that is being polled on this thread, from inside its own
+/// poll: it should then return `Pending`, and the loop drops its future
+/// right after, as for `JoinHandle::abort`. False when no spawned task is
+/// being polled. (How a `TaskGroup` child ends as cancelled.)
+pub(crate) fn abort_current_task() -> bool {
+    with_current(Core::abort_running_task).unwrap_or(false)
 }
 
 /// True when a loop is running on this thread.

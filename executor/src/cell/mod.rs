@@ -1,54 +1,31 @@
-//! Tasks you can see: names, ids, where they were spawned, what they are
-//! doing, like asyncio's `Task.get_name()`, `current_task()` and
-//! `all_tasks()`.
+//! The task cell: the executor's lowest layer, one allocation
+//! per spawned future, and the handles that share it. It knows how to poll a
+//! task, count its references and hand its output to the `JoinHandle`, but
+//! not where a woken task goes. That is the scheduler's decision, reached
+//! through one seam, `Schedule`: the scheduler gives each task a value of its
+//! own type when it spawns it, and a wake hands that value a `Runnable`. The
+//! scheduler in turn sees only the handle types below, never the raw
+//! allocation, so every `unsafe` block of the crate stays in this module.
 //!
-//! - [`Builder`] spawns a task with a name;
-//! - [`current`] describes the task that is running (the future given to
-//!   `run`/`block_on` counts as a task named `"main"`, as in asyncio);
-//! - [`all`] describes every task of the loop that has not finished;
-//! - a [`TaskInfo`] gives the [`TaskId`] (also [`JoinHandle::id`]), the
-//!   name, the spawn site (`#[track_caller]`) and the [`TaskState`].
+//! A task's life, as the scheduler sees it:
 //!
-//! ```
-//! use aio_executor::task::{self, TaskState};
-//!
-//! aio_executor::block_on(async {
-//!     let fetcher = task::Builder::new().name("fetcher").spawn(async { 7 });
-//!     let names: Vec<_> = task::all().iter().map(|t| t.name().map(String::from)).collect();
-//!     assert_eq!(names, [Some("main".to_string()), Some("fetcher".to_string())]);
-//!     assert_eq!(task::all()[1].state(), TaskState::Ready); // spawned, not run yet
-//!     assert_eq!(fetcher.await.unwrap(), 7);
-//! });
+//! ```text
+//!  OwnedTasks::spawn ──► (Runnable, JoinHandle)     the set keeps an OwnedTask
+//!  (RemoteTask::new on another thread, then OwnedTasks::register on the loop)
+//!        Runnable ──run──► Idle                       waits for a wake; a wake
+//!                    │                                calls Schedule::schedule
+//!                    ├───► Reschedule(Runnable)       woken while it ran
+//!                    └───► Completed ──► OwnedTasks::remove + OwnedTask::release
+//!  shutdown: OwnedTasks::take_all, each OwnedTask dropped = cancelled in place
 //! ```
 //!
-//! Tasks cost a 16-byte id and spawn site each; a name costs an allocation
-//! only for the tasks that have one.
-
-// Inside, this module is also the executor's lowest layer: one allocation
-// per spawned future, and the handles that share it. It knows how to poll a
-// task, count its references and hand its output to the `JoinHandle`, but
-// not where a woken task goes. That is the scheduler's decision, reached
-// through one seam, `Schedule`: the scheduler gives each task a value of its
-// own type when it spawns it, and a wake hands that value a `Runnable`. The
-// scheduler in turn sees only the handle types below, never the raw
-// allocation, so every `unsafe` block of the crate stays in this module.
-//
-// A task's life, as the scheduler sees it:
-//
-//  OwnedTasks::spawn ──► (Runnable, JoinHandle)     the set keeps an OwnedTask
-//  (RemoteTask::new on another thread, then OwnedTasks::register on the loop)
-//        Runnable ──run──► Idle                       waits for a wake; a wake
-//                    │                                calls Schedule::schedule
-//                    ├───► Reschedule(Runnable)       woken while it ran
-//                    └───► Completed ──► OwnedTasks::remove + OwnedTask::release
-//  shutdown: OwnedTasks::take_all, each OwnedTask dropped = cancelled in place
-//
-// Each handle owns one reference; the types carry the hand-offs
-// (`Runnable::run` consumes its runnable and returns what is left), so no
-// caller adjusts a count by hand.
-//
-// `Builder`, `current` and `all` need the running loop, so they are defined
-// in the layers above and only re-exported here, where users look for them.
+//! Each handle owns one reference; the types carry the hand-offs
+//! (`Runnable::run` consumes its runnable and returns what is left), so no
+//! caller adjusts a count by hand.
+//!
+//! The public face of tasks (`Builder`, `current`, `all`, `TaskInfo`) is the
+//! crate's `task` module, which re-exports from here and from the layers
+//! above, so that this module stays a leaf.
 
 #[cfg(all(test, loom))]
 mod loom;
@@ -61,8 +38,6 @@ mod raw;
 mod remote;
 mod state;
 
-pub use crate::executor::Builder;
-pub use crate::scheduler::{all, current};
 pub use error::JoinError;
 pub(crate) use info::{IdAllocator, Origin, TaskName};
 pub use info::{TaskId, TaskInfo, TaskState};

@@ -120,7 +120,7 @@ pub enum TaskState {
 /// A snapshot of one task: who it is, where it was spawned, what it was
 /// doing when the snapshot was taken.
 ///
-/// Given by [`current`](crate::task::current) and [`all`](crate::task::all).
+/// Given by `task::current` and `task::all`.
 /// Its `Display` is the form debug-mode messages use:
 /// `task "fetcher" (id 7, spawned at src/main.rs:12:5)`.
 ///
@@ -156,7 +156,7 @@ impl TaskInfo {
         self.origin.id
     }
 
-    /// The name given with [`Builder::name`](crate::task::Builder::name), if
+    /// The name given with `task::Builder::name`, if
     /// any. The future passed to `run`/`block_on` is named `"main"`.
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref().map(String::as_str)

@@ -101,6 +101,15 @@ impl OwnedTasks {
         self.tasks.drain().collect()
     }
 
+    /// Cancel the task in slot `key` as its handle's `abort` would: its
+    /// future is dropped the next time the loop gets to it, and its handle
+    /// gives `JoinError::Cancelled`. Safe from inside the task's own poll.
+    pub(crate) fn abort(&self, key: usize) {
+        if let Some(task) = self.tasks.get(key) {
+            task.raw.abort();
+        }
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.tasks.len()
     }
