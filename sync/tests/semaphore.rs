@@ -4,7 +4,7 @@ mod manual_poll;
 
 use aio_executor::{block_on, spawn, yield_now};
 use aio_sync::{Semaphore, MAX_PERMITS};
-use manual_poll::{assert_send, assert_send_sync, poll_once, CountingWaker};
+use manual_poll::{assert_send, assert_send_sync, poll_once, yield_until, CountingWaker};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -55,6 +55,7 @@ fn at_most_n_tasks_hold_a_permit_at_once() {
                 })
             })
             .collect();
+        assert!(yield_until(|| tasks.iter().all(|task| task.is_finished())).await);
         for task in tasks {
             task.await.unwrap();
         }
@@ -82,11 +83,10 @@ fn waiting_tasks_get_permits_in_arrival_order() {
                 order.borrow_mut().push(id);
             }));
             // Wait for the fact that this task is queued before the next.
-            while !started.get() {
-                yield_now().await;
-            }
+            assert!(yield_until(|| started.get()).await);
         }
         semaphore.add_permits(1);
+        assert!(yield_until(|| tasks.iter().all(|task| task.is_finished())).await);
         for task in tasks {
             task.await.unwrap();
         }
@@ -236,9 +236,7 @@ fn waiter_dropped_while_spawned_tasks_wait_loses_nothing() {
                 let _permit = semaphore.acquire().await;
             })
         };
-        while queued.get() < 1 {
-            yield_now().await;
-        }
+        assert!(yield_until(|| queued.get() >= 1).await);
         let done = Rc::new(Cell::new(false));
         let survivor = {
             let (semaphore, done, queued) =
@@ -249,12 +247,14 @@ fn waiter_dropped_while_spawned_tasks_wait_loses_nothing() {
                 done.set(true);
             })
         };
-        while queued.get() < 2 {
-            yield_now().await;
-        }
+        assert!(yield_until(|| queued.get() >= 2).await);
         drop(held); // granted to `cancelled` ...
         cancelled.abort(); // ... which is cancelled before it runs again
         assert!(cancelled.await.unwrap_err().is_cancelled());
+        assert!(
+            yield_until(|| survivor.is_finished()).await,
+            "survivor got no grant"
+        );
         survivor.await.unwrap();
         assert!(done.get());
         assert_eq!(semaphore.available_permits(), 1);
@@ -272,6 +272,7 @@ fn a_semaphore_with_no_permits_waits_for_add_permits() {
         yield_now().await;
         assert!(!waiter.is_finished());
         semaphore.add_permits(1);
+        assert!(yield_until(|| waiter.is_finished()).await);
         assert_eq!(waiter.await.unwrap(), 1);
     });
 }

@@ -61,3 +61,16 @@ pub fn assert_send<T: Send>(_: &T) {}
 
 /// Compile-time check: the argument is `Send` and `Sync`.
 pub fn assert_send_sync<T: Send + Sync>(_: &T) {}
+
+/// Let other tasks run until `fact` holds; false if it still does not after
+/// many turns of the loop (so a broken primitive fails the test instead of
+/// hanging it). Counts loop turns, never time.
+pub async fn yield_until(mut fact: impl FnMut() -> bool) -> bool {
+    for _ in 0..10_000 {
+        if fact() {
+            return true;
+        }
+        aio_executor::yield_now().await;
+    }
+    fact()
+}
