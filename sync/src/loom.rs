@@ -76,6 +76,26 @@ fn loom_semaphore_dropped_waiter_loses_no_permit() {
 }
 
 #[test]
+fn loom_semaphore_dropped_partial_waiter_returns_its_permits() {
+    loom::model(|| {
+        let semaphore = Arc::new(Semaphore::new(1));
+        let canceller = {
+            let semaphore = semaphore.clone();
+            thread::spawn(move || {
+                // Takes the 1 available permit and queues for a second one,
+                // unless the added permit came first; then gives up.
+                let waker = noop_waker();
+                let mut acquire = pin!(semaphore.acquire_many(2));
+                let _ = acquire.as_mut().poll(&mut Context::from_waker(&waker));
+            })
+        };
+        semaphore.add_permits(1);
+        canceller.join().unwrap();
+        assert_eq!(semaphore.available_permits(), 2);
+    });
+}
+
+#[test]
 fn loom_semaphore_waiter_collects_permits_released_one_by_one() {
     loom::model(|| {
         let semaphore = Arc::new(Semaphore::new(0));
