@@ -214,7 +214,8 @@ impl Semaphore {
         self.try_acquire_many(1)
     }
 
-    /// Take `permits` permits if that many are available and nobody waits.
+    /// Take `permits` permits if that many are available and nobody waits
+    /// (never more than [`MAX_PERMITS`]: that many cannot exist).
     pub fn try_acquire_many(&self, permits: usize) -> Result<SemaphorePermit<'_>, TryAcquireError> {
         if self.try_acquire_raw(permits) {
             Ok(SemaphorePermit {
@@ -275,6 +276,10 @@ impl Semaphore {
     pub(crate) fn try_acquire_raw(&self, permits: usize) -> bool {
         if permits == 0 {
             return true;
+        }
+        if permits > MAX_PERMITS {
+            // That many never exist (and would not fit the shifted word).
+            return false;
         }
         let wanted = permits << PERMIT_SHIFT;
         let mut current = self.state.load(Relaxed);

@@ -320,6 +320,15 @@ fn permits_up_to_max_permits_are_fine() {
 }
 
 #[test]
+fn try_acquire_many_above_max_permits_is_refused() {
+    let semaphore = Semaphore::new(MAX_PERMITS);
+    for too_many in [MAX_PERMITS + 1, 1 << (usize::BITS - 1), usize::MAX] {
+        assert!(semaphore.try_acquire_many(too_many).is_err());
+    }
+    assert_eq!(semaphore.available_permits(), MAX_PERMITS);
+}
+
+#[test]
 #[should_panic(expected = "more than MAX_PERMITS")]
 fn add_permits_above_max_permits_panics() {
     let semaphore = Semaphore::new(MAX_PERMITS);
