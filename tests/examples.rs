@@ -181,5 +181,42 @@ fn first_response_prints_the_post_once() {
     let (server, url) = https_server();
     let out = run_example("first_response", &url, server.ca_file.as_deref(), &[]);
     assert!(out.status.success(), "stderr: {}", stderr(&out));
-    assert_eq!(stdout(&out), FIRST_THREE.lines().next().unwrap().to_owned() + "\n");
+    assert_eq!(
+        stdout(&out),
+        FIRST_THREE.lines().next().unwrap().to_owned() + "\n"
+    );
+}
+
+#[test]
+fn rate_limited_fetch_gets_all_hundred_posts_ten_at_a_time() {
+    let (server, url) = https_server();
+    let out = run_example("rate_limited_fetch", &url, server.ca_file.as_deref(), &[]);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    let printed = stdout(&out);
+    let mut lines = printed.lines();
+    // All 100 tasks start at once and the first ten take the permits before
+    // any response can arrive, so the peak is exactly the limit.
+    assert_eq!(
+        lines.next(),
+        Some("Fetched 100 posts, at most 10 at a time")
+    );
+    assert!(
+        lines.next().is_some_and(|l| l.starts_with("Post 100: ")),
+        "{printed}"
+    );
+}
+
+#[test]
+fn rate_limited_fetch_stops_at_the_first_failure() {
+    let (_server, url) = https_server();
+    // No CA: every fetch fails; the group reports one clean error line.
+    let out = run_example("rate_limited_fetch", &url, None, &[]);
+    assert_eq!(out.status.code(), Some(1), "stdout: {}", stdout(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "one line, got: {err}");
+    assert!(
+        err.starts_with(&format!("error: GET {url}/posts/")),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
 }
