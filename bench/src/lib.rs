@@ -27,6 +27,17 @@ pub const RUNTIME_WORKLOADS: &[&str] = &[
     "idle_memory",
 ];
 
+/// The asyncio toolbox (`aio::sync`, `aio::TaskGroup`) against tokio's
+/// equivalents on current_thread (and async-channel on aio for the queue):
+/// one thread each, as the toolbox is used inside one loop.
+pub const TOOLBOX_WORKLOADS: &[&str] = &[
+    "queue_ping_pong",
+    "mutex_uncontended",
+    "semaphore_uncontended",
+    "semaphore_contended",
+    "group_spawn_join",
+];
+
 /// The workloads of the HTTP clients (aio::http, reqwest), run in-process
 /// against `serve_posts`. `count_posts_e2e` is run by the driver itself.
 pub const HTTP_WORKLOADS: &[&str] = &[
@@ -55,6 +66,13 @@ pub struct Sizes {
     pub http_requests: usize,
     pub http_concurrency: usize,
     pub json_requests: usize,
+    /// Round trips through two bounded(1) queues (`queue_ping_pong`).
+    pub queue_round_trips: u64,
+    /// Lock/unlock or acquire/release pairs by one task (`*_uncontended`).
+    pub uncontended_ops: u64,
+    /// `semaphore_contended`: tasks sharing 10 permits, and acquisitions each.
+    pub contended_tasks: usize,
+    pub contended_rounds: usize,
 }
 
 impl Sizes {
@@ -74,6 +92,10 @@ impl Sizes {
             http_requests: 20_000 / div,
             http_concurrency: 64,
             json_requests: 2_000 / div,
+            queue_round_trips: 500_000 / div as u64,
+            uncontended_ops: 5_000_000 / div as u64,
+            contended_tasks: 1_000,
+            contended_rounds: 500 / div,
         }
     }
 }
@@ -417,3 +439,6 @@ mod tests {
         assert_eq!((0..64).map(|i| share(20_000, 64, i)).sum::<usize>(), 20_000);
     }
 }
+
+/// How many permits `semaphore_contended` shares among its tasks.
+pub const CONTENDED_PERMITS: usize = 10;

@@ -13,14 +13,19 @@ use tokio::runtime::Runtime;
 
 use crate::{
     baton_player, idle_report, lateness_us, rss_bytes, timer_durations, timers_report, Args, Baton,
-    Report, Sizes, ECHO_MESSAGE, RUNTIME_WORKLOADS,
+    Report, Sizes, CONTENDED_PERMITS, ECHO_MESSAGE, RUNTIME_WORKLOADS, TOOLBOX_WORKLOADS,
 };
 
 /// Parses the command line, runs the workload on `runtime` and prints its
 /// report. With `multi_thread`, the workload's top future is spawned onto a
 /// worker (as a server's tasks would be), not run on the `block_on` thread.
 pub fn main(candidate: &str, runtime: Runtime, multi_thread: bool) {
-    let args = Args::parse(candidate, RUNTIME_WORKLOADS);
+    let workloads: Vec<&str> = RUNTIME_WORKLOADS
+        .iter()
+        .chain(TOOLBOX_WORKLOADS)
+        .copied()
+        .collect();
+    let args = Args::parse(candidate, &workloads);
     let sizes = args.sizes();
     let report = match args.workload.as_str() {
         "spawn_join" => run(&runtime, multi_thread, spawn_join(sizes)),
@@ -29,6 +34,11 @@ pub fn main(candidate: &str, runtime: Runtime, multi_thread: bool) {
         "timers" => run(&runtime, multi_thread, timers(sizes)),
         "tcp_echo" => run(&runtime, multi_thread, tcp_echo(sizes)),
         "idle_memory" => run(&runtime, multi_thread, idle_memory(sizes)),
+        "queue_ping_pong" => run(&runtime, multi_thread, queue_ping_pong(sizes)),
+        "mutex_uncontended" => run(&runtime, multi_thread, mutex_uncontended(sizes)),
+        "semaphore_uncontended" => run(&runtime, multi_thread, semaphore_uncontended(sizes)),
+        "semaphore_contended" => run(&runtime, multi_thread, semaphore_contended(sizes)),
+        "group_spawn_join" => run(&runtime, multi_thread, group_spawn_join(sizes)),
         other => unreachable!("workload {other}"),
     };
     report.print();
@@ -172,4 +182,90 @@ async fn idle_memory(sizes: Sizes) -> Report {
     }
     let elapsed = start.elapsed();
     idle_report(n, before, rss_bytes(), elapsed)
+}
+
+/// tokio's bounded mpsc, capacity 1, each way.
+async fn queue_ping_pong(sizes: Sizes) -> Report {
+    let n = sizes.queue_round_trips;
+    let (to_echo, mut from_pinger) = tokio::sync::mpsc::channel::<u64>(1);
+    let (to_pinger, mut from_echo) = tokio::sync::mpsc::channel::<u64>(1);
+    let start = Instant::now();
+    let echo = tokio::spawn(async move {
+        while let Some(v) = from_pinger.recv().await {
+            to_pinger.send(v).await.unwrap();
+        }
+    });
+    let mut sum = 0;
+    for i in 0..n {
+        to_echo.send(i).await.unwrap();
+        sum += from_echo.recv().await.unwrap();
+    }
+    drop(to_echo);
+    echo.await.unwrap();
+    assert_eq!(sum, n * (n - 1) / 2);
+    Report::new(n, start.elapsed())
+}
+
+async fn mutex_uncontended(sizes: Sizes) -> Report {
+    let n = sizes.uncontended_ops;
+    let mutex = tokio::sync::Mutex::new(0u64);
+    let start = Instant::now();
+    for _ in 0..n {
+        *mutex.lock().await += 1;
+    }
+    let elapsed = start.elapsed();
+    assert_eq!(*mutex.lock().await, n);
+    Report::new(n, elapsed)
+}
+
+async fn semaphore_uncontended(sizes: Sizes) -> Report {
+    let n = sizes.uncontended_ops;
+    let semaphore = tokio::sync::Semaphore::new(1);
+    let start = Instant::now();
+    for _ in 0..n {
+        drop(std::hint::black_box(semaphore.acquire().await.unwrap()));
+    }
+    let elapsed = start.elapsed();
+    assert_eq!(semaphore.available_permits(), 1);
+    Report::new(n, elapsed)
+}
+
+/// Many tasks, few permits: each holds its permit across a yield, so the
+/// waiters' queue is never empty.
+async fn semaphore_contended(sizes: Sizes) -> Report {
+    let (tasks, rounds) = (sizes.contended_tasks, sizes.contended_rounds);
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(CONTENDED_PERMITS));
+    let start = Instant::now();
+    let handles: Vec<_> = (0..tasks)
+        .map(|_| {
+            let semaphore = semaphore.clone();
+            tokio::spawn(async move {
+                for _ in 0..rounds {
+                    let _permit = semaphore.acquire().await.unwrap();
+                    tokio::task::yield_now().await;
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.await.unwrap();
+    }
+    Report::new((tasks * rounds) as u64, start.elapsed())
+}
+
+/// tokio's JoinSet: the closest thing it has to a task group.
+async fn group_spawn_join(sizes: Sizes) -> Report {
+    let n = sizes.spawn_join_tasks;
+    let start = Instant::now();
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..n {
+        set.spawn(async move { i });
+    }
+    let mut sum = 0;
+    while let Some(output) = set.join_next().await {
+        sum += output.unwrap();
+    }
+    let elapsed = start.elapsed();
+    assert_eq!(sum, n * (n - 1) / 2);
+    Report::new(n as u64, elapsed)
 }

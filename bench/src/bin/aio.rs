@@ -9,14 +9,15 @@ use std::time::Instant;
 use aio::net::{TcpListener, TcpStream};
 use aio_bench::{
     baton_player, check_posts, idle_report, lateness_us, rss_bytes, share, timer_durations,
-    timers_report, Args, Baton, CpuClock, Post, Report, Sizes, ECHO_MESSAGE, HTTP_WORKLOADS,
-    RUNTIME_WORKLOADS,
+    timers_report, Args, Baton, CpuClock, Post, Report, Sizes, CONTENDED_PERMITS, ECHO_MESSAGE,
+    HTTP_WORKLOADS, RUNTIME_WORKLOADS, TOOLBOX_WORKLOADS,
 };
 
 fn main() {
     let workloads: Vec<&str> = RUNTIME_WORKLOADS
         .iter()
         .chain(HTTP_WORKLOADS)
+        .chain(TOOLBOX_WORKLOADS)
         .copied()
         .collect();
     let args = Args::parse("aio", &workloads);
@@ -35,6 +36,11 @@ fn main() {
             sizes.http_requests,
         )),
         "http_json" => aio::run(http_json(&args, sizes.json_requests)),
+        "queue_ping_pong" => aio::run(queue_ping_pong(sizes)),
+        "mutex_uncontended" => aio::run(mutex_uncontended(sizes)),
+        "semaphore_uncontended" => aio::run(semaphore_uncontended(sizes)),
+        "semaphore_contended" => aio::run(semaphore_contended(sizes)),
+        "group_spawn_join" => aio::run(group_spawn_join(sizes)),
         other => unreachable!("workload {other}"),
     };
     report.print();
@@ -242,4 +248,93 @@ async fn http_json(args: &Args, total: usize) -> Report {
         check_posts(&posts);
     }
     clock.report(total as u64)
+}
+
+/// Two `Queue::new(1)`s, one each way.
+async fn queue_ping_pong(sizes: Sizes) -> Report {
+    let n = sizes.queue_round_trips;
+    let to_echo = aio::sync::Queue::new(1);
+    let to_pinger = aio::sync::Queue::new(1);
+    let start = Instant::now();
+    let echo = aio::spawn({
+        let (from_pinger, to_pinger) = (to_echo.clone(), to_pinger.clone());
+        async move {
+            for _ in 0..n {
+                let v: u64 = from_pinger.get().await.unwrap();
+                to_pinger.put(v).await.unwrap();
+            }
+        }
+    });
+    let mut sum = 0;
+    for i in 0..n {
+        to_echo.put(i).await.unwrap();
+        sum += to_pinger.get().await.unwrap();
+    }
+    echo.await.unwrap();
+    assert_eq!(sum, n * (n - 1) / 2);
+    Report::new(n, start.elapsed())
+}
+
+async fn mutex_uncontended(sizes: Sizes) -> Report {
+    let n = sizes.uncontended_ops;
+    let mutex = aio::sync::Mutex::new(0u64);
+    let start = Instant::now();
+    for _ in 0..n {
+        *mutex.lock().await += 1;
+    }
+    let elapsed = start.elapsed();
+    assert_eq!(*mutex.lock().await, n);
+    Report::new(n, elapsed)
+}
+
+async fn semaphore_uncontended(sizes: Sizes) -> Report {
+    let n = sizes.uncontended_ops;
+    let semaphore = aio::sync::Semaphore::new(1);
+    let start = Instant::now();
+    for _ in 0..n {
+        drop(std::hint::black_box(semaphore.acquire().await));
+    }
+    let elapsed = start.elapsed();
+    assert_eq!(semaphore.available_permits(), 1);
+    Report::new(n, elapsed)
+}
+
+/// Many tasks, few permits: each holds its permit across a yield, so the
+/// waiters' queue is never empty.
+async fn semaphore_contended(sizes: Sizes) -> Report {
+    let (tasks, rounds) = (sizes.contended_tasks, sizes.contended_rounds);
+    let semaphore = Rc::new(aio::sync::Semaphore::new(CONTENDED_PERMITS));
+    let start = Instant::now();
+    let handles: Vec<_> = (0..tasks)
+        .map(|_| {
+            let semaphore = semaphore.clone();
+            aio::spawn(async move {
+                for _ in 0..rounds {
+                    let _permit = semaphore.acquire().await;
+                    aio::yield_now().await;
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.await.unwrap();
+    }
+    Report::new((tasks * rounds) as u64, start.elapsed())
+}
+
+/// `spawn_join` through a TaskGroup: the group's cost over plain spawn is
+/// this row against aio's `spawn_join` row.
+async fn group_spawn_join(sizes: Sizes) -> Report {
+    let n = sizes.spawn_join_tasks;
+    let start = Instant::now();
+    let group = aio::TaskGroup::<std::convert::Infallible>::default();
+    let handles: Vec<_> = (0..n).map(|i| group.spawn(async move { Ok(i) })).collect();
+    group.join().await.unwrap();
+    let mut sum = 0;
+    for handle in handles {
+        sum += handle.await.unwrap();
+    }
+    let elapsed = start.elapsed();
+    assert_eq!(sum, n * (n - 1) / 2);
+    Report::new(n as u64, elapsed)
 }

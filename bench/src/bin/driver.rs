@@ -25,10 +25,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use aio_bench::{HTTP_WORKLOADS, RUNTIME_WORKLOADS};
+use aio_bench::{HTTP_WORKLOADS, RUNTIME_WORKLOADS, TOOLBOX_WORKLOADS};
 
 const RUNTIME_CANDIDATES: &[&str] = &["aio", "tokio_ct", "tokio_mt", "smol"];
 const HTTP_CANDIDATES: &[&str] = &["aio", "reqwest"];
+const TOOLBOX_CANDIDATES: &[&str] = &["aio", "tokio_ct"];
 const E2E: &str = "count_posts_e2e";
 /// No single run may take longer than this; a hung one is killed and counted as failed.
 const RUN_TIMEOUT: Duration = Duration::from_secs(300);
@@ -48,8 +49,9 @@ struct Opts {
 fn usage() -> ! {
     eprintln!(
         "usage: driver --root DIR [--examples DIR] [--quick] [--rounds N] [--only w1,w2] [--out DIR]\n\
-         workloads: {}, {}, {E2E}",
+         workloads: {}, {}, {}, {E2E}",
         RUNTIME_WORKLOADS.join(", "),
+        TOOLBOX_WORKLOADS.join(", "),
         HTTP_WORKLOADS.join(", ")
     );
     std::process::exit(2)
@@ -114,6 +116,12 @@ fn metrics(workload: &str) -> Vec<Metric> {
         ],
         "tcp_echo" => vec![m("ops_per_sec", "round trips/s", true)],
         "idle_memory" => vec![m("bytes_per_task", "RSS bytes/task", false)],
+        "queue_ping_pong" => vec![m("ops_per_sec", "round trips/s", true)],
+        "mutex_uncontended" => vec![m("ops_per_sec", "lock+unlock/s", true)],
+        "semaphore_uncontended" | "semaphore_contended" => {
+            vec![m("ops_per_sec", "acquire+release/s", true)]
+        }
+        "group_spawn_join" => vec![m("ops_per_sec", "tasks/s", true)],
         E2E => vec![
             m("wall_ms", "wall ms", false),
             m("peak_rss_mb", "peak RSS MiB", false),
@@ -128,6 +136,10 @@ fn metrics(workload: &str) -> Vec<Metric> {
 fn candidates(workload: &str, wrk: bool) -> Vec<&'static str> {
     if RUNTIME_WORKLOADS.contains(&workload) {
         RUNTIME_CANDIDATES.to_vec()
+    } else if workload == "queue_ping_pong" {
+        vec!["aio", "async_channel", "tokio_ct"]
+    } else if TOOLBOX_WORKLOADS.contains(&workload) {
+        TOOLBOX_CANDIDATES.to_vec()
     } else if wrk && (workload == "http_seq" || workload == "http_c64") {
         vec!["aio", "reqwest", "wrk"]
     } else {
@@ -228,6 +240,7 @@ fn main() {
 
     let workloads: Vec<&'static str> = RUNTIME_WORKLOADS
         .iter()
+        .chain(TOOLBOX_WORKLOADS)
         .chain(HTTP_WORKLOADS)
         .chain(&[E2E])
         .copied()
