@@ -222,12 +222,13 @@ impl Wakeups {
 
     /// Wake everyone collected; call with no lock held.
     pub(crate) fn wake_all(self) {
-        if let Some(first) = self.first {
-            first.wake();
-        }
-        if let Some(second) = self.second {
-            second.wake();
-        }
+        // Filled in order (`first`, then `second`, then `rest`), so an
+        // empty slot means nothing follows: the common no-wake and one-wake
+        // cases stop early.
+        let Some(first) = self.first else { return };
+        first.wake();
+        let Some(second) = self.second else { return };
+        second.wake();
         for waker in self.rest {
             waker.wake();
         }
