@@ -1,10 +1,11 @@
 //! asyncio's `Barrier`: tasks wait until `parties` of them have arrived.
 
-use crate::slab_waiters::{lock, Mutex, WaitList, WaiterKey};
+use crate::std_or_loom::{lock, Mutex};
+use crate::waiters::{Removed, WaitList, WaiterKey, Wakeups};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 struct State {
     parties: usize,
@@ -125,7 +126,7 @@ impl Future for BarrierWait<'_> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<BarrierWaitResult> {
         let mut state = lock(&self.barrier.state);
-        match self.key {
+        match &self.key {
             None => {
                 state.arrived += 1;
                 if state.arrived < state.parties {
@@ -136,21 +137,21 @@ impl Future for BarrierWait<'_> {
                 }
                 // The last arrival releases the round and starts the next.
                 state.arrived = 0;
-                let wakers = state.waiters.drain_waiting();
+                let mut wakeups = Wakeups::new();
+                state.waiters.grant_all(&mut wakeups);
                 drop(state);
-                wakers.into_iter().for_each(Waker::wake);
+                wakeups.wake_all();
                 Poll::Ready(BarrierWaitResult { leader: true })
             }
-            Some(key) if state.waiters.is_linked(key) => {
-                state.waiters.update_waker(key, cx.waker());
-                Poll::Pending
-            }
-            Some(key) => {
-                state.waiters.remove(key);
-                drop(state);
-                self.key = None;
-                Poll::Ready(BarrierWaitResult { leader: false })
-            }
+            Some(key) => match state.waiters.take_grant(key, cx.waker()) {
+                None => Poll::Pending,
+                // Released with its round.
+                Some(()) => {
+                    drop(state);
+                    self.key = None;
+                    Poll::Ready(BarrierWaitResult { leader: false })
+                }
+            },
         }
     }
 }
@@ -159,8 +160,7 @@ impl Drop for BarrierWait<'_> {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
             let mut state = lock(&self.barrier.state);
-            let (_, still_waiting) = state.waiters.remove(key);
-            if still_waiting {
+            if let Removed::Waiting(()) = state.waiters.remove(key) {
                 // Its round is not complete: take the arrival back.
                 state.arrived -= 1;
             }

@@ -1,10 +1,11 @@
 //! asyncio's `Event`: a flag that tasks can wait for.
 
-use crate::slab_waiters::{lock, Mutex, WaitList, WaiterKey};
+use crate::std_or_loom::{lock, Mutex};
+use crate::waiters::{WaitList, WaiterKey, Wakeups};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 struct State {
     set: bool,
@@ -52,12 +53,13 @@ impl Event {
 
     /// Set the event and wake every task waiting for it.
     pub fn set(&self) {
-        let wakers = {
+        let mut wakeups = Wakeups::new();
+        {
             let mut state = lock(&self.state);
             state.set = true;
-            state.waiters.drain_waiting()
-        };
-        wakers.into_iter().for_each(Waker::wake);
+            state.waiters.grant_all(&mut wakeups);
+        }
+        wakeups.wake_all();
     }
 
     /// Unset the event: later waits wait again for [`set`](Self::set).
@@ -98,7 +100,7 @@ impl fmt::Debug for Event {
         let state = lock(&self.state);
         f.debug_struct("Event")
             .field("set", &state.set)
-            .field("waiters", &state.waiters.waiting())
+            .field("waiters", &state.waiters.len())
             .finish()
     }
 }
@@ -113,7 +115,7 @@ impl Future for Wait<'_> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let mut state = lock(&self.event.state);
-        match self.key {
+        match &self.key {
             None if state.set => Poll::Ready(()),
             None => {
                 let key = state.waiters.push_back((), cx.waker().clone());
@@ -121,17 +123,15 @@ impl Future for Wait<'_> {
                 self.key = Some(key);
                 Poll::Pending
             }
-            Some(key) if state.waiters.is_linked(key) => {
-                state.waiters.update_waker(key, cx.waker());
-                Poll::Pending
-            }
-            Some(key) => {
+            Some(key) => match state.waiters.take_grant(key, cx.waker()) {
+                None => Poll::Pending,
                 // Released by `set`, whatever the flag is now.
-                state.waiters.remove(key);
-                drop(state);
-                self.key = None;
-                Poll::Ready(())
-            }
+                Some(()) => {
+                    drop(state);
+                    self.key = None;
+                    Poll::Ready(())
+                }
+            },
         }
     }
 }

@@ -39,7 +39,6 @@ mod lock;
 pub mod oneshot;
 mod queue;
 mod semaphore;
-mod slab_waiters;
 mod std_or_loom;
 mod waiters;
 

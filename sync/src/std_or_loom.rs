@@ -5,15 +5,16 @@
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::AtomicUsize;
 #[cfg(loom)]
-pub(crate) use loom::sync::{Mutex, MutexGuard};
+pub(crate) use loom::sync::{Arc, Mutex, MutexGuard};
 
 #[cfg(not(loom))]
 pub(crate) use std::sync::atomic::AtomicUsize;
 #[cfg(not(loom))]
-pub(crate) use std::sync::{Mutex, MutexGuard};
+pub(crate) use std::sync::{Arc, Mutex, MutexGuard};
 
-/// Lock `mutex`, ignoring poisoning: the state it guards is only changed in
-/// steps that cannot panic halfway, so a panic elsewhere leaves it whole.
+/// Lock `mutex`, ignoring poisoning: the states guarded here stay usable
+/// between statements, so a panic elsewhere (a waker, a user's `Ord` in a
+/// priority queue) must not turn every later call into a panic.
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     match mutex.lock() {
         Ok(guard) => guard,

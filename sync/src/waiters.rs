@@ -5,11 +5,19 @@
 //! O(1) and a warm list allocates nothing per wait. The list lives inside
 //! the owning primitive's `Mutex`; all methods run with that lock held.
 //!
-//! Granting is two-step so that nothing is lost when a future is dropped:
-//! the granter unlinks the head and marks it granted (the node stays in the
-//! slab), then wakes it after unlocking; the waiter's future takes the grant
-//! when it is polled, or, if it is dropped first, finds the node granted in
-//! [`WaitList::remove`] and hands the grant on.
+//! Each node carries data `D` that both sides may use: what the waiter
+//! waits for (permits still missing), or what is handed over with the
+//! grant (a queue writes the item for a getter into the getter's node with
+//! [`WaitList::front_mut`] before granting it, and takes a waiting putter's
+//! item out of its node the same way).
+//!
+//! A grant is whatever waking means to the primitive: permits, the lock, a
+//! notification, an item, or a shutdown the waiter must see. Granting is
+//! two-step so that nothing is lost when a future is dropped:
+//! the granter unlinks the head and marks it granted (the node, with its
+//! data, stays in the slab), then wakes it after unlocking; the waiter's
+//! future takes the grant when it is polled, or, if it is dropped first,
+//! finds the node granted in [`WaitList::remove`] and hands the grant on.
 
 use slab::Slab;
 use std::fmt;
@@ -24,7 +32,8 @@ const NIL: usize = usize::MAX;
 pub(crate) struct WaiterKey(usize);
 
 struct Node<D> {
-    /// What the waiter waits for (permits still missing, a read or a write, ...).
+    /// What the waiter waits for (permits still missing, a read or a
+    /// write, ...) or what the grant carries (an item handed to a getter).
     data: D,
     waker: Option<Waker>,
     granted: bool,
@@ -38,7 +47,8 @@ pub(crate) enum Removed<D> {
     /// It was still queued; nothing was granted to it.
     Waiting(D),
     /// It had been granted and not yet taken the grant: the caller must
-    /// pass the grant on.
+    /// pass on what the grant carried (permits, a notification, an item
+    /// handed to it), if anything.
     Granted(D),
 }
 
@@ -90,7 +100,8 @@ impl<D> WaitList<D> {
         WaiterKey(key)
     }
 
-    /// The data of the first queued waiter.
+    /// The data of the first queued waiter, for the granter to read or
+    /// fill in before [`grant_front`](Self::grant_front).
     pub(crate) fn front_mut(&mut self) -> Option<&mut D> {
         if self.head == NIL {
             None
@@ -110,6 +121,20 @@ impl<D> WaitList<D> {
         let node = &mut self.nodes[key];
         node.granted = true;
         node.waker.take()
+    }
+
+    /// Grant every queued waiter, oldest first, collecting their wakers.
+    pub(crate) fn grant_all(&mut self, wakeups: &mut Wakeups) {
+        while !self.is_empty() {
+            wakeups.push(self.grant_front());
+        }
+    }
+
+    /// Visit the data of every node: queued, or granted and not yet taken.
+    pub(crate) fn for_each_data_mut(&mut self, mut visit: impl FnMut(&mut D)) {
+        for (_, node) in self.nodes.iter_mut() {
+            visit(&mut node.data);
+        }
     }
 
     /// For the waiter's own poll: if it was granted, remove its node and
@@ -169,10 +194,13 @@ impl<D> fmt::Debug for WaitList<D> {
 }
 
 /// Wakers collected under a lock, woken after it is released (a waker may
-/// run arbitrary code). One wake, the common case, needs no allocation.
+/// run arbitrary code), in the order they were collected. Up to two wakes
+/// need no allocation: the common case is one, and a queue's get can
+/// complete a waiting putter and hand its item to a waiting getter.
 #[derive(Default)]
 pub(crate) struct Wakeups {
     first: Option<Waker>,
+    second: Option<Waker>,
     rest: Vec<Waker>,
 }
 
@@ -185,6 +213,8 @@ impl Wakeups {
         let Some(waker) = waker else { return };
         if self.first.is_none() {
             self.first = Some(waker);
+        } else if self.second.is_none() {
+            self.second = Some(waker);
         } else {
             self.rest.push(waker);
         }
@@ -192,11 +222,85 @@ impl Wakeups {
 
     /// Wake everyone collected; call with no lock held.
     pub(crate) fn wake_all(self) {
-        if let Some(first) = self.first {
-            first.wake();
-        }
+        // Filled in order (`first`, then `second`, then `rest`), so an
+        // empty slot means nothing follows: the common no-wake and one-wake
+        // cases stop early.
+        let Some(first) = self.first else { return };
+        first.wake();
+        let Some(second) = self.second else { return };
+        second.wake();
         for waker in self.rest {
             waker.wake();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::task::Wake;
+
+    struct Noop;
+    impl Wake for Noop {
+        fn wake(self: Arc<Self>) {}
+    }
+
+    fn noop() -> Waker {
+        Waker::from(Arc::new(Noop))
+    }
+
+    #[test]
+    fn arrival_order_and_slot_reuse() {
+        let mut list = WaitList::new();
+        let a = list.push_back('a', noop());
+        let b = list.push_back('b', noop());
+        let c = list.push_back('c', noop());
+        assert_eq!(list.len(), 3);
+        // Cancelling the middle one keeps the others in order.
+        assert_eq!(list.remove(b), Removed::Waiting('b'));
+        assert_eq!(list.front_mut(), Some(&mut 'a'));
+        assert!(list.grant_front().is_some());
+        assert_eq!(list.len(), 1, "a granted waiter no longer counts");
+        let d = list.push_back('d', noop());
+        assert_eq!(d, WaiterKey(1), "a freed slot is reused");
+        assert_eq!(list.front_mut(), Some(&mut 'c'));
+        let mut wakeups = Wakeups::new();
+        list.grant_all(&mut wakeups);
+        assert!(list.is_empty());
+        assert_eq!(list.take_grant(&c, &noop()), Some('c'));
+        assert_eq!(list.take_grant(&d, &noop()), Some('d'));
+        assert_eq!(list.remove(a), Removed::Granted('a'));
+    }
+
+    #[test]
+    fn granter_fills_in_the_front_waiters_data() {
+        let mut list: WaitList<Option<u32>> = WaitList::new();
+        let getter = list.push_back(None, noop());
+        assert_eq!(list.take_grant(&getter, &noop()), None, "not granted yet");
+        *list.front_mut().unwrap() = Some(7);
+        assert!(list.grant_front().is_some());
+        let mut seen = Vec::new();
+        list.for_each_data_mut(|item| seen.push(*item));
+        assert_eq!(seen, [Some(7)], "granted, not yet taken, still visited");
+        assert_eq!(list.take_grant(&getter, &noop()), Some(Some(7)));
+    }
+
+    #[test]
+    fn wakeups_keep_their_order() {
+        struct Record(usize, Arc<std::sync::Mutex<Vec<usize>>>);
+        impl Wake for Record {
+            fn wake(self: Arc<Self>) {
+                self.1.lock().unwrap().push(self.0);
+            }
+        }
+        let woken = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut wakeups = Wakeups::new();
+        for id in 0..4 {
+            wakeups.push(Some(Waker::from(Arc::new(Record(id, woken.clone())))));
+        }
+        wakeups.push(None);
+        wakeups.wake_all();
+        assert_eq!(*woken.lock().unwrap(), [0, 1, 2, 3]);
     }
 }

@@ -736,3 +736,39 @@ fn put_and_get_allocate_nothing_once_warmed_up() {
     }
     assert_eq!(allocations_on_this_thread() - before, 0);
 }
+
+#[test]
+fn a_get_that_lets_a_putter_in_for_a_waiting_getter_allocates_nothing_once_warmed_up() {
+    let queue = Queue::new(1);
+    let waker_source = ByHand::new(std::future::pending::<()>());
+    let waker = waker_source.waker();
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut round = |value: u32| {
+        // Two getters wait; the first is handed an item, which fills the
+        // queue, so the next putter waits too.
+        let mut first = std::pin::pin!(queue.get());
+        assert!(first.as_mut().poll(&mut cx).is_pending());
+        let mut second = std::pin::pin!(queue.get());
+        assert!(second.as_mut().poll(&mut cx).is_pending());
+        queue.try_put(value).unwrap();
+        let mut put = std::pin::pin!(queue.put(value + 1));
+        assert!(put.as_mut().poll(&mut cx).is_pending());
+        // The first getter takes its item and makes room: one step lets
+        // the putter's item in and hands it to the second getter, waking
+        // both of them.
+        let wakes = waker_source.wakes();
+        assert_eq!(first.as_mut().poll(&mut cx), Poll::Ready(Ok(value)));
+        assert_eq!(waker_source.wakes() - wakes, 2);
+        assert!(put.as_mut().poll(&mut cx).is_ready());
+        assert_eq!(second.as_mut().poll(&mut cx), Poll::Ready(Ok(value + 1)));
+        assert!(queue.is_empty());
+    };
+    let start = allocations_on_this_thread();
+    round(0); // grows the waiter slabs once
+    let before = allocations_on_this_thread();
+    assert!(before > start, "the counter sees the first round's growth");
+    for value in 1..100 {
+        round(value);
+    }
+    assert_eq!(allocations_on_this_thread() - before, 0);
+}

@@ -2,13 +2,14 @@
 //! over where items are kept (`Storage`).
 //!
 //! Everything happens under one `Mutex` per queue; an uncontended put or
-//! get takes it once and allocates nothing (waiter slots are reused).
+//! get takes it once and allocates nothing (waiter nodes are reused).
 //!
 //! Fairness and cancel-safety come from two hand-offs:
 //! - a put that finds getters waiting gives its item straight to the oldest
-//!   one (into that getter's slot), so a later `get` cannot overtake it;
+//!   one (into that getter's waiter node), so a later `get` cannot overtake
+//!   it;
 //! - a get that frees room takes the oldest waiting putter's item from its
-//!   slot into the queue, so putters' items enter in arrival order and a
+//!   node into the queue, so putters' items enter in arrival order and a
 //!   putter is done (its item is in) even if it is dropped before it runs.
 //!
 //! An item handed to a getter still counts toward `len` and `maxsize`
@@ -17,7 +18,8 @@
 
 use super::error::{QueueShutDown, TaskDoneError, TryGetError, TryPutError};
 use super::storage::Storage;
-use crate::slab_waiters::{lock, Arc, Mutex, MutexGuard, WaitList, WaiterKey, Wakeups};
+use crate::std_or_loom::{lock, Arc, Mutex, MutexGuard};
+use crate::waiters::{Removed, WaitList, WaiterKey, Wakeups};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -38,9 +40,9 @@ struct State<T, S> {
     maxsize: usize,
     /// Items handed to a getter that has not run yet.
     reserved: usize,
-    /// Each waiting getter's slot receives the item handed to it.
+    /// Each waiting getter's node receives the item handed to it.
     getters: WaitList<Option<T>>,
-    /// Each waiting putter's slot holds its item until the queue takes it.
+    /// Each waiting putter's node holds its item until the queue takes it.
     putters: WaitList<Option<T>>,
     joiners: WaitList<()>,
     /// Items put and not yet marked done with `task_done`.
@@ -60,11 +62,11 @@ impl<T, S: Storage<T>> State<T, S> {
     /// Accept an item (there is room): to the oldest waiting getter, else
     /// into storage. Returns the getter to wake.
     fn accept(&mut self, item: T) -> Option<Waker> {
-        let waker = match self.getters.pop_front() {
-            Some((getter, waker)) => {
-                *self.getters.state_mut(getter) = Some(item);
+        let waker = match self.getters.front_mut() {
+            Some(slot) => {
+                *slot = Some(item);
                 self.reserved += 1;
-                waker
+                self.getters.grant_front()
             }
             None => {
                 self.storage.push(item);
@@ -80,12 +82,11 @@ impl<T, S: Storage<T>> State<T, S> {
         if self.is_full() {
             return;
         }
-        if let Some((putter, waker)) = self.putters.pop_front() {
-            if let Some(item) = self.putters.state_mut(putter).take() {
-                wakeups.add(waker);
-                let getter = self.accept(item);
-                wakeups.add(getter);
-            }
+        // A waiting putter's node holds its item until it is granted.
+        if let Some(item) = self.putters.front_mut().and_then(Option::take) {
+            wakeups.push(self.putters.grant_front());
+            let getter = self.accept(item);
+            wakeups.push(getter);
         }
     }
 
@@ -98,10 +99,10 @@ impl<T, S: Storage<T>> State<T, S> {
     /// An item reserved for a getter that was dropped: to the next waiting
     /// getter, else back where the next get finds it first.
     fn return_reserved(&mut self, item: T) -> Option<Waker> {
-        match self.getters.pop_front() {
-            Some((getter, waker)) => {
-                *self.getters.state_mut(getter) = Some(item);
-                waker
+        match self.getters.front_mut() {
+            Some(slot) => {
+                *slot = Some(item);
+                self.getters.grant_front()
             }
             None => {
                 self.reserved -= 1;
@@ -133,8 +134,8 @@ impl<T, S: Storage<T>> Engine<T, S> {
             .field("len", &state.len())
             .field("maxsize", &state.maxsize)
             .field("unfinished", &state.unfinished)
-            .field("waiting_getters", &state.getters.waiting())
-            .field("waiting_putters", &state.putters.waiting())
+            .field("waiting_getters", &state.getters.len())
+            .field("waiting_putters", &state.putters.len())
             .field("lifecycle", &state.lifecycle)
             .finish()
     }
@@ -200,7 +201,7 @@ impl<T, S: Storage<T>> Engine<T, S> {
     }
 
     pub(crate) fn try_get(&self) -> Result<T, TryGetError> {
-        let mut wakeups = Wakeups::default();
+        let mut wakeups = Wakeups::new();
         let result = {
             let mut state = self.state();
             match state.take_stored(&mut wakeups) {
@@ -209,24 +210,23 @@ impl<T, S: Storage<T>> Engine<T, S> {
                 None => Err(TryGetError::Empty),
             }
         };
-        wakeups.wake();
+        wakeups.wake_all();
         result
     }
 
     pub(crate) fn task_done(&self) -> Result<(), TaskDoneError> {
-        let joiners = {
+        let mut joiners = Wakeups::new();
+        {
             let mut state = self.state();
             if state.unfinished == 0 {
                 return Err(TaskDoneError);
             }
             state.unfinished -= 1;
             if state.unfinished == 0 {
-                state.joiners.drain_waiting()
-            } else {
-                Vec::new()
+                state.joiners.grant_all(&mut joiners);
             }
-        };
-        joiners.into_iter().for_each(Waker::wake);
+        }
+        joiners.wake_all();
         Ok(())
     }
 
@@ -251,43 +251,46 @@ impl<T, S: Storage<T>> Engine<T, S> {
     }
 
     pub(crate) fn shutdown(&self) {
-        let wakers = {
+        let mut wakeups = Wakeups::new();
+        {
             let mut state = self.state();
             if state.lifecycle == Lifecycle::Open {
                 state.lifecycle = Lifecycle::Draining;
             }
-            let mut wakers = state.putters.drain_waiting();
-            wakers.extend(state.getters.drain_waiting());
-            wakers
-        };
-        wakers.into_iter().for_each(Waker::wake);
+            // Granted with their item still in their node: they fail.
+            state.putters.grant_all(&mut wakeups);
+            // Granted with no item: they drain what is left, then fail.
+            state.getters.grant_all(&mut wakeups);
+        }
+        wakeups.wake_all();
     }
 
     pub(crate) fn shutdown_immediate(&self) {
-        let (wakers, stored, reserved) = {
+        let mut wakeups = Wakeups::new();
+        let (stored, reserved) = {
             let mut state = self.state();
             state.lifecycle = Lifecycle::Discarded;
             let stored = std::mem::take(&mut state.storage);
             let mut reserved = Vec::with_capacity(state.reserved);
             state
                 .getters
-                .for_each_state(|slot| reserved.extend(slot.take()));
+                .for_each_data_mut(|slot| reserved.extend(slot.take()));
             state.reserved = 0;
             // Discarded items count as done, as in Python; items already
             // got still await their task_done.
             let discarded = stored.len() + reserved.len();
             state.unfinished = state.unfinished.saturating_sub(discarded);
-            let mut wakers = state.putters.drain_waiting();
-            wakers.extend(state.getters.drain_waiting());
+            state.putters.grant_all(&mut wakeups);
+            state.getters.grant_all(&mut wakeups);
             if state.unfinished == 0 {
-                wakers.extend(state.joiners.drain_waiting());
+                state.joiners.grant_all(&mut wakeups);
             }
-            (wakers, stored, reserved)
+            (stored, reserved)
         };
         // Items' destructors run outside the lock: they may use the queue.
         drop(stored);
         drop(reserved);
-        wakers.into_iter().for_each(Waker::wake);
+        wakeups.wake_all();
     }
 }
 
@@ -295,7 +298,7 @@ impl<T, S: Storage<T>> Engine<T, S> {
 pub(crate) struct Put<'a, T, S> {
     engine: &'a Engine<T, S>,
     /// The item until the first poll, which either accepts it or parks it
-    /// in the putter's slot.
+    /// in the putter's waiter node.
     item: Option<T>,
     key: Option<WaiterKey>,
 }
@@ -309,7 +312,7 @@ impl<T, S: Storage<T>> Future for Put<'_, T, S> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let mut state = this.engine.state();
-        let Some(key) = this.key else {
+        let Some(key) = &this.key else {
             let Some(item) = this.item.take() else {
                 panic!("queue put future polled after it completed");
             };
@@ -327,12 +330,11 @@ impl<T, S: Storage<T>> Future for Put<'_, T, S> {
             }
             return Poll::Ready(Ok(()));
         };
-        if state.putters.is_linked(key) {
-            state.putters.update_waker(key, cx.waker());
+        let Some(granted) = state.putters.take_grant(key, cx.waker()) else {
             return Poll::Pending;
-        }
+        };
         this.key = None;
-        match state.putters.remove(key).0 {
+        match granted {
             // Taken into the queue by a get that made room.
             None => Poll::Ready(Ok(())),
             // Woken by shutdown with the item still here.
@@ -346,7 +348,9 @@ impl<T, S> Drop for Put<'_, T, S> {
         if let Some(key) = self.key.take() {
             // Still waiting: the item goes with the future. Already taken:
             // the item is in the queue, the put happened.
-            let unsent = lock(&self.engine.shared).putters.remove(key).0;
+            let unsent = match lock(&self.engine.shared).putters.remove(key) {
+                Removed::Waiting(item) | Removed::Granted(item) => item,
+            };
             drop(unsent);
         }
     }
@@ -363,10 +367,10 @@ impl<T, S: Storage<T>> Future for Get<'_, T, S> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let mut wakeups = Wakeups::default();
+        let mut wakeups = Wakeups::new();
         let result = {
             let mut state = this.engine.state();
-            match this.key {
+            match &this.key {
                 None => {
                     if let Some(item) = state.take_stored(&mut wakeups) {
                         Poll::Ready(Ok(item))
@@ -377,29 +381,28 @@ impl<T, S: Storage<T>> Future for Get<'_, T, S> {
                         Poll::Pending
                     }
                 }
-                Some(key) if state.getters.is_linked(key) => {
-                    state.getters.update_waker(key, cx.waker());
-                    Poll::Pending
-                }
-                Some(key) => {
-                    this.key = None;
-                    match state.getters.remove(key).0 {
-                        Some(item) => {
-                            state.reserved -= 1;
-                            state.admit_putter(&mut wakeups);
-                            Poll::Ready(Ok(item))
+                Some(key) => match state.getters.take_grant(key, cx.waker()) {
+                    None => Poll::Pending,
+                    Some(handed) => {
+                        this.key = None;
+                        match handed {
+                            Some(item) => {
+                                state.reserved -= 1;
+                                state.admit_putter(&mut wakeups);
+                                Poll::Ready(Ok(item))
+                            }
+                            // Woken by shutdown: drain what a cancelled
+                            // getter may have given back, then fail.
+                            None => match state.take_stored(&mut wakeups) {
+                                Some(item) => Poll::Ready(Ok(item)),
+                                None => Poll::Ready(Err(QueueShutDown(()))),
+                            },
                         }
-                        // Woken by shutdown: drain what a cancelled getter
-                        // may have given back, then fail.
-                        None => match state.take_stored(&mut wakeups) {
-                            Some(item) => Poll::Ready(Ok(item)),
-                            None => Poll::Ready(Err(QueueShutDown(()))),
-                        },
                     }
-                }
+                },
             }
         };
-        wakeups.wake();
+        wakeups.wake_all();
         result
     }
 }
@@ -409,9 +412,11 @@ impl<T, S: Storage<T>> Drop for Get<'_, T, S> {
         if let Some(key) = self.key.take() {
             let next_getter = {
                 let mut state = lock(&self.engine.shared);
-                match state.getters.remove(key).0 {
-                    Some(item) => state.return_reserved(item),
-                    None => None,
+                match state.getters.remove(key) {
+                    // Handed an item it will never take: pass it on.
+                    Removed::Granted(Some(item)) => state.return_reserved(item),
+                    // Still waiting, or woken by shutdown: nothing to pass.
+                    Removed::Granted(None) | Removed::Waiting(_) => None,
                 }
             };
             if let Some(waker) = next_getter {
@@ -433,21 +438,19 @@ impl<T, S: Storage<T>> Future for Join<'_, T, S> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
         let mut state = this.engine.state();
-        match this.key {
+        match &this.key {
             None if state.unfinished == 0 => Poll::Ready(()),
             None => {
                 this.key = Some(state.joiners.push_back((), cx.waker().clone()));
                 Poll::Pending
             }
-            Some(key) if state.joiners.is_linked(key) => {
-                state.joiners.update_waker(key, cx.waker());
-                Poll::Pending
-            }
-            Some(key) => {
-                this.key = None;
-                state.joiners.remove(key);
-                Poll::Ready(())
-            }
+            Some(key) => match state.joiners.take_grant(key, cx.waker()) {
+                None => Poll::Pending,
+                Some(()) => {
+                    this.key = None;
+                    Poll::Ready(())
+                }
+            },
         }
     }
 }
