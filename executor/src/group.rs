@@ -423,27 +423,34 @@ where
             group.child_ended();
             return end_cancelled();
         }
-        let polled = catch_unwind(AssertUnwindSafe(|| future.poll(cx)));
-        if let Ok(Poll::Pending) = polled {
-            group.remember_waker(waiting_key, cx.waker());
-            return Poll::Pending;
-        }
-        group.forget_waker(*waiting_key);
-        let dropped = end_future(this.stage.as_mut());
-        let failure = match (polled, dropped) {
-            (Ok(Poll::Ready(Ok(value))), Ok(())) => {
-                group.child_ended();
-                return Poll::Ready(value);
+        let failure = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Pending) => {
+                group.remember_waker(waiting_key, cx.waker());
+                return Poll::Pending;
             }
-            // A destructor that panics fails the child too.
-            (Ok(Poll::Ready(Ok(_))), Err(payload)) => {
+            Ok(Poll::Ready(Ok(value))) => {
+                group.forget_waker(*waiting_key);
+                match end_future(this.stage.as_mut()) {
+                    Ok(()) => {
+                        group.child_ended();
+                        return Poll::Ready(value);
+                    }
+                    // A destructor that panics fails the child too.
+                    Err(payload) => ChildFailure::Panicked(ChildPanic::new(payload)),
+                }
+            }
+            Ok(Poll::Ready(Err(error))) => {
+                group.forget_waker(*waiting_key);
+                // A second panic from the destructor adds nothing: the child
+                // failed already.
+                let _ = end_future(this.stage.as_mut());
+                ChildFailure::Failed(error)
+            }
+            Err(payload) => {
+                group.forget_waker(*waiting_key);
+                let _ = end_future(this.stage.as_mut());
                 ChildFailure::Panicked(ChildPanic::new(payload))
             }
-            // A second panic from the destructor adds nothing: the child
-            // failed already.
-            (Ok(Poll::Ready(Err(error))), _) => ChildFailure::Failed(error),
-            (Err(payload), _) => ChildFailure::Panicked(ChildPanic::new(payload)),
-            (Ok(Poll::Pending), _) => unreachable!("returned above"),
         };
         fail(group, this.stage, failure, cx)
     }
