@@ -339,6 +339,10 @@ pin_project! {
     /// Written by hand rather than as an `async fn`: an `async fn` keeps its
     /// argument and the pinned local it moves into side by side, doubling
     /// the room a child's future takes in its task.
+    ///
+    /// The group hears of the child's end exactly once: from `poll` when
+    /// the child finishes, fails or sees the cancellation, or from the drop
+    /// when its task is aborted before that (the stage tells which).
     struct Child<F, E> {
         #[pin]
         stage: ChildStage<F>,
@@ -373,7 +377,8 @@ pin_project! {
     }
 }
 
-/// Tells the group that an aborted child ended, when dropped.
+/// Tells the group that a child dropped before it ended has ended, when
+/// dropped itself (after the child's future).
 struct EndOnDrop<'a, E> {
     group: &'a Group<E>,
     waiting_key: u32,
