@@ -186,15 +186,12 @@ impl<E: 'static> TaskGroup<E> {
             return spawn(cancelled_child());
         }
         self.group.running.set(self.group.running.get() + 1);
-        let membership = Membership {
-            group: Rc::clone(&self.group),
-            waiting_key: NOT_WAITING,
-            ended: false,
-            failed: false,
-        };
         spawn(Child {
-            future: Some(future),
-            membership,
+            stage: ChildStage::Running {
+                future,
+                waiting_key: NOT_WAITING,
+            },
+            group: Rc::clone(&self.group),
         })
     }
 
@@ -237,14 +234,9 @@ impl<E> fmt::Debug for TaskGroup<E> {
 }
 
 impl<E> Group<E> {
-    /// A child ended (however): free its slot, and wake the joiner when it
-    /// was the last one.
-    fn child_ended(&self, waiting_key: usize) {
-        if waiting_key != NOT_WAITING {
-            // Dropped outside the borrow: a waker's drop is foreign code.
-            let waker = self.waiting.borrow_mut().try_remove(waiting_key);
-            drop(waker);
-        }
+    /// A child ended (however): wake the joiner when it was the last one.
+    /// The child freed its waiting slot already.
+    fn child_ended(&self) {
         let running = self.running.get() - 1;
         self.running.set(running);
         if running == 0 {
@@ -253,6 +245,44 @@ impl<E> Group<E> {
                 joiner.wake();
             }
         }
+    }
+
+    /// Give back a child's slot in `waiting`, if it took one.
+    fn forget_waker(&self, waiting_key: u32) {
+        if waiting_key != NOT_WAITING {
+            // Dropped outside the borrow: a waker's drop is foreign code.
+            let waker = self.waiting.borrow_mut().try_remove(waiting_key as usize);
+            drop(waker);
+        }
+    }
+
+    /// Keep a waiting child's waker, so that a cancellation can wake it.
+    fn remember_waker(&self, waiting_key: &mut u32, waker: &Waker) {
+        let mut waiting = self.waiting.borrow_mut();
+        match waiting.get_mut(*waiting_key as usize) {
+            Some(known) if known.will_wake(waker) => {}
+            Some(known) => {
+                let old = std::mem::replace(known, waker.clone());
+                drop(waiting);
+                drop(old);
+            }
+            None => {
+                let key = waiting.insert(waker.clone());
+                // Each slot holds a waker of a live task, so four billion
+                // of them cannot fit in memory first.
+                *waiting_key = u32::try_from(key)
+                    .ok()
+                    .filter(|&key| key != NOT_WAITING)
+                    .expect("more than 4 billion waiting TaskGroup children");
+            }
+        }
+    }
+
+    /// Record a child's failure: children spawned from now on are
+    /// cancelled at once; the running ones a turn later.
+    fn record_failure(&self, failure: ChildFailure<E>) {
+        self.failures.borrow_mut().push(failure);
+        self.failed.set(true);
     }
 
     /// Wake every waiting child so that it drops its future; children not
@@ -264,7 +294,7 @@ impl<E> Group<E> {
         // The slots stay: each child frees its own as it ends.
         let wakers: Vec<Waker> = self
             .waiting
-            .borrow_mut()
+            .borrow()
             .iter()
             .map(|(_, waker)| waker.clone())
             .collect();
@@ -275,68 +305,31 @@ impl<E> Group<E> {
     }
 }
 
-/// A child's place in its group; dropping it before the child ended (the
-/// task was aborted through its handle) counts the child as cancelled.
-///
-/// Kept small (it is moved with every child's future into its task): the
-/// slot key uses a sentinel rather than an `Option`.
-struct Membership<E> {
-    group: Rc<Group<E>>,
-    /// The child's slot in `Group::waiting`, or [`NOT_WAITING`].
-    waiting_key: usize,
-    ended: bool,
-    /// Failed and yielded once (see the module doc): end at the next poll.
-    failed: bool,
-}
+/// `waiting_key` of a child that has no slot in `Group::waiting`.
+const NOT_WAITING: u32 = u32::MAX;
 
-/// `Membership::waiting_key` of a child that never waited.
-const NOT_WAITING: usize = usize::MAX;
-
-impl<E> Membership<E> {
-    fn finish(&mut self) {
-        self.ended = true;
-        self.group.child_ended(self.waiting_key);
-    }
-
-    /// Record the child's failure; the caller yields a turn, then calls
-    /// [`finish_failed`](Membership::finish_failed).
-    fn record_failure(&mut self, failure: ChildFailure<E>) {
-        self.group.failures.borrow_mut().push(failure);
-        self.group.failed.set(true);
-        self.failed = true;
-    }
-
-    fn finish_failed(&mut self) {
-        self.finish();
-        self.group.cancel_children();
-    }
-
-    /// Keep the child's waker, so that a cancellation can wake it.
-    fn remember_waker(&mut self, waker: &Waker) {
-        let mut waiting = self.group.waiting.borrow_mut();
-        match waiting.get_mut(self.waiting_key) {
-            Some(known) if known.will_wake(waker) => {}
-            Some(known) => {
-                let old = std::mem::replace(known, waker.clone());
-                drop(waiting);
-                drop(old);
-            }
-            None => self.waiting_key = waiting.insert(waker.clone()),
-        }
-    }
-}
-
-impl<E> Drop for Membership<E> {
-    fn drop(&mut self) {
-        if !self.ended {
-            // Aborted through its handle: cancelled, not a failure.
-            self.group.child_ended(self.waiting_key);
-            // Aborted while it yielded after failing: the cancellation it
-            // owed its siblings starts now.
-            if self.group.failed.get() {
-                self.group.cancel_children();
-            }
-        }
+pin_project! {
+    /// Where a child is in its life. The caller's future lives in the
+    /// `Running` variant, so that the child can drop it in place (catching
+    /// a panicking destructor) before the group hears that the child ended.
+    ///
+    /// Kept small: every byte here is in every child's task allocation, and
+    /// a few more bytes move the allocation into a bigger size class. The
+    /// tag and the slot key share the word in front of the future (a
+    /// `usize` key, or a separate `Option`, would take a word of their own).
+    #[project = ChildStageProj]
+    enum ChildStage<F> {
+        Running {
+            #[pin]
+            future: F,
+            // The child's slot in `Group::waiting`, or `NOT_WAITING`.
+            waiting_key: u32,
+        },
+        // Failed, future dropped, yielding once (see the module doc): it
+        // ends at its next poll.
+        Failed,
+        // The group was told that the child ended.
+        Ended,
     }
 }
 
@@ -346,13 +339,59 @@ pin_project! {
     /// Written by hand rather than as an `async fn`: an `async fn` keeps its
     /// argument and the pinned local it moves into side by side, doubling
     /// the room a child's future takes in its task.
+    ///
+    /// The group hears of the child's end exactly once: from `poll` when
+    /// the child finishes, fails or sees the cancellation, or from the drop
+    /// when its task is aborted before that (the stage tells which).
     struct Child<F, E> {
-        // In an Option so that it can be dropped in place before the group
-        // hears that the child ended. Declared first, so that an abort
-        // (which drops this struct) drops it before `membership` reports.
         #[pin]
-        future: Option<F>,
-        membership: Membership<E>,
+        stage: ChildStage<F>,
+        group: Rc<Group<E>>,
+    }
+
+    impl<F, E> PinnedDrop for Child<F, E> {
+        fn drop(this: Pin<&mut Self>) {
+            // Dropped before it ended: its task was aborted through its
+            // handle (cancelled, not a failure), or the loop shut down.
+            let mut this = this.project();
+            let _ended = match this.stage.as_mut().project() {
+                ChildStageProj::Running { waiting_key, .. } => EndOnDrop {
+                    group: this.group,
+                    waiting_key: *waiting_key,
+                    // Not failed: it owes its siblings nothing.
+                    owes_cancellation: false,
+                },
+                // Aborted while it yielded after failing: the cancellation
+                // it owed its siblings starts now.
+                ChildStageProj::Failed => EndOnDrop {
+                    group: this.group,
+                    waiting_key: NOT_WAITING,
+                    owes_cancellation: true,
+                },
+                ChildStageProj::Ended => return,
+            };
+            // The future goes first; `_ended` tells the group after it,
+            // even when a destructor in the future panics.
+            this.stage.set(ChildStage::Ended);
+        }
+    }
+}
+
+/// Tells the group that a child dropped before it ended has ended, when
+/// dropped itself (after the child's future).
+struct EndOnDrop<'a, E> {
+    group: &'a Group<E>,
+    waiting_key: u32,
+    owes_cancellation: bool,
+}
+
+impl<E> Drop for EndOnDrop<'_, E> {
+    fn drop(&mut self) {
+        self.group.forget_waker(self.waiting_key);
+        self.group.child_ended();
+        if self.owes_cancellation {
+            self.group.cancel_children();
+        }
     }
 }
 
@@ -364,65 +403,85 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         let mut this = self.project();
-        if this.membership.failed {
-            this.membership.finish_failed();
-            return end_cancelled();
-        }
-        let inner = match this.future.as_mut().as_pin_mut() {
-            Some(inner) if !this.membership.group.cancelling.get() => inner,
-            _ => {
-                if let Err(payload) = drop_in_place(this.future) {
-                    let failure = ChildFailure::Panicked(ChildPanic::new(payload));
-                    return fail(this.membership, failure, cx);
-                }
-                this.membership.finish();
+        let group: &Group<E> = this.group;
+        let (future, waiting_key) = match this.stage.as_mut().project() {
+            ChildStageProj::Running {
+                future,
+                waiting_key,
+            } => (future, waiting_key),
+            ChildStageProj::Failed => {
+                this.stage.set(ChildStage::Ended);
+                group.child_ended();
+                group.cancel_children();
                 return end_cancelled();
             }
+            // Never polled again once ended: its task is cancelled or done.
+            ChildStageProj::Ended => return end_cancelled(),
         };
-        let failure = match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+        if group.cancelling.get() {
+            let waiting_key = *waiting_key;
+            group.forget_waker(waiting_key);
+            if let Err(payload) = end_future(this.stage.as_mut()) {
+                let failure = ChildFailure::Panicked(ChildPanic::new(payload));
+                return fail(group, this.stage, failure, cx);
+            }
+            group.child_ended();
+            return end_cancelled();
+        }
+        let failure = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(Poll::Pending) => {
-                this.membership.remember_waker(cx.waker());
+                group.remember_waker(waiting_key, cx.waker());
                 return Poll::Pending;
             }
-            Ok(Poll::Ready(Ok(value))) => match drop_in_place(this.future) {
-                Ok(()) => {
-                    this.membership.finish();
-                    return Poll::Ready(value);
+            Ok(Poll::Ready(Ok(value))) => {
+                group.forget_waker(*waiting_key);
+                match end_future(this.stage.as_mut()) {
+                    Ok(()) => {
+                        group.child_ended();
+                        return Poll::Ready(value);
+                    }
+                    // A destructor that panics fails the child too.
+                    Err(payload) => ChildFailure::Panicked(ChildPanic::new(payload)),
                 }
-                // A destructor that panics fails the child too.
-                Err(payload) => ChildFailure::Panicked(ChildPanic::new(payload)),
-            },
+            }
             Ok(Poll::Ready(Err(error))) => {
+                group.forget_waker(*waiting_key);
                 // A second panic from the destructor adds nothing: the child
                 // failed already.
-                let _ = drop_in_place(this.future);
+                let _ = end_future(this.stage.as_mut());
                 ChildFailure::Failed(error)
             }
             Err(payload) => {
-                let _ = drop_in_place(this.future);
+                group.forget_waker(*waiting_key);
+                let _ = end_future(this.stage.as_mut());
                 ChildFailure::Panicked(ChildPanic::new(payload))
             }
         };
-        fail(this.membership, failure, cx)
+        fail(group, this.stage, failure, cx)
     }
 }
 
-/// Record a child's failure, then yield once, so that children already
-/// ready to run get their turn before the cancellation (see the module doc).
-fn fail<T, E>(
-    membership: &mut Membership<E>,
+/// Record a child's failure (its future is gone), then yield once, so that
+/// children already ready to run get their turn before the cancellation
+/// (see the module doc).
+fn fail<F, T, E>(
+    group: &Group<E>,
+    mut stage: Pin<&mut ChildStage<F>>,
     failure: ChildFailure<E>,
     cx: &mut Context<'_>,
 ) -> Poll<T> {
-    membership.record_failure(failure);
+    group.record_failure(failure);
+    stage.set(ChildStage::Failed);
     // Waking while running puts the task at the back of the run queue.
     cx.waker().wake_by_ref();
     Poll::Pending
 }
 
 /// Drop the child's future now; a panic from its destructor is returned.
-fn drop_in_place<F>(mut future: Pin<&mut Option<F>>) -> Result<(), Box<dyn Any + Send>> {
-    catch_unwind(AssertUnwindSafe(|| future.set(None)))
+/// The stage is `Ended` afterwards either way (an assignment whose drop
+/// panics still stores the new value).
+fn end_future<F>(mut stage: Pin<&mut ChildStage<F>>) -> Result<(), Box<dyn Any + Send>> {
+    catch_unwind(AssertUnwindSafe(|| stage.set(ChildStage::Ended)))
 }
 
 /// End the child's task as cancelled, from inside its poll: the task is

@@ -477,3 +477,78 @@ fn a_sibling_already_ready_when_the_failure_happened_still_finishes() {
         assert!(failing.await.is_err());
     });
 }
+
+#[test]
+fn a_child_aborted_while_it_yields_after_failing_still_cancels_its_siblings() {
+    block_on(async {
+        let group = TaskGroup::new();
+        let failing_handle = Rc::new(RefCell::new(None));
+        let failing = group.spawn(async { Err::<(), BoxError>("failed first".into()) });
+        *failing_handle.borrow_mut() = Some(failing);
+        // Runs in the failing child's turn, before its yield is over.
+        group.spawn({
+            let failing_handle = Rc::clone(&failing_handle);
+            async move {
+                failing_handle.borrow().as_ref().unwrap().abort();
+                Ok(())
+            }
+        });
+        let (dropped, started) = (flag(), Signal::default());
+        group.spawn(waits_forever(&dropped, &started));
+        started.wait().await;
+        // The aborted child owed its siblings a cancellation: it starts
+        // when the abort ends that child, a turn or two from now.
+        for _ in 0..4 {
+            yield_now().await;
+        }
+        assert!(dropped.get(), "the waiting sibling was cancelled");
+        let error = group.join().await.unwrap_err();
+        let texts: Vec<String> = error.failures().iter().map(|f| f.to_string()).collect();
+        assert_eq!(texts, ["failed first"]);
+        let failing = failing_handle.borrow_mut().take().unwrap();
+        assert!(matches!(failing.await, Err(JoinError::Cancelled)));
+    });
+}
+
+#[test]
+fn cancellation_reaches_every_waiting_child_after_others_freed_their_slots() {
+    block_on(async {
+        let group = TaskGroup::new();
+        let release = Signal::default();
+        let mut waiting = Vec::new();
+        // Children that wait, then finish: their slots are freed and reused.
+        let finishers: Vec<_> = (0..3)
+            .map(|i| {
+                let release = release.clone();
+                group.spawn(async move {
+                    release.wait().await;
+                    Ok(i)
+                })
+            })
+            .collect();
+        for _ in 0..2 {
+            let (dropped, started) = (flag(), Signal::default());
+            group.spawn(waits_forever(&dropped, &started));
+            waiting.push((dropped, started));
+        }
+        for (_, started) in &waiting {
+            started.wait().await;
+        }
+        release.set();
+        for (i, finisher) in finishers.into_iter().enumerate() {
+            assert_eq!(finisher.await.unwrap(), i);
+        }
+        // New waiting children take the freed slots.
+        for _ in 0..3 {
+            let (dropped, started) = (flag(), Signal::default());
+            group.spawn(waits_forever(&dropped, &started));
+            started.wait().await;
+            waiting.push((dropped, started));
+        }
+        assert_eq!(group.running(), 5);
+        group.spawn(async { Err::<(), BoxError>("stop".into()) });
+        let error = group.join().await.unwrap_err();
+        assert_eq!(error.failures().len(), 1);
+        assert!(waiting.iter().all(|(dropped, _)| dropped.get()));
+    });
+}
