@@ -101,8 +101,15 @@ macro_rules! select {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __select_branches {
-    // A branch whose body is a block: the comma after it is optional.
-    ([$($named:tt)*] $pattern:pat = $future:expr => $body:block $(,)? $($rest:tt)*) => {
+    // A branch whose body is a block: the comma after it is optional. Two
+    // rules, comma first: `$(,)? $($rest:tt)*` would be ambiguous (the comma
+    // could be either), which macro_rules refuses as a hard error.
+    ([$($named:tt)*] $pattern:pat = $future:expr => $body:block, $($rest:tt)*) => {
+        $crate::__select_branches!(
+            [$($named)* (branch_future branch_output ($pattern) ($future) ($body))] $($rest)*
+        )
+    };
+    ([$($named:tt)*] $pattern:pat = $future:expr => $body:block $($rest:tt)*) => {
         $crate::__select_branches!(
             [$($named)* (branch_future branch_output ($pattern) ($future) ($body))] $($rest)*
         )

@@ -265,3 +265,53 @@ fn wait_after_the_loop_returned_gives_the_output() {
     });
     assert_eq!(task.wait().unwrap(), 42);
 }
+
+/// Spawns onto a loop from a thread-local destructor, when the thread ends.
+struct SpawnAtThreadExit {
+    handle: Option<Handle>,
+    spawned: Arc<Mutex<Option<JoinHandle<u32>>>>,
+}
+
+impl Drop for SpawnAtThreadExit {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            let spawned = handle.spawn(async { 7 }).expect("the loop is running");
+            *self.spawned.lock().unwrap() = Some(spawned);
+        }
+    }
+}
+
+thread_local! {
+    static AT_THREAD_EXIT: std::cell::RefCell<Option<SpawnAtThreadExit>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+#[test]
+fn handle_spawn_from_a_thread_local_destructor_reaches_the_loop() {
+    // The destructor runs after the executor's own thread-local is gone
+    // (that one is touched after ours, so it is destroyed first): the spawn
+    // must take the remote path, not abort the process.
+    let spawned = Arc::new(Mutex::new(None));
+    let output = aio_executor::block_on({
+        let spawned = spawned.clone();
+        async move {
+            let handle = Handle::current();
+            let slot_for_thread = spawned.clone();
+            std::thread::spawn(move || {
+                AT_THREAD_EXIT.with(|slot| {
+                    *slot.borrow_mut() = Some(SpawnAtThreadExit {
+                        handle: Some(handle),
+                        spawned: slot_for_thread,
+                    })
+                });
+                // Touches the executor's thread-local after ours.
+                assert!(!aio_executor::in_running_loop());
+            })
+            .join()
+            .expect("the thread ended without aborting");
+            let task = spawned.lock().unwrap().take().expect("spawned at exit");
+            task.await
+        }
+    });
+    assert_eq!(output.unwrap(), 7);
+}

@@ -214,3 +214,23 @@ fn a_select_of_send_futures_is_send() {
     }));
     assert_eq!(answer, 42);
 }
+
+#[test]
+fn block_bodies_may_be_followed_by_a_comma_or_not() {
+    let (a, b, c) = block_on(async {
+        let a = select! {
+            n = async { 1 } => { n },
+            _ = pending::<()>() => { 0 },
+        };
+        let b = select! {
+            _ = pending::<()>() => { 0 }
+            n = async { 2 } => { n }
+        };
+        let c = select! {
+            n = async { 3 } => { n },
+            _ = pending::<()>() => 0,
+        };
+        (a, b, c)
+    });
+    assert_eq!((a, b, c), (1, 2, 3));
+}

@@ -545,8 +545,14 @@ impl Drop for CurrentGuard {
 /// Run `f` with this thread's loop, if any.
 pub(crate) fn with_current<R>(f: impl FnOnce(&Core) -> R) -> Option<R> {
     // A shared borrow for the duration of `f`: `f` may spawn or wake, which
-    // borrow again shared; only install/clear borrow mutably.
-    CURRENT.with(|current| current.borrow().as_deref().map(f))
+    // borrow again shared; only install/clear borrow mutably. `try_with`: a
+    // wake or a `Handle::spawn` from a thread-local destructor, after
+    // CURRENT is gone, means "not on a loop thread" (it takes the remote
+    // path) instead of a panic that would abort the process.
+    CURRENT
+        .try_with(|current| current.borrow().as_deref().map(f))
+        .ok()
+        .flatten()
 }
 
 /// Cancel the task that is being polled on this thread, from inside its own
@@ -559,7 +565,9 @@ pub(crate) fn abort_current_task() -> bool {
 
 /// True when a loop is running on this thread.
 pub fn in_running_loop() -> bool {
-    CURRENT.with(|current| current.borrow().is_some())
+    CURRENT
+        .try_with(|current| current.borrow().is_some())
+        .unwrap_or(false)
 }
 
 /// How many spawned tasks of this thread's loop have not finished yet;
