@@ -431,6 +431,12 @@ where
         let failure = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
             Ok(Poll::Pending) => {
                 group.remember_waker(waiting_key, cx.waker());
+                if group.cancelling.get() {
+                    // The cancellation began inside this very poll (the
+                    // child dropped its own group), before this waker was
+                    // known to it: come back at once to end.
+                    cx.waker().wake_by_ref();
+                }
                 return Poll::Pending;
             }
             Ok(Poll::Ready(Ok(value))) => {

@@ -552,3 +552,29 @@ fn cancellation_reaches_every_waiting_child_after_others_freed_their_slots() {
         assert!(waiting.iter().all(|(dropped, _)| dropped.get()));
     });
 }
+
+#[test]
+fn a_child_that_drops_its_own_group_in_its_first_poll_is_cancelled_too() {
+    block_on(async {
+        let owner: Rc<RefCell<Option<TaskGroup>>> = Rc::new(RefCell::new(Some(TaskGroup::new())));
+        let dropped = flag();
+        let child = owner.borrow().as_ref().unwrap().spawn({
+            let (owner, dropped) = (owner.clone(), dropped.clone());
+            async move {
+                let _flag = DropFlag(dropped);
+                // The last owner of the group goes away inside this poll.
+                drop(owner.borrow_mut().take());
+                pending::<Result<(), Box<dyn Error + Send + Sync>>>().await
+            }
+        });
+        // Bounded, so that a regression fails instead of hanging.
+        for _ in 0..10 {
+            if dropped.get() {
+                break;
+            }
+            yield_now().await;
+        }
+        assert!(dropped.get(), "the child outlived its group");
+        assert!(child.await.unwrap_err().is_cancelled());
+    });
+}
