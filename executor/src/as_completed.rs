@@ -10,7 +10,7 @@ use crate::cell::JoinHandle;
 use crate::executor::spawn;
 use futures_core::Stream;
 use pin_project_lite::pin_project;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::{poll_fn, Future};
@@ -49,6 +49,10 @@ use std::task::{Context, Poll, Waker};
 /// `'static`. They need not be `Send`, and the `AsCompleted` is neither
 /// `Send` nor `Sync`: it belongs to its loop's thread.
 ///
+/// A future whose task was cancelled before it finished (the loop shut down
+/// while the `AsCompleted` lived on, to be read in another loop) has no
+/// output: `next()` gives `None` once every other output was given.
+///
 /// A future that panics does not take the others down: the panic is resumed
 /// in the caller by the `next()` that would have given its output, as if the
 /// caller had awaited that future itself.
@@ -64,6 +68,7 @@ where
 {
     let finished = Rc::new(Finished {
         outputs: RefCell::new(VecDeque::new()),
+        cancelled: Cell::new(0),
         waiter: RefCell::new(None),
     });
     let tasks: Vec<JoinHandle<()>> = futures
@@ -72,6 +77,7 @@ where
             spawn(Report {
                 future,
                 finished: Rc::clone(&finished),
+                reported: false,
             })
         })
         .collect();
@@ -97,7 +103,19 @@ pub struct AsCompleted<T> {
 /// What the tasks share with their `AsCompleted`.
 struct Finished<T> {
     outputs: RefCell<VecDeque<std::thread::Result<T>>>,
+    /// Tasks cancelled before they finished (the loop shut down under
+    /// them): their outputs will never come.
+    cancelled: Cell<usize>,
     waiter: RefCell<Option<Waker>>,
+}
+
+impl<T> Finished<T> {
+    fn wake_waiter(&self) {
+        let waiter = self.waiter.borrow_mut().take();
+        if let Some(waiter) = waiter {
+            waiter.wake();
+        }
+    }
 }
 
 pin_project! {
@@ -107,6 +125,19 @@ pin_project! {
         #[pin]
         future: F,
         finished: Rc<Finished<F::Output>>,
+        reported: bool,
+    }
+
+    impl<F: Future> PinnedDrop for Report<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            if !*this.reported {
+                // Cancelled before it finished: say so, or a waiting
+                // `next()` would wait for an output that never comes.
+                this.finished.cancelled.set(this.finished.cancelled.get() + 1);
+                this.finished.wake_waiter();
+            }
+        }
     }
 }
 
@@ -123,11 +154,9 @@ impl<F: Future> Future for Report<F> {
             Ok(Poll::Ready(output)) => Ok(output),
             Err(payload) => Err(payload),
         };
+        *this.reported = true;
         this.finished.outputs.borrow_mut().push_back(output);
-        let waiter = this.finished.waiter.borrow_mut().take();
-        if let Some(waiter) = waiter {
-            waiter.wake();
-        }
+        this.finished.wake_waiter();
         Poll::Ready(())
     }
 }
@@ -164,6 +193,10 @@ impl<T> AsCompleted<T> {
                 resume_unwind(payload)
             }
             None => {
+                self.remaining -= self.finished.cancelled.replace(0);
+                if self.remaining == 0 {
+                    return Poll::Ready(None);
+                }
                 let mut waiter = self.finished.waiter.borrow_mut();
                 if !waiter
                     .as_ref()

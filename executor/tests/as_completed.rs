@@ -232,3 +232,27 @@ fn a_next_dropped_while_waiting_loses_no_output() {
         assert_eq!(finished.next().await, Some(0));
     });
 }
+
+#[test]
+fn outputs_cancelled_by_loop_shutdown_end_the_stream() {
+    // Read in a second loop: the first one shut down with one future
+    // finished and one cancelled. On a thread, so that a regression (a
+    // next() that waits forever) fails the test instead of hanging it.
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut finished = block_on(async {
+            let finished = as_completed([
+                Box::pin(async { 1u8 }) as Pin<Box<dyn Future<Output = u8>>>,
+                Box::pin(pending()),
+            ]);
+            yield_now().await; // the first one finishes
+            finished
+        });
+        let outputs = block_on(async { (finished.next().await, finished.next().await) });
+        sender.send(outputs).unwrap();
+    });
+    let outputs = receiver
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("next() returned");
+    assert_eq!(outputs, (Some(1), None));
+}
