@@ -1,4 +1,4 @@
-//! Non-blocking TCP and UDP sockets driven by the current reactor.
+//! Non-blocking TCP, UDP and Unix domain sockets driven by the current reactor.
 //!
 //! Every socket is `Send + Sync`. Once its reactor has shut down, every
 //! operation fails with "the aio event loop that owns this socket has shut down".
@@ -7,9 +7,13 @@ mod addr;
 mod evented;
 mod tcp;
 mod udp;
+#[cfg(unix)]
+mod unix;
 
 pub use crate::dns::lookup_host;
 pub(crate) use addr::target_of;
 pub use addr::ToSocketAddrs;
 pub use tcp::{TcpListener, TcpStream};
 pub use udp::UdpSocket;
+#[cfg(unix)]
+pub use unix::{UnixDatagram, UnixListener, UnixStream};
