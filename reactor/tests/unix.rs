@@ -5,10 +5,12 @@ use std::future::poll_fn;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
+use std::time::Duration;
 
 use aio_reactor::net::{UnixDatagram, UnixListener, UnixStream};
+use aio_reactor::Reactor;
 use futures_io::{AsyncRead, AsyncWrite};
-use support::{block_on, boxed, join_all};
+use support::{block_on, block_on_with, boxed, join_all};
 
 /// A unique socket path under the temp dir, removed when dropped (the
 /// sockets do not remove their files themselves).
@@ -358,4 +360,82 @@ fn adopted_std_sockets_work() {
         drop(_client);
         assert_eq!(s.read(&mut buf).await.unwrap(), 0);
     });
+}
+
+#[test]
+fn io_after_the_loop_shut_down_fails_instead_of_hanging() {
+    let mut reactor = Reactor::new().unwrap();
+    let (mut a, b, d) = block_on_with(&mut reactor, async {
+        let (a, b) = UnixStream::pair().unwrap();
+        let (d, _) = UnixDatagram::pair().unwrap();
+        (a, b, d)
+    });
+    let report = reactor.shutdown(Duration::from_secs(1));
+    assert_eq!(report.sockets_open, 3);
+    let mut other = Reactor::new().unwrap();
+    let err = block_on_with(&mut other, async { a.read(&mut [0u8; 4]).await }).unwrap_err();
+    assert!(err.to_string().contains("has shut down"), "{err}");
+    let err = block_on_with(&mut other, async { a.write_all(b"x").await }).unwrap_err();
+    assert!(err.to_string().contains("has shut down"), "{err}");
+    let err = block_on_with(&mut other, async { d.send(b"x").await }).unwrap_err();
+    assert!(err.to_string().contains("has shut down"), "{err}");
+    drop(b);
+}
+
+#[test]
+fn a_read_pending_at_shutdown_is_woken_with_an_error() {
+    use std::future::Future;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::task::{Context, Poll, Wake, Waker};
+    struct Flag(AtomicBool);
+    impl Wake for Flag {
+        fn wake(self: Arc<Self>) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+    let reactor = Reactor::new().unwrap();
+    let (mut a, _b) = {
+        let _enter = reactor.enter();
+        UnixStream::pair().unwrap()
+    };
+    let flag = Arc::new(Flag(AtomicBool::new(false)));
+    let waker = Waker::from(flag.clone());
+    let mut buf = [0u8; 4];
+    let mut read = Box::pin(a.read(&mut buf));
+    assert!(read
+        .as_mut()
+        .poll(&mut Context::from_waker(&waker))
+        .is_pending());
+    reactor.shutdown(Duration::ZERO);
+    assert!(
+        flag.0.load(Ordering::SeqCst),
+        "pending reader woken by shutdown"
+    );
+    match read.as_mut().poll(&mut Context::from_waker(&waker)) {
+        Poll::Ready(Err(e)) => assert!(e.to_string().contains("shut down")),
+        other => panic!("expected an error, got {other:?}"),
+    }
+}
+
+#[test]
+fn unix_sockets_outside_the_loop_panic_with_a_clear_message() {
+    let err = std::panic::catch_unwind(|| drop(UnixStream::connect("/nonexistent"))).unwrap_err();
+    assert_eq!(
+        err.downcast_ref::<String>().unwrap(),
+        "aio::net::UnixStream::connect() called outside of aio::run()"
+    );
+    let err = std::panic::catch_unwind(|| drop(UnixListener::bind("/nonexistent"))).unwrap_err();
+    assert_eq!(
+        err.downcast_ref::<String>().unwrap(),
+        "aio::net::UnixListener::bind() called outside of aio::run()"
+    );
+}
+
+#[test]
+fn unix_sockets_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<UnixStream>();
+    check::<UnixListener>();
+    check::<UnixDatagram>();
 }
