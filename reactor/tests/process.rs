@@ -62,10 +62,18 @@ async fn until_reaped(pid: u32) {
     }
 }
 
+/// `fut`, or a test failure if it has not finished in a minute (a pipe
+/// deadlock would otherwise hang the suite).
+async fn no_deadlock<F: Future>(fut: F) -> F::Output {
+    time::timeout(Duration::from_secs(60), fut)
+        .await
+        .expect("deadlocked: still not done after a minute")
+}
+
 #[test]
 fn ten_megabytes_on_stdout_while_stderr_is_piped() {
     let _serial = serial();
-    let (out, err, status) = block_on(async {
+    let (out, err, status) = block_on(no_deadlock(async {
         let mut child = Command::new("sh")
             .args(["-c", "head -c 10000000 /dev/zero; echo done >&2"])
             .stdout(Stdio::piped())
@@ -90,7 +98,7 @@ fn ten_megabytes_on_stdout_while_stderr_is_piped() {
             .await
             .unwrap();
         (out, err, child.wait().await.unwrap())
-    });
+    }));
     assert_eq!(out.len(), 10_000_000);
     assert!(out.iter().all(|&b| b == 0));
     assert_eq!(err, "done\n");
@@ -102,7 +110,7 @@ fn wait_with_output_reads_both_pipes_at_once() {
     let _serial = serial();
     // The child fills stderr first: reading stdout to the end before stderr
     // would deadlock (the child blocks on a full stderr pipe).
-    let output = block_on(async {
+    let output = block_on(no_deadlock(async {
         Command::new("sh")
             .args([
                 "-c",
@@ -115,7 +123,7 @@ fn wait_with_output_reads_both_pipes_at_once() {
             .wait_with_output()
             .await
             .unwrap()
-    });
+    }));
     assert!(output.status.success());
     assert_eq!(output.stdout.len(), 10_000_000);
     assert_eq!(output.stderr.len(), 10_000_000);
@@ -127,7 +135,7 @@ fn stdin_round_trip_through_cat() {
     // More than a pipe holds both ways, so writing and reading must overlap.
     let input: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
     let expected = input.clone();
-    let (echoed, status) = block_on(async move {
+    let (echoed, status) = block_on(no_deadlock(async move {
         let mut child = Command::new("cat")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -152,7 +160,7 @@ fn stdin_round_trip_through_cat() {
         });
         let mut results = join_all(vec![writer, reader]).await;
         (results.pop().unwrap(), child.wait().await.unwrap())
-    });
+    }));
     assert_eq!(echoed, expected);
     assert!(status.success());
 }
