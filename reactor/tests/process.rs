@@ -426,3 +426,41 @@ fn wait_is_cancel_safe() {
         assert_eq!(child.wait().await.unwrap().code(), Some(4));
     });
 }
+
+#[test]
+fn child_running_at_shutdown_is_left_running_and_reaped_by_a_later_spawn() {
+    let _serial = serial();
+    let pid = block_on(async {
+        let child = Command::new("sleep").arg("1000").spawn().unwrap();
+        child.id().unwrap()
+    });
+    // The loop is gone; the child was not asked to die with it.
+    assert_eq!(proc_state(pid).map(|(s, _)| s == 'Z'), Some(false));
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let start = Instant::now();
+    while proc_state(pid).map(|(s, _)| s) != Some('Z') {
+        assert!(start.elapsed() < Duration::from_secs(10), "never exited");
+        std::thread::yield_now();
+    }
+    // The next spawn, on another loop, reaps it.
+    block_on(async {
+        let status = Command::new("true").status().await.unwrap();
+        assert!(status.success());
+    });
+    assert!(!is_our_child(pid));
+    assert!(our_zombies().is_empty());
+}
+
+#[test]
+fn handles_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<Command>();
+    check::<aio_reactor::process::Child>();
+    check::<aio_reactor::process::ChildStdin>();
+    check::<aio_reactor::process::ChildStdout>();
+    check::<aio_reactor::process::ChildStderr>();
+}

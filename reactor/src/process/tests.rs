@@ -54,6 +54,7 @@ fn is_our_child(pid: u32) -> bool {
     ppid == std::process::id()
 }
 
+#[cfg(target_os = "linux")]
 #[test]
 fn pidfd_is_used_where_the_kernel_has_it() {
     let own = rustix::process::pidfd_open(
