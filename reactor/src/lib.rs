@@ -18,6 +18,8 @@ mod dns;
 mod handle;
 mod lock;
 pub mod net;
+#[cfg(unix)]
+pub mod process;
 mod reactor;
 mod registration;
 pub mod time;

@@ -4,7 +4,7 @@
 //! operation fails with "the aio event loop that owns this socket has shut down".
 
 mod addr;
-mod evented;
+pub(crate) mod evented;
 mod tcp;
 mod udp;
 #[cfg(unix)]

@@ -1,0 +1,297 @@
+//! The child's standard streams: non-blocking pipes driven by the reactor.
+
+use std::fmt;
+use std::future::poll_fn;
+use std::io::{self, Read, Write};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use mio::unix::pipe::{Receiver, Sender};
+use mio::Interest;
+
+use crate::handle::Handle;
+use crate::net::evented::PollEvented;
+use crate::registration::Direction;
+
+// Pipes go through `poll_io` (readiness is cleared only on WouldBlock), not
+// the short-transfer shortcut sockets use: whether a pipe write queues a new
+// epoll edge while the pipe is not empty has changed between Linux versions.
+
+/// How much `read_to_end` asks for per read (a pipe holds 64 KiB by default).
+const READ_CHUNK: usize = 64 * 1024;
+
+/// The write end of the child's stdin. Dropping it (or [`shutdown`]) closes
+/// the pipe, so the child reads end-of-file.
+///
+/// [`shutdown`]: ChildStdin::shutdown
+pub struct ChildStdin {
+    io: Option<PollEvented<Sender>>,
+}
+
+impl fmt::Debug for ChildStdin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChildStdin")
+            .field("closed", &self.io.is_none())
+            .finish()
+    }
+}
+
+fn closed_error() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::BrokenPipe,
+        "the child's stdin was already closed",
+    )
+}
+
+impl ChildStdin {
+    pub(crate) fn new(handle: &Arc<Handle>, stdin: std::process::ChildStdin) -> io::Result<Self> {
+        let sender = Sender::from(stdin);
+        sender.set_nonblocking(true)?;
+        let io = PollEvented::new(handle.clone(), sender, Interest::WRITABLE)?;
+        Ok(ChildStdin { io: Some(io) })
+    }
+
+    fn poll_write_priv(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let Some(io) = &self.io else {
+            return Poll::Ready(Err(closed_error()));
+        };
+        if buf.is_empty() {
+            return Poll::Ready(io.check_open().map(|()| 0));
+        }
+        io.poll_io(cx, Direction::Write, |s| (&*s).write(buf))
+    }
+
+    fn flush_priv(&self) -> io::Result<()> {
+        match &self.io {
+            Some(io) => io.check_open(),
+            None => Err(closed_error()),
+        }
+    }
+
+    /// Write some of `buf`, returning how much was written. Fails with
+    /// `BrokenPipe` once the child has closed its stdin (or exited).
+    pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        poll_fn(|cx| self.poll_write_priv(cx, buf)).await
+    }
+
+    /// Write all of `buf`.
+    pub async fn write_all(&mut self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            let n = self.write(buf).await?;
+            if n == 0 {
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+            buf = &buf[n..];
+        }
+        Ok(())
+    }
+
+    /// Nothing is buffered here, so this only reports a closed pipe or a
+    /// shut-down loop.
+    pub async fn flush(&mut self) -> io::Result<()> {
+        self.flush_priv()
+    }
+
+    /// Close the pipe: the child reads end-of-file. Later writes fail.
+    pub async fn shutdown(&mut self) -> io::Result<()> {
+        self.io = None;
+        Ok(())
+    }
+}
+
+impl futures_io::AsyncWrite for ChildStdin {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_priv(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(self.flush_priv())
+    }
+
+    /// Closes the pipe (the child reads end-of-file); closing twice is fine.
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().io = None;
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsFd for ChildStdin {
+    /// # Panics
+    /// If the pipe was closed with `shutdown` / `poll_close`.
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        match &self.io {
+            Some(io) => io.io().as_fd(),
+            None => panic!("ChildStdin::as_fd called after the pipe was closed"),
+        }
+    }
+}
+
+impl AsRawFd for ChildStdin {
+    /// # Panics
+    /// If the pipe was closed with `shutdown` / `poll_close`.
+    fn as_raw_fd(&self) -> RawFd {
+        self.as_fd().as_raw_fd()
+    }
+}
+
+/// A pipe's read end registered with the reactor.
+struct PipeReader {
+    io: PollEvented<Receiver>,
+}
+
+impl PipeReader {
+    fn new(handle: &Arc<Handle>, receiver: Receiver) -> io::Result<Self> {
+        receiver.set_nonblocking(true)?;
+        let io = PollEvented::new(handle.clone(), receiver, Interest::READABLE)?;
+        Ok(PipeReader { io })
+    }
+
+    fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(self.io.check_open().map(|()| 0));
+        }
+        self.io.poll_io(cx, Direction::Read, |r| (&*r).read(buf))
+    }
+
+    /// Append everything up to end-of-file to `buf`. Resumable: a call that
+    /// returned Pending keeps what it read in `buf`.
+    fn poll_read_to_end(&self, cx: &mut Context<'_>, buf: &mut Vec<u8>) -> Poll<io::Result<()>> {
+        loop {
+            let len = buf.len();
+            buf.resize(len + READ_CHUNK, 0);
+            let r = self.poll_read(cx, &mut buf[len..]);
+            let n = match &r {
+                Poll::Ready(Ok(n)) => *n,
+                _ => 0,
+            };
+            buf.truncate(len + n);
+            match r {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Ok(())),
+                Poll::Ready(Ok(_)) => {}
+                Poll::Ready(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+}
+
+/// Read both pipes to end-of-file at once, so a child that fills one pipe
+/// while the other is being read cannot deadlock.
+pub(crate) async fn read_both(
+    out: Option<&ChildStdout>,
+    err: Option<&ChildStderr>,
+) -> io::Result<(Vec<u8>, Vec<u8>)> {
+    let (mut out_buf, mut err_buf) = (Vec::new(), Vec::new());
+    let (mut out_done, mut err_done) = (out.is_none(), err.is_none());
+    poll_fn(|cx| {
+        if let Some(o) = out.filter(|_| !out_done) {
+            if o.inner.poll_read_to_end(cx, &mut out_buf)?.is_ready() {
+                out_done = true;
+            }
+        }
+        if let Some(e) = err.filter(|_| !err_done) {
+            if e.inner.poll_read_to_end(cx, &mut err_buf)?.is_ready() {
+                err_done = true;
+            }
+        }
+        if out_done && err_done {
+            Poll::Ready(Ok::<(), io::Error>(()))
+        } else {
+            Poll::Pending
+        }
+    })
+    .await?;
+    Ok((out_buf, err_buf))
+}
+
+macro_rules! reader {
+    ($(#[$doc:meta])* $name:ident, $std:ty) => {
+        $(#[$doc])*
+        pub struct $name {
+            inner: PipeReader,
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("fd", &self.inner.io.io().as_raw_fd())
+                    .finish()
+            }
+        }
+
+        impl $name {
+            pub(crate) fn new(handle: &Arc<Handle>, pipe: $std) -> io::Result<Self> {
+                Ok($name {
+                    inner: PipeReader::new(handle, Receiver::from(pipe))?,
+                })
+            }
+
+            /// Read into `buf`; `Ok(0)` means end-of-file (the child closed
+            /// the stream, typically by exiting) or an empty `buf`.
+            pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                poll_fn(|cx| self.inner.poll_read(cx, buf)).await
+            }
+
+            /// Read to end-of-file, appending to `buf`; returns how many bytes
+            /// were appended. If the future is dropped midway, what it read
+            /// so far stays in `buf`.
+            pub async fn read_to_end(&mut self, buf: &mut Vec<u8>) -> io::Result<usize> {
+                let start = buf.len();
+                poll_fn(|cx| self.inner.poll_read_to_end(cx, buf)).await?;
+                Ok(buf.len() - start)
+            }
+
+            /// Read to end-of-file as UTF-8, appending to `buf`. On invalid
+            /// UTF-8 the error is `InvalidData` and `buf` is left unchanged;
+            /// so is it if the future is dropped midway (what was read is lost).
+            pub async fn read_to_string(&mut self, buf: &mut String) -> io::Result<usize> {
+                let mut bytes = Vec::new();
+                self.read_to_end(&mut bytes).await?;
+                let text = String::from_utf8(bytes)
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+                buf.push_str(&text);
+                Ok(text.len())
+            }
+        }
+
+        impl futures_io::AsyncRead for $name {
+            fn poll_read(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &mut [u8],
+            ) -> Poll<io::Result<usize>> {
+                self.inner.poll_read(cx, buf)
+            }
+        }
+
+        impl AsFd for $name {
+            fn as_fd(&self) -> BorrowedFd<'_> {
+                self.inner.io.io().as_fd()
+            }
+        }
+
+        impl AsRawFd for $name {
+            fn as_raw_fd(&self) -> RawFd {
+                self.inner.io.io().as_raw_fd()
+            }
+        }
+    };
+}
+
+reader!(
+    /// The read end of the child's stdout (when piped).
+    ChildStdout,
+    std::process::ChildStdout
+);
+reader!(
+    /// The read end of the child's stderr (when piped).
+    ChildStderr,
+    std::process::ChildStderr
+);
