@@ -220,3 +220,41 @@ fn rate_limited_fetch_stops_at_the_first_failure() {
     );
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// Processes whose command line is exactly `words` (from /proc).
+fn processes_running(words: &[&str]) -> usize {
+    let wanted: Vec<u8> = words
+        .iter()
+        .flat_map(|w| [w.as_bytes(), b"\0"].concat())
+        .collect();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|entry| std::fs::read(entry.path().join("cmdline")).is_ok_and(|c| c == wanted))
+        .count()
+}
+
+#[test]
+fn shell_prints_in_order_and_kills_what_runs_out_of_time() {
+    let out = Command::new(example_binary("shell"))
+        .args([
+            "--timeout",
+            "0.5",
+            "echo first",
+            "sleep 37",
+            "no-such-program-xyz",
+            "sh -c exit",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "$ echo first (exit 0)\nfirst\n\
+         $ sleep 37\n  timed out after 500ms\n\
+         $ no-such-program-xyz\n  failed to spawn \"no-such-program-xyz\": No such file or directory (os error 2)\n\
+         $ sh -c exit (exit 0)\n"
+    );
+    // kill_on_drop: the timed-out child did not outlive the program.
+    assert_eq!(processes_running(&["sleep", "37"]), 0);
+}
