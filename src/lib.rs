@@ -54,6 +54,7 @@ pub use aio_executor::{
 };
 pub use aio_http as http;
 pub use aio_macros::{main, test};
+pub use aio_reactor::{fs, io};
 pub use aio_reactor::{net, time};
 pub use aio_sync as sync;
 
