@@ -10,7 +10,7 @@
 //! error (with its OS code) as its source.
 //!
 //! [`File`] implements [`AsyncRead`], [`AsyncWrite`] and [`AsyncSeek`]
-//! (use it with [`crate::io`]'s extension traits and `BufReader`) and buffers
+//! (use it with the extension traits and `BufReader` of `aio::io`) and buffers
 //! both ways: reads fetch up to 64 KiB per pool job, writes collect up to
 //! 64 KiB before a pool job writes them. At most one job per file is in
 //! flight.
@@ -907,6 +907,9 @@ impl AsyncWrite for File {
         src: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
+        if src.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
         loop {
             let (mut buf, done) = ready!(this.poll_idle(cx));
             if let Some(Done::Write(Err(e))) = done {

@@ -277,3 +277,27 @@ fn a_file_reads_lines_through_bufreader() {
         assert_eq!(lines, ["alpha", "beta", "gamma"]);
     });
 }
+
+#[test]
+fn a_read_given_up_part_way_loses_no_position() {
+    use aio_reactor::io::AsyncRead;
+    use std::pin::Pin;
+    use std::task::Poll;
+    let dir = TempDir::new("cancel");
+    let path = dir.path().join("cancel.txt");
+    block_on(async {
+        fs::write(&path, "abcdef").await.unwrap();
+        let mut file = File::open(&path).await.unwrap();
+        let mut buf = [0u8; 3];
+        // Start a read (its job goes to the pool), then walk away from it.
+        let first = std::future::poll_fn(|cx| {
+            Poll::Ready(Pin::new(&mut file).poll_read(cx, &mut buf).is_pending())
+        })
+        .await;
+        assert!(first, "a fresh file's first read waits for the pool");
+        // The job's bytes are kept as read-ahead: the position is still 0.
+        assert_eq!(file.seek(SeekFrom::Current(0)).await.unwrap(), 0);
+        file.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"abc");
+    });
+}
