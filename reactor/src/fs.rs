@@ -1,6 +1,6 @@
 //! Files and directories, like `tokio::fs` and `async-fs`: every call runs
 //! the blocking `std::fs` call on the loop's blocking pool
-//! ([`blocking::run`](crate::blocking::run)), so the loop keeps running while
+//! ([`blocking::run`]), so the loop keeps running while
 //! the disk works.
 //!
 //! Every error names what it was doing and the path: its message reads
@@ -383,6 +383,16 @@ impl ReadDir {
                 }
             }
         }
+    }
+}
+
+/// A [`ReadDir`] is also a stream of entries (`aio::io::StreamExt` gives it
+/// `next()`, `collect()`, ...).
+impl futures_lite::Stream for ReadDir {
+    type Item = io::Result<DirEntry>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_next_entry(cx).map(Result::transpose)
     }
 }
 

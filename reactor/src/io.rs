@@ -21,12 +21,15 @@
 //! | copying a reader into a writer | [`copy`] |
 //! | one reader task, one writer task on one connection | [`split`] ([`ReadHalf`], [`WriteHalf`]) |
 //!
-//! ```no_run
-//! use aio_reactor::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, StreamExt};
-//! use aio_reactor::net::TcpStream;
+//! An asyncio-style handler (`while line := await reader.readline()`) and a
+//! client, over a TCP pair (with `aio`, `aio::run` drives this; this crate's
+//! own doctest drives the reactor by hand, hidden):
 //!
-//! /// Answers every line a client sends with its length, like an asyncio
-//! /// handler looping on `await reader.readline()`.
+//! ```
+//! use aio_reactor::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, StreamExt};
+//! use aio_reactor::net::{TcpListener, TcpStream};
+//!
+//! /// Answers every line a client sends with its length.
 //! async fn line_lengths(stream: TcpStream) -> std::io::Result<()> {
 //!     let (reader, mut writer) = aio_reactor::io::split(stream);
 //!     let mut lines = BufReader::new(reader).lines();
@@ -36,11 +39,46 @@
 //!     }
 //!     writer.close().await
 //! }
-//! # fn main() { let _ = line_lengths; }
-//! ```
 //!
-//! (The example is compiled but not run here: this crate's doctests have no
-//! event loop. `tests/io.rs` runs the same pattern over a real TCP pair.)
+//! # fn block_on<F: std::future::Future>(fut: F) -> F::Output {
+//! #     use std::sync::{atomic::{AtomicBool, Ordering}, Arc};
+//! #     use std::task::{Context, Poll, Wake, Waker};
+//! #     struct Flag(AtomicBool, aio_reactor::Unparker);
+//! #     impl Wake for Flag {
+//! #         fn wake(self: Arc<Self>) { self.0.store(true, Ordering::SeqCst); self.1.unpark(); }
+//! #     }
+//! #     let mut reactor = aio_reactor::Reactor::new().unwrap();
+//! #     let out = {
+//! #         let _enter = reactor.enter();
+//! #         let flag = Arc::new(Flag(AtomicBool::new(true), reactor.unparker()));
+//! #         let waker = Waker::from(flag.clone());
+//! #         let mut fut = std::pin::pin!(fut);
+//! #         loop {
+//! #             if flag.0.swap(false, Ordering::SeqCst) {
+//! #                 if let Poll::Ready(v) = fut.as_mut().poll(&mut Context::from_waker(&waker)) { break v; }
+//! #             } else { reactor.turn(None); }
+//! #         }
+//! #     };
+//! #     reactor.shutdown(std::time::Duration::from_secs(5));
+//! #     out
+//! # }
+//! # block_on(async {
+//! let listener = TcpListener::bind("127.0.0.1:0").await?;
+//! let mut client = TcpStream::connect(listener.local_addr()?).await?;
+//! let (server, _) = listener.accept().await?;
+//!
+//! // The client writes everything first (small enough for the socket
+//! // buffers), then the server answers it all.
+//! client.write_all(b"hello\nasyncio\n").await?;
+//! client.close().await?;
+//! line_lengths(server).await?;
+//!
+//! let mut replies = String::new();
+//! client.read_to_string(&mut replies).await?;
+//! assert_eq!(replies, "5\n7\n");
+//! # std::io::Result::Ok(())
+//! # }).unwrap();
+//! ```
 
 pub use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 pub use futures_lite::io::{

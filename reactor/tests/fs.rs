@@ -258,6 +258,11 @@ fn read_dir_lists_a_thousand_files() {
         names.sort();
         let expected: Vec<String> = (0..1000).map(|i| format!("f{i:04}")).collect();
         assert_eq!(names, expected);
+
+        // As a stream, too.
+        use aio_reactor::io::StreamExt;
+        let count = fs::read_dir(dir.path()).await.unwrap().count().await;
+        assert_eq!(count, 1001);
     });
 }
 
