@@ -107,12 +107,23 @@ fn path_error(operation: &'static str, path: &Path, source: io::Error) -> io::Er
 }
 
 /// A pool job's outcome as an `io::Result`: a job that never ran (the loop
-/// shut down first) or panicked becomes an error instead of a panic here.
-fn job_output<T>(result: JobResult<io::Result<T>>) -> io::Result<T> {
-    match result {
-        Ok(r) => r,
-        Err(payload) => Err(io::Error::other(panic_message(&payload))),
-    }
+/// shut down first) or panicked becomes an error naming `operation` and
+/// `path` instead of a panic here.
+fn job_output<T>(
+    result: JobResult<io::Result<T>>,
+    operation: &'static str,
+    path: &Path,
+) -> io::Result<T> {
+    result.unwrap_or_else(|payload| Err(job_lost(&payload, operation, path)))
+}
+
+/// The error for a job that never ran or panicked.
+fn job_lost(
+    payload: &Box<dyn std::any::Any + Send>,
+    operation: &'static str,
+    path: &Path,
+) -> io::Error {
+    path_error(operation, path, io::Error::other(panic_message(payload)))
 }
 
 fn panic_message(payload: &Box<dyn std::any::Any + Send>) -> String {
@@ -131,7 +142,12 @@ where
     T: Send + 'static,
     F: FnOnce(&Path) -> io::Result<T> + Send + 'static,
 {
-    job_output(blocking::run(move || f(&path).map_err(|e| path_error(operation, &path, e))).await)
+    let named = path.clone();
+    job_output(
+        blocking::run(move || f(&path).map_err(|e| path_error(operation, &path, e))).await,
+        operation,
+        &named,
+    )
 }
 
 /// Run `f(from, to)` on the pool; its error names `operation` and both paths.
@@ -145,6 +161,7 @@ where
     T: Send + 'static,
     F: FnOnce(&Path, &Path) -> io::Result<T> + Send + 'static,
 {
+    let named = from.clone();
     job_output(
         blocking::run(move || {
             f(&from, &to).map_err(|source| {
@@ -160,6 +177,8 @@ where
             })
         })
         .await,
+        operation,
+        &named,
     )
 }
 
@@ -274,6 +293,8 @@ pub async fn read_dir(path: impl AsRef<Path>) -> io::Result<ReadDir> {
             Ok(Batch::fetch(entries, &dir))
         })
         .await,
+        "read directory",
+        &path,
     )?;
     Ok(ReadDir {
         path,
@@ -377,7 +398,8 @@ impl ReadDir {
                         Ok(batch) => self.state = DirState::Idle(Some(batch)),
                         Err(payload) => {
                             self.state = DirState::Idle(None);
-                            return Poll::Ready(Err(io::Error::other(panic_message(&payload))));
+                            let e = job_lost(&payload, "read directory", &self.path);
+                            return Poll::Ready(Err(e));
                         }
                     }
                 }
@@ -422,6 +444,8 @@ impl DirEntry {
                     .map_err(|e| path_error("metadata of", &entry.path(), e))
             })
             .await,
+            "metadata of",
+            &self.0.path(),
         )
     }
 
@@ -436,6 +460,8 @@ impl DirEntry {
                     .map_err(|e| path_error("file type of", &entry.path(), e))
             })
             .await,
+            "file type of",
+            &self.0.path(),
         )
     }
 }
@@ -719,6 +745,8 @@ impl File {
         let (file, path) = (self.std.clone(), self.path.clone());
         job_output(
             blocking::run(move || f(&file).map_err(|e| path_error(operation, &path, e))).await,
+            operation,
+            &self.path,
         )
     }
 
@@ -736,7 +764,7 @@ impl File {
                     // The buffer went with the job: only a loop shutdown
                     // (or a bug) gets here; report it as a write error.
                     Err(payload) => {
-                        self.write_error = Some(io::Error::other(panic_message(&payload)));
+                        self.write_error = Some(job_lost(&payload, "read or write", &self.path));
                         Poll::Ready((Buf::new(), None))
                     }
                 }

@@ -306,3 +306,22 @@ fn a_read_given_up_part_way_loses_no_position() {
         assert_eq!(&buf, b"abc");
     });
 }
+
+#[test]
+fn a_buffered_write_that_fails_is_reported_by_flush_naming_the_path() {
+    let dir = TempDir::new("write-error");
+    let path = dir.path().join("read-only-handle.txt");
+    block_on(async {
+        fs::write(&path, "x").await.unwrap();
+        // Opened for reading only: the OS refuses the write when it lands.
+        let mut file = File::open(&path).await.unwrap();
+        file.write_all(b"buffered").await.unwrap();
+        let err = file.flush().await.unwrap_err();
+        let message = err.to_string();
+        assert!(message.starts_with("write "), "{message}");
+        assert!(message.contains(&*path.to_string_lossy()), "{message}");
+        // Reported once; the file is usable again.
+        file.flush().await.unwrap();
+        assert_eq!(fs::read(&path).await.unwrap(), b"x");
+    });
+}
