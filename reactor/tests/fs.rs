@@ -286,25 +286,38 @@ fn a_file_reads_lines_through_bufreader() {
 #[test]
 fn a_read_given_up_part_way_loses_no_position() {
     use aio_reactor::io::AsyncRead;
+    use aio_reactor::{Reactor, ReactorConfig};
     use std::pin::Pin;
     use std::task::Poll;
     let dir = TempDir::new("cancel");
     let path = dir.path().join("cancel.txt");
-    block_on(async {
-        fs::write(&path, "abcdef").await.unwrap();
+    std::fs::write(&path, "abcdef").unwrap();
+    // One pool thread, held by a job until the read has been given up: the
+    // read's job is surely still queued when its future goes.
+    let mut reactor = Reactor::with_config(ReactorConfig {
+        max_blocking_threads: 1,
+        ..ReactorConfig::default()
+    })
+    .unwrap();
+    support::block_on_with(&mut reactor, async {
         let mut file = File::open(&path).await.unwrap();
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let blocker = aio_reactor::blocking::run(move || held.recv());
         let mut buf = [0u8; 3];
-        // Start a read (its job goes to the pool), then walk away from it.
         let first = std::future::poll_fn(|cx| {
             Poll::Ready(Pin::new(&mut file).poll_read(cx, &mut buf).is_pending())
         })
         .await;
-        assert!(first, "a fresh file's first read waits for the pool");
-        // The job's bytes are kept as read-ahead: the position is still 0.
+        assert!(first, "the read waits behind the held pool thread");
+        release.send(()).unwrap();
+        blocker.await.unwrap().unwrap();
+        // The abandoned job's bytes are kept as read-ahead: the position is
+        // still 0.
         assert_eq!(file.seek(SeekFrom::Current(0)).await.unwrap(), 0);
         file.read_exact(&mut buf).await.unwrap();
         assert_eq!(&buf, b"abc");
     });
+    reactor.shutdown(std::time::Duration::from_secs(5));
 }
 
 #[test]
