@@ -56,6 +56,7 @@ pub use aio_http as http;
 pub use aio_macros::{main, test};
 #[cfg(unix)]
 pub use aio_reactor::process;
+pub use aio_reactor::{fs, io};
 pub use aio_reactor::{net, time};
 pub use aio_sync as sync;
 

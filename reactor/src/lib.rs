@@ -15,7 +15,9 @@
 pub mod blocking;
 mod context;
 mod dns;
+pub mod fs;
 mod handle;
+pub mod io;
 mod lock;
 pub mod net;
 #[cfg(unix)]
