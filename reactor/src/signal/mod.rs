@@ -52,6 +52,8 @@
 //! [`RunInterrupt`] is the piece `aio::run` uses to turn the first Ctrl-C into
 //! "cancel everything, then die by SIGINT"; see its documentation.
 
+#[cfg(all(loom, test))]
+mod loom_tests;
 mod os;
 pub mod unix;
 
@@ -60,8 +62,8 @@ use std::io::{self, Read as _, Write as _};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Condvar, OnceLock};
 use std::task::{Context, Poll, Waker};
 
 use libc::c_int;
@@ -90,10 +92,64 @@ struct Globals {
     slots: [Slot; SLOTS],
 }
 
+// The slot protocol (`Slot`'s methods) is model-checked with loom.
+#[cfg(loom)]
+use loom::sync::{atomic::AtomicU64, Mutex, MutexGuard};
+#[cfg(not(loom))]
+use std::sync::{atomic::AtomicU64, Mutex, MutexGuard};
+
 struct Slot {
     /// Deliveries since the process started; the only field the handler writes.
     deliveries: AtomicU64,
     state: Mutex<SlotState>,
+}
+
+impl Slot {
+    fn new() -> Slot {
+        Slot {
+            deliveries: AtomicU64::new(0),
+            state: Mutex::new(SlotState::default()),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, SlotState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The handler's part (then it writes the wake-up byte).
+    fn deliver(&self) {
+        self.deliveries.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The dispatcher's part, after draining the wake-up socket: wake every
+    /// listener if the count moved since the last dispatch.
+    fn dispatch_into(&self, out: &mut Vec<Waker>) {
+        let mut state = self.lock();
+        let now = self.deliveries.load(Ordering::SeqCst);
+        if now != state.dispatched {
+            state.dispatched = now;
+            out.extend(state.wakers.iter_mut().filter_map(|(_, w)| w.take()));
+        }
+    }
+
+    /// A listener's poll: ready if the count moved since `seen`, else its
+    /// waker is stored, both under the lock the dispatcher takes.
+    fn poll_listener(&self, key: usize, seen: &mut u64, cx: &mut Context<'_>) -> Poll<()> {
+        let mut state = self.lock();
+        let now = self.deliveries.load(Ordering::SeqCst);
+        if now != *seen {
+            *seen = now;
+            state.wakers[key] = None;
+            return Poll::Ready(());
+        }
+        match &mut state.wakers[key] {
+            Some(stored) if stored.will_wake(cx.waker()) => {}
+            entry => *entry = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
 }
 
 #[derive(Default)]
@@ -131,8 +187,10 @@ static SIGINT_LISTENERS: AtomicUsize = AtomicUsize::new(0);
 static RUNS: AtomicUsize = AtomicUsize::new(0);
 /// A Ctrl-C was taken by the runs: they cancel; a second one kills.
 static RUN_INTERRUPTED: AtomicBool = AtomicBool::new(false);
-/// Signalled when `RUNS` drops, for interrupted runs waiting for the others.
+/// Signalled (under `RUNS_LOCK`) when `RUNS` drops, for interrupted runs
+/// waiting for the others.
 static RUNS_ENDED: Condvar = Condvar::new();
+static RUNS_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn globals() -> io::Result<&'static Globals> {
     if let Some(globals) = GLOBALS.get() {
@@ -144,10 +202,7 @@ fn globals() -> io::Result<&'static Globals> {
     let globals = Globals {
         sender,
         receiver,
-        slots: std::array::from_fn(|_| Slot {
-            deliveries: AtomicU64::new(0),
-            state: Mutex::new(SlotState::default()),
-        }),
+        slots: std::array::from_fn(|_| Slot::new()),
     };
     // A racing thread may have won; its pair is used and ours is dropped.
     Ok(GLOBALS.get_or_init(|| globals))
@@ -170,9 +225,7 @@ fn on_signal(signum: c_int) {
         return;
     }
     // After RUN_INTERRUPTED: a dispatch that sees the new count sees the flag.
-    globals.slots[signum as usize]
-        .deliveries
-        .fetch_add(1, Ordering::SeqCst);
+    globals.slots[signum as usize].deliver();
     let _ = (&globals.sender).write(&[1]);
 }
 
@@ -187,12 +240,7 @@ pub(crate) fn dispatch(out: &mut Vec<Waker>) {
     // Until WouldBlock (or EOF, which cannot happen: the sender lives forever).
     while matches!((&globals.receiver).read(&mut buf), Ok(n) if n > 0) {}
     for slot in &globals.slots {
-        let mut state = lock(&slot.state);
-        let now = slot.deliveries.load(Ordering::SeqCst);
-        if now != state.dispatched {
-            state.dispatched = now;
-            out.extend(state.wakers.iter_mut().filter_map(|(_, w)| w.take()));
-        }
+        slot.dispatch_into(out);
     }
 }
 
@@ -326,7 +374,7 @@ impl Listener {
         let globals = globals()?;
         register_with_current_reactor(what, globals)?;
         let slot = &globals.slots[signum as usize];
-        let mut state = lock(&slot.state);
+        let mut state = slot.lock();
         state.acquire(signum)?;
         if signum == libc::SIGINT {
             SIGINT_LISTENERS.fetch_add(1, Ordering::SeqCst);
@@ -348,19 +396,7 @@ impl Listener {
     }
 
     fn poll_delivery(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let slot = self.slot();
-        let mut state = lock(&slot.state);
-        let now = slot.deliveries.load(Ordering::SeqCst);
-        if now != self.seen {
-            self.seen = now;
-            state.wakers[self.key] = None;
-            return Poll::Ready(());
-        }
-        match &mut state.wakers[self.key] {
-            Some(stored) if stored.will_wake(cx.waker()) => {}
-            entry => *entry = Some(cx.waker().clone()),
-        }
-        Poll::Pending
+        self.slot().poll_listener(self.key, &mut self.seen, cx)
     }
 }
 
@@ -368,7 +404,7 @@ impl Drop for Listener {
     fn drop(&mut self) {
         let slot = self.slot();
         let waker = {
-            let mut state = lock(&slot.state);
+            let mut state = slot.lock();
             let waker = state.wakers.remove(self.key);
             if self.signum == libc::SIGINT {
                 SIGINT_LISTENERS.fetch_sub(1, Ordering::SeqCst);
@@ -468,7 +504,7 @@ impl RunInterrupt {
         let globals = globals()?;
         register_with_current_reactor("aio_reactor::signal::RunInterrupt::install()", globals)?;
         let slot = &globals.slots[libc::SIGINT as usize];
-        let mut state = lock(&slot.state);
+        let mut state = slot.lock();
         let before_aio = match &state.hook {
             Some(hook) if hook.active => {
                 if hook.shared {
@@ -493,7 +529,7 @@ impl RunInterrupt {
     /// Ready once Ctrl-C interrupted the runs (stays ready).
     pub fn poll_interrupted(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let slot = sigint_slot();
-        let mut state = lock(&slot.state);
+        let mut state = slot.lock();
         if RUN_INTERRUPTED.load(Ordering::SeqCst) {
             state.wakers[self.listener_key] = None;
             return Poll::Ready(());
@@ -513,13 +549,16 @@ impl RunInterrupt {
     /// in a shell.
     pub fn end_interrupted(mut self) -> ! {
         let slot = sigint_slot();
-        let mut state = self.leave(lock(&slot.state));
+        drop(self.leave(slot.lock()));
+        let mut runs_lock = RUNS_LOCK
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         while RUNS.load(Ordering::SeqCst) > 0 {
-            state = RUNS_ENDED
-                .wait(state)
+            runs_lock = RUNS_ENDED
+                .wait(runs_lock)
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
         }
-        drop(state);
+        drop(runs_lock);
         os::die_by(libc::SIGINT)
     }
 
@@ -535,6 +574,13 @@ impl RunInterrupt {
             if !RUN_INTERRUPTED.load(Ordering::SeqCst) {
                 state.release(libc::SIGINT);
             }
+            // Under RUNS_LOCK: a waiter checks RUNS under it, so it either
+            // sees the decrement or is waiting when the notification comes.
+            drop(
+                RUNS_LOCK
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            );
             RUNS_ENDED.notify_all();
         }
         state
@@ -544,7 +590,7 @@ impl RunInterrupt {
 impl Drop for RunInterrupt {
     fn drop(&mut self) {
         let slot = sigint_slot();
-        drop(self.leave(lock(&slot.state)));
+        drop(self.leave(slot.lock()));
     }
 }
 
