@@ -61,6 +61,15 @@ pub use aio_reactor::{net, time};
 
 /// Signals: [`signal::ctrl_c`], and [`signal::unix::signal`] for any
 /// catchable signal (see [`run`] for what Ctrl-C does otherwise).
+///
+/// ```no_run
+/// aio::run(async {
+///     let server = aio::spawn(std::future::pending::<()>()); // serve...
+///     aio::signal::ctrl_c().await.unwrap();
+///     println!("Ctrl-C: stopping the server");
+///     server.abort();
+/// });
+/// ```
 pub mod signal {
     pub use aio_reactor::signal::{ctrl_c, unix, CtrlC};
 }

@@ -445,6 +445,9 @@ pub fn ctrl_c() -> CtrlC {
 }
 
 /// The future [`ctrl_c`] returns.
+///
+/// # Panics
+/// When polled again after it returned `Ready` (a misuse of any future).
 #[derive(Debug)]
 #[must_use = "futures do nothing unless awaited"]
 pub struct CtrlC {
