@@ -9,10 +9,10 @@ test:
 	$(CARGO) test --workspace
 	$(MAKE) loom
 
-# Model-check the task state word and the sync primitives with loom (its own target dir, so the
+# Model-check the task state word, the sync primitives and the signal slots with loom (its own target dir, so the
 # --cfg loom build does not invalidate the normal one).
 loom:
-	RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom $(CARGO) test -p aio-executor -p aio-sync --release --lib loom
+	RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom $(CARGO) test -p aio-executor -p aio-sync -p aio-reactor --release --lib loom
 
 # Both course programs against a local stand-in for jsonplaceholder: offline.
 demo:

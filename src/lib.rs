@@ -38,10 +38,13 @@
 struct ReadmeProgram;
 
 use aio_executor::{Executor, Park, Unpark};
+use aio_reactor::signal::RunInterrupt;
 use aio_reactor::{Reactor, Unparker};
-use std::future::Future;
+use std::future::{poll_fn, Future};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe, Location};
+use std::pin::pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 pub use aio_executor::task;
@@ -58,6 +61,21 @@ pub use aio_macros::{main, test};
 pub use aio_reactor::process;
 pub use aio_reactor::{fs, io};
 pub use aio_reactor::{net, time};
+
+/// Signals: [`signal::ctrl_c`], and [`signal::unix::signal`] for any
+/// catchable signal (see [`run`] for what Ctrl-C does otherwise).
+///
+/// ```no_run
+/// aio::run(async {
+///     let server = aio::spawn(std::future::pending::<()>()); // serve...
+///     aio::signal::ctrl_c().await.unwrap();
+///     println!("Ctrl-C: stopping the server");
+///     server.abort();
+/// });
+/// ```
+pub mod signal {
+    pub use aio_reactor::signal::{ctrl_c, unix, CtrlC};
+}
 pub use aio_sync as sync;
 
 /// How long [`run`] waits, at shutdown, for blocking jobs that are still
@@ -85,6 +103,21 @@ pub const DEBUG_ENV: &str = "AIO_DEBUG";
 /// left behind); close the reactor. Each call makes a fresh loop, so `run`
 /// may be called again afterwards, and other threads may run loops of their
 /// own.
+///
+/// # Ctrl-C
+///
+/// As in `asyncio.run`: while `run` runs, the first Ctrl-C (SIGINT) cancels
+/// the main future and every task (their destructors run, the blocking pool
+/// shuts down as above), and then the process ends as an interrupted process
+/// does: by SIGINT re-raised with its default action (status 130 in a shell).
+/// A second Ctrl-C during that clean-up ends the process at once. A program
+/// that listens for Ctrl-C itself ([`signal::ctrl_c`], or
+/// [`signal::unix::signal`] for SIGINT) gets it instead, and nothing is
+/// cancelled. Outside `run`, Ctrl-C does what it did before (`run` installs
+/// its handling at start and removes it at the end), and a program that had
+/// SIGINT ignored or handled before `run` keeps it so. Loops running on
+/// several threads at once are all cancelled; the process dies once the last
+/// of them has cleaned up.
 ///
 /// # Panics
 /// - Inside a running loop, with
@@ -220,10 +253,18 @@ impl Runner {
             Err(e) => panic!("aio::run() could not create the event loop: {e}"),
         };
         let entered = reactor.enter();
+        let mut interrupt = match RunInterrupt::install() {
+            Ok(interrupt) => interrupt,
+            Err(e) => {
+                eprintln!("aio::run(): Ctrl-C will not cancel the loop: {e}");
+                None
+            }
+        };
         // The main future is reported as spawned where `run` was called.
         let location = Location::caller();
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            executor.block_on_at(future, &mut ReactorPark(&mut reactor), location)
+            let interruptible = until_interrupted(future, interrupt.as_mut());
+            executor.block_on_at(interruptible, &mut ReactorPark(&mut reactor), location)
         }));
         // Cancel leftover tasks while the reactor is still entered: their
         // destructors may touch timers or sockets.
@@ -237,8 +278,14 @@ impl Runner {
                 report.blocking_jobs_abandoned, self.blocking_shutdown_timeout
             );
         }
+        if let Some(interrupt) = interrupt {
+            if interrupt.is_interrupted() {
+                interrupt.end_interrupted();
+            }
+        }
         match outcome {
-            Ok(output) => Ok(output),
+            Ok(Some(output)) => Ok(output),
+            Ok(None) => unreachable!("an interrupted run ends the process above"),
             Err(panic) => resume_unwind(panic),
         }
     }
@@ -314,6 +361,24 @@ where
             Err(payload) => resume_unwind(payload),
         }
     })
+}
+
+/// `future`, or `None` as soon as Ctrl-C interrupts the run (the future is
+/// then dropped by `block_on` returning, before the tasks are cancelled).
+async fn until_interrupted<F: Future>(
+    future: F,
+    mut interrupt: Option<&mut RunInterrupt>,
+) -> Option<F::Output> {
+    let mut future = pin!(future);
+    poll_fn(|cx| {
+        if let Some(interrupt) = interrupt.as_deref_mut() {
+            if interrupt.poll_interrupted(cx).is_ready() {
+                return Poll::Ready(None);
+            }
+        }
+        future.as_mut().poll(cx).map(Some)
+    })
+    .await
 }
 
 /// The seam: the executor parks by turning the reactor.

@@ -1,6 +1,7 @@
 //! State shared between the loop-owned [`Reactor`](crate::Reactor) and every
 //! socket, timer and job created on it (sockets are `Send + Sync`, so this is too).
 
+use std::sync::atomic::AtomicBool;
 use std::sync::Mutex;
 
 use crate::blocking::pool::BlockingPool;
@@ -37,4 +38,7 @@ pub(crate) struct Handle {
     pub(crate) timers: Mutex<TimerQueue>,
     pub(crate) blocking: BlockingPool,
     pub(crate) unparker: Unparker,
+    /// Whether the process-wide signal wake-up socket is registered with this
+    /// reactor's poll (set once, under `io`, by the first signal listener).
+    pub(crate) signal_source: AtomicBool,
 }

@@ -9,7 +9,8 @@
 //! [`blocking::run`], ...) find their reactor through a thread-local that
 //! [`Reactor::enter`] sets; called on a thread that has not entered a reactor they
 //! panic with "... called outside of aio::run()".
-#![forbid(unsafe_code)]
+// Unsafe code only in `signal::os` (signal handlers and sigaction).
+#![deny(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
 
 pub mod blocking;
@@ -24,6 +25,7 @@ pub mod net;
 pub mod process;
 mod reactor;
 mod registration;
+pub mod signal;
 pub mod time;
 mod timer;
 mod unpark;

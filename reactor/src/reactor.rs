@@ -1,6 +1,7 @@
 //! The reactor proper: the mio `Poll`, `turn`, the unpark path and shutdown.
 
 use std::io;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::task::Waker;
 use std::time::{Duration, Instant};
@@ -99,6 +100,7 @@ impl Reactor {
                 config.blocking_keep_alive,
             ),
             unparker: Unparker::new(waker),
+            signal_source: AtomicBool::new(false),
         });
         Ok(Reactor {
             poll,
@@ -168,10 +170,15 @@ impl Reactor {
         self.handle.unparker.clear_pending();
 
         let mut wakers = std::mem::take(&mut self.wake_buf);
+        let mut signalled = false;
         if !self.events.is_empty() {
             let io = lock(&self.handle.io);
             for event in self.events.iter() {
                 if event.token() == WAKE_TOKEN {
+                    continue;
+                }
+                if event.token() == crate::signal::SIGNAL_TOKEN {
+                    signalled = true;
                     continue;
                 }
                 let mut bits = 0;
@@ -192,6 +199,9 @@ impl Reactor {
                 }
                 io.dispatch(event.token(), bits, self.tick, &mut wakers);
             }
+        }
+        if signalled {
+            crate::signal::dispatch(&mut wakers);
         }
         lock(&self.handle.timers).fire(Instant::now(), &mut wakers);
         // No lock is held while wakers run: they may re-enter the reactor.

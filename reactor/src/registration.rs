@@ -228,6 +228,12 @@ impl IoState {
         }
     }
 
+    /// The mio registry, `None` after shutdown (for the signal wake-up source,
+    /// which has a fixed token rather than a slot).
+    pub(crate) fn registry(&self) -> Option<&Registry> {
+        self.registry.as_ref()
+    }
+
     /// Sockets currently registered.
     pub(crate) fn live_count(&self) -> usize {
         self.slab.len()
