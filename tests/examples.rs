@@ -258,3 +258,31 @@ fn shell_prints_in_order_and_kills_what_runs_out_of_time() {
     // kill_on_drop: the timed-out child did not outlive the program.
     assert_eq!(processes_running(&["sleep", "37"]), 0);
 }
+
+#[test]
+fn shell_stops_cleanly_on_ctrl_c() {
+    use std::os::unix::process::ExitStatusExt;
+    let mut shell = Command::new(example_binary("shell"))
+        .args(["--timeout", "60", "sleep 41"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Until its child runs (a fact from /proc), bounded so a regression fails.
+    let start = std::time::Instant::now();
+    while processes_running(&["sleep", "41"]) == 0 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "the child never started"
+        );
+        std::thread::yield_now();
+    }
+    // SAFETY: kill only sends a signal to the process we spawned.
+    assert_eq!(
+        unsafe { libc::kill(shell.id() as libc::pid_t, libc::SIGINT) },
+        0
+    );
+    let status = shell.wait().unwrap();
+    assert_eq!(status.signal(), Some(libc::SIGINT), "{status:?}");
+    // The cancelled task dropped the child, which kill_on_drop killed.
+    assert_eq!(processes_running(&["sleep", "41"]), 0);
+}
