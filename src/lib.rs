@@ -232,7 +232,7 @@ impl Runner {
         self
     }
 
-    /// [`run`](crate::run) with these options.
+    /// [`run`] with these options.
     #[track_caller]
     pub fn run<F: Future>(&self, future: F) -> F::Output {
         match self.try_run(future) {
@@ -241,7 +241,7 @@ impl Runner {
         }
     }
 
-    /// [`try_run`](crate::try_run) with these options.
+    /// [`try_run`] with these options.
     #[track_caller]
     pub fn try_run<F: Future>(&self, future: F) -> Result<F::Output, RunError> {
         // Refuse before doing anything else: no reactor, no threads, no fds.
