@@ -3,51 +3,16 @@
 
 use aio_executor::{as_completed, block_on, live_tasks, yield_now, AsCompleted};
 use futures_core::Stream;
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::future::{pending, poll_fn, Future};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::{pin, Pin};
 use std::rc::Rc;
-use std::task::{Poll, Waker};
+use std::task::Poll;
 
-/// A fact futures can wait for: set once, then every wait returns.
-#[derive(Clone, Default)]
-struct Signal(Rc<RefCell<(bool, Vec<Waker>)>>);
+mod support;
 
-impl Signal {
-    fn set(&self) {
-        let waiters = {
-            let mut state = self.0.borrow_mut();
-            state.0 = true;
-            std::mem::take(&mut state.1)
-        };
-        for waiter in waiters {
-            waiter.wake();
-        }
-    }
-
-    fn wait(&self) -> impl Future<Output = ()> {
-        let signal = self.clone();
-        poll_fn(move |cx| {
-            let mut state = signal.0.borrow_mut();
-            if state.0 {
-                Poll::Ready(())
-            } else {
-                state.1.push(cx.waker().clone());
-                Poll::Pending
-            }
-        })
-    }
-}
-
-/// Sets its flag when dropped: the destructor of the future holding it ran.
-struct DropFlag(Rc<Cell<bool>>);
-
-impl Drop for DropFlag {
-    fn drop(&mut self) {
-        self.0.set(true);
-    }
-}
+use support::{DropFlag, Signal};
 
 /// Three futures, each giving its index once its signal is set.
 fn signalled(signals: &[Signal]) -> AsCompleted<usize> {

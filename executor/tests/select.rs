@@ -3,49 +3,13 @@
 //! caller's own code (`.await`, `?`, `break`).
 
 use aio_executor::{block_on, select, spawn, yield_now};
-use std::cell::{Cell, RefCell};
-use std::future::{pending, poll_fn, Future, IntoFuture, Ready};
+use std::cell::Cell;
+use std::future::{pending, Future, IntoFuture, Ready};
 use std::rc::Rc;
-use std::task::{Poll, Waker};
 
-/// A fact futures can wait for: set once, then every wait returns.
-#[derive(Clone, Default)]
-struct Signal(Rc<RefCell<(bool, Vec<Waker>)>>);
+mod support;
 
-impl Signal {
-    fn set(&self) {
-        let waiters = {
-            let mut state = self.0.borrow_mut();
-            state.0 = true;
-            std::mem::take(&mut state.1)
-        };
-        for waiter in waiters {
-            waiter.wake();
-        }
-    }
-
-    fn wait(&self) -> impl Future<Output = ()> {
-        let signal = self.clone();
-        poll_fn(move |cx| {
-            let mut state = signal.0.borrow_mut();
-            if state.0 {
-                Poll::Ready(())
-            } else {
-                state.1.push(cx.waker().clone());
-                Poll::Pending
-            }
-        })
-    }
-}
-
-/// Sets its flag when dropped: the destructor of the future holding it ran.
-struct DropFlag(Rc<Cell<bool>>);
-
-impl Drop for DropFlag {
-    fn drop(&mut self) {
-        self.0.set(true);
-    }
-}
+use support::{DropFlag, Signal};
 
 /// Gives `value` once `signal` is set, holding a drop flag meanwhile.
 async fn after(signal: Signal, dropped: Rc<Cell<bool>>, value: &'static str) -> &'static str {

@@ -10,52 +10,13 @@ use std::error::Error;
 use std::future::{pending, poll_fn, Future};
 use std::pin::pin;
 use std::rc::Rc;
-use std::task::{Poll, Waker};
+use std::task::Poll;
 
 type BoxError = Box<dyn Error + Send + Sync>;
 
-/// A fact futures can wait for: set once, then every wait returns.
-#[derive(Clone, Default)]
-struct Signal(Rc<RefCell<(bool, Vec<Waker>)>>);
+mod support;
 
-impl Signal {
-    fn set(&self) {
-        let waiters = {
-            let mut state = self.0.borrow_mut();
-            state.0 = true;
-            std::mem::take(&mut state.1)
-        };
-        for waiter in waiters {
-            waiter.wake();
-        }
-    }
-
-    fn wait(&self) -> impl Future<Output = ()> {
-        let signal = self.clone();
-        poll_fn(move |cx| {
-            let mut state = signal.0.borrow_mut();
-            if state.0 {
-                Poll::Ready(())
-            } else {
-                state.1.push(cx.waker().clone());
-                Poll::Pending
-            }
-        })
-    }
-}
-
-/// Sets its flag when dropped: the destructor of the future holding it ran.
-struct DropFlag(Rc<Cell<bool>>);
-
-impl Drop for DropFlag {
-    fn drop(&mut self) {
-        self.0.set(true);
-    }
-}
-
-fn flag() -> Rc<Cell<bool>> {
-    Rc::new(Cell::new(false))
-}
+use support::{flag, DropFlag, Signal};
 
 /// A child that holds a drop flag, tells `started` it is waiting, and never
 /// finishes on its own.
@@ -182,7 +143,7 @@ fn a_panicking_child_is_reported_with_its_payload_and_cancels_siblings() {
         let sibling = group.spawn(waits_forever(&dropped, &started));
         let panicking = group.spawn(async move {
             started.wait().await;
-            if started.0.borrow().0 {
+            if started.is_set() {
                 panic!("child exploded");
             }
             Ok(())
