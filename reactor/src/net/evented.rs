@@ -1,7 +1,7 @@
 //! [`PollEvented`]: a socket's hold on its registration, and the readiness
 //! loop every socket operation runs through.
 
-use std::io;
+use std::io::{self, IoSlice, Read, Write};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -159,6 +159,141 @@ impl<S: Source> PollEvented<S> {
         r
     }
 }
+
+/// What a short read or write on a byte stream proves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ShortTransfer {
+    /// The kernel buffer was drained (read) or filled (write), so readiness
+    /// is cleared at once (TCP: see `poll_transfer`).
+    Drains,
+    /// Nothing: only WouldBlock clears readiness (Unix streams, where a read
+    /// stops short at a message carrying file descriptors; pipes).
+    ProvesNothing,
+}
+
+/// The byte-stream operations every stream type (TCP, Unix, a child's
+/// pipes) shares: an empty buffer costs no system call, and a short
+/// transfer clears readiness only where it proves something.
+impl<S: Source> PollEvented<S>
+where
+    for<'a> &'a S: Read,
+{
+    pub(crate) fn poll_read_bytes(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+        short: ShortTransfer,
+    ) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(self.check_open().map(|()| 0));
+        }
+        let len = buf.len();
+        let read = |mut s: &S| s.read(buf);
+        match short {
+            ShortTransfer::Drains => self.poll_transfer(cx, Direction::Read, len, read),
+            ShortTransfer::ProvesNothing => self.poll_io(cx, Direction::Read, read),
+        }
+    }
+}
+
+impl<S: Source> PollEvented<S>
+where
+    for<'a> &'a S: Write,
+{
+    pub(crate) fn poll_write_bytes(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+        short: ShortTransfer,
+    ) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(self.check_open().map(|()| 0));
+        }
+        let write = |mut s: &S| s.write(buf);
+        match short {
+            ShortTransfer::Drains => self.poll_transfer(cx, Direction::Write, buf.len(), write),
+            ShortTransfer::ProvesNothing => self.poll_io(cx, Direction::Write, write),
+        }
+    }
+
+    /// Not `poll_transfer`, whatever the stream: writev takes at most
+    /// IOV_MAX slices, so a short vectored write does not prove the send
+    /// buffer full, and clearing readiness then would wait for an edge that
+    /// never comes.
+    pub(crate) fn poll_write_vectored_bytes(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io(cx, Direction::Write, |mut s| s.write_vectored(bufs))
+    }
+}
+
+/// `write_all` for the stream types: `poll_write` until all of `buf` went,
+/// `WriteZero` if a write takes nothing.
+pub(crate) async fn write_all(
+    mut buf: &[u8],
+    mut poll_write: impl FnMut(&mut Context<'_>, &[u8]) -> Poll<io::Result<usize>>,
+) -> io::Result<()> {
+    while !buf.is_empty() {
+        let n = std::future::poll_fn(|cx| poll_write(cx, buf)).await?;
+        if n == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        buf = &buf[n..];
+    }
+    Ok(())
+}
+
+/// `futures_io::AsyncRead` / `AsyncWrite` for a stream type and for a
+/// shared reference to it, from its `poll_read_priv`, `poll_write_priv`,
+/// `poll_write_vectored_priv`, `io.check_open` and `shutdown_write`.
+macro_rules! stream_async_io_impls {
+    ($t:ty) => {
+        impl futures_io::AsyncRead for $t {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.poll_read_priv(cx, buf)
+            }
+        }
+
+        impl futures_io::AsyncWrite for $t {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.poll_write_priv(cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.poll_write_vectored_priv(cx, bufs)
+            }
+
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(self.io.check_open())
+            }
+
+            fn poll_close(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(self.shutdown_write())
+            }
+        }
+    };
+}
+pub(crate) use stream_async_io_impls;
 
 impl<S: Source> Drop for PollEvented<S> {
     fn drop(&mut self) {

@@ -4,7 +4,6 @@ use std::fmt;
 use std::future::{poll_fn, Future};
 use std::io::{self, IoSlice, Read, Write};
 use std::net::{Shutdown, SocketAddr};
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -14,7 +13,7 @@ use crate::context;
 use crate::dns::resolve;
 use crate::handle::Handle;
 use crate::net::addr::Failures;
-use crate::net::evented::PollEvented;
+use crate::net::evented::{stream_async_io_impls, write_all, PollEvented, ShortTransfer};
 use crate::net::{target_of, ToSocketAddrs};
 use crate::registration::Direction;
 
@@ -189,15 +188,8 @@ impl TcpStream {
     }
 
     /// Write all of `buf`.
-    pub async fn write_all(&mut self, mut buf: &[u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            let n = self.write(buf).await?;
-            if n == 0 {
-                return Err(io::ErrorKind::WriteZero.into());
-            }
-            buf = &buf[n..];
-        }
-        Ok(())
+    pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        write_all(buf, |cx, rest| self.poll_write_priv(cx, rest)).await
     }
 
     /// Nothing is buffered here, so this only reports a shut-down reactor.
@@ -274,20 +266,11 @@ impl TcpStream {
     }
 
     fn poll_read_priv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        if buf.is_empty() {
-            return Poll::Ready(self.io.check_open().map(|()| 0));
-        }
-        let len = buf.len();
-        self.io
-            .poll_transfer(cx, Direction::Read, len, |s| (&*s).read(buf))
+        self.io.poll_read_bytes(cx, buf, ShortTransfer::Drains)
     }
 
     fn poll_write_priv(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        if buf.is_empty() {
-            return Poll::Ready(self.io.check_open().map(|()| 0));
-        }
-        self.io
-            .poll_transfer(cx, Direction::Write, buf.len(), |s| (&*s).write(buf))
+        self.io.poll_write_bytes(cx, buf, ShortTransfer::Drains)
     }
 
     fn poll_write_vectored_priv(
@@ -295,53 +278,9 @@ impl TcpStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        // Not `poll_transfer`: writev takes at most IOV_MAX slices, so a short
-        // vectored write does not prove the send buffer full, and clearing
-        // readiness then would wait for an edge that never comes.
-        self.io
-            .poll_io(cx, Direction::Write, |s| (&*s).write_vectored(bufs))
+        self.io.poll_write_vectored_bytes(cx, bufs)
     }
 }
 
-macro_rules! async_io_impls {
-    ($t:ty) => {
-        impl futures_io::AsyncRead for $t {
-            fn poll_read(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &mut [u8],
-            ) -> Poll<io::Result<usize>> {
-                self.poll_read_priv(cx, buf)
-            }
-        }
-
-        impl futures_io::AsyncWrite for $t {
-            fn poll_write(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &[u8],
-            ) -> Poll<io::Result<usize>> {
-                self.poll_write_priv(cx, buf)
-            }
-
-            fn poll_write_vectored(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                bufs: &[IoSlice<'_>],
-            ) -> Poll<io::Result<usize>> {
-                self.poll_write_vectored_priv(cx, bufs)
-            }
-
-            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(self.io.check_open())
-            }
-
-            fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(self.shutdown_write())
-            }
-        }
-    };
-}
-
-async_io_impls!(TcpStream);
-async_io_impls!(&TcpStream);
+stream_async_io_impls!(TcpStream);
+stream_async_io_impls!(&TcpStream);

@@ -10,7 +10,6 @@ use std::io::{self, IoSlice, Read, Write};
 use std::net::Shutdown;
 use std::os::unix::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -18,7 +17,7 @@ use mio::Interest;
 
 use crate::context;
 use crate::handle::Handle;
-use crate::net::evented::PollEvented;
+use crate::net::evented::{stream_async_io_impls, write_all, PollEvented, ShortTransfer};
 use crate::registration::Direction;
 
 /// How many connections may wait to be accepted (std's `bind` listens with
@@ -242,15 +241,8 @@ impl UnixStream {
     }
 
     /// Write all of `buf`.
-    pub async fn write_all(&mut self, mut buf: &[u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            let n = self.write(buf).await?;
-            if n == 0 {
-                return Err(io::ErrorKind::WriteZero.into());
-            }
-            buf = &buf[n..];
-        }
-        Ok(())
+    pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        write_all(buf, |cx, rest| self.poll_write_priv(cx, rest)).await
     }
 
     /// Nothing is buffered here, so this only reports a shut-down reactor.
@@ -303,7 +295,7 @@ impl UnixStream {
         self.io.io().shutdown(Shutdown::Write)
     }
 
-    // Reads use `poll_io`, not `poll_transfer`: a Unix stream read can stop
+    // `ProvesNothing`, not TCP's `Drains`: a Unix stream read can stop
     // short with data still queued (at a message that carried file
     // descriptors, or at a change of sender when SO_PASSCRED is on), so a
     // short read does not prove the buffer drained, and clearing readiness
@@ -311,17 +303,13 @@ impl UnixStream {
     // `poll_io` too: one rule for the whole type, at the cost of one
     // WouldBlock system call when the send buffer fills.
     fn poll_read_priv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        if buf.is_empty() {
-            return Poll::Ready(self.io.check_open().map(|()| 0));
-        }
-        self.io.poll_io(cx, Direction::Read, |s| (&*s).read(buf))
+        self.io
+            .poll_read_bytes(cx, buf, ShortTransfer::ProvesNothing)
     }
 
     fn poll_write_priv(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        if buf.is_empty() {
-            return Poll::Ready(self.io.check_open().map(|()| 0));
-        }
-        self.io.poll_io(cx, Direction::Write, |s| (&*s).write(buf))
+        self.io
+            .poll_write_bytes(cx, buf, ShortTransfer::ProvesNothing)
     }
 
     fn poll_write_vectored_priv(
@@ -329,53 +317,12 @@ impl UnixStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.io
-            .poll_io(cx, Direction::Write, |s| (&*s).write_vectored(bufs))
+        self.io.poll_write_vectored_bytes(cx, bufs)
     }
 }
 
-macro_rules! async_io_impls {
-    ($t:ty) => {
-        impl futures_io::AsyncRead for $t {
-            fn poll_read(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &mut [u8],
-            ) -> Poll<io::Result<usize>> {
-                self.poll_read_priv(cx, buf)
-            }
-        }
-
-        impl futures_io::AsyncWrite for $t {
-            fn poll_write(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &[u8],
-            ) -> Poll<io::Result<usize>> {
-                self.poll_write_priv(cx, buf)
-            }
-
-            fn poll_write_vectored(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                bufs: &[IoSlice<'_>],
-            ) -> Poll<io::Result<usize>> {
-                self.poll_write_vectored_priv(cx, bufs)
-            }
-
-            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(self.io.check_open())
-            }
-
-            fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(self.shutdown_write())
-            }
-        }
-    };
-}
-
-async_io_impls!(UnixStream);
-async_io_impls!(&UnixStream);
+stream_async_io_impls!(UnixStream);
+stream_async_io_impls!(&UnixStream);
 
 /// A Unix datagram socket. All methods take `&self`, so one socket can be
 /// shared by a sending and a receiving task (each direction has its own

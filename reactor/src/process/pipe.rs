@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::future::poll_fn;
-use std::io::{self, Read, Write};
+use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -12,8 +12,7 @@ use mio::unix::pipe::{Receiver, Sender};
 use mio::Interest;
 
 use crate::handle::Handle;
-use crate::net::evented::PollEvented;
-use crate::registration::Direction;
+use crate::net::evented::{write_all, PollEvented, ShortTransfer};
 
 // Pipes go through `poll_io` (readiness is cleared only on WouldBlock), not
 // the short-transfer shortcut sockets use: whether a pipe write queues a new
@@ -57,10 +56,7 @@ impl ChildStdin {
         let Some(io) = &self.io else {
             return Poll::Ready(Err(closed_error()));
         };
-        if buf.is_empty() {
-            return Poll::Ready(io.check_open().map(|()| 0));
-        }
-        io.poll_io(cx, Direction::Write, |s| (&*s).write(buf))
+        io.poll_write_bytes(cx, buf, ShortTransfer::ProvesNothing)
     }
 
     fn flush_priv(&self) -> io::Result<()> {
@@ -77,15 +73,8 @@ impl ChildStdin {
     }
 
     /// Write all of `buf`.
-    pub async fn write_all(&mut self, mut buf: &[u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            let n = self.write(buf).await?;
-            if n == 0 {
-                return Err(io::ErrorKind::WriteZero.into());
-            }
-            buf = &buf[n..];
-        }
-        Ok(())
+    pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        write_all(buf, |cx, rest| self.poll_write_priv(cx, rest)).await
     }
 
     /// Nothing is buffered here, so this only reports a closed pipe or a
@@ -153,10 +142,8 @@ impl PipeReader {
     }
 
     fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        if buf.is_empty() {
-            return Poll::Ready(self.io.check_open().map(|()| 0));
-        }
-        self.io.poll_io(cx, Direction::Read, |r| (&*r).read(buf))
+        self.io
+            .poll_read_bytes(cx, buf, ShortTransfer::ProvesNothing)
     }
 
     /// Append everything up to end-of-file to `buf`. Resumable: a call that
