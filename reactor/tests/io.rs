@@ -7,18 +7,7 @@ use std::task::{Context, Poll};
 use aio_reactor::io::{
     self, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader, StreamExt,
 };
-use aio_reactor::net::{TcpListener, TcpStream};
-use support::{block_on, boxed, join_all};
-
-/// A connected TCP pair: (client, server side).
-async fn tcp_pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let client = TcpStream::connect(listener.local_addr().unwrap())
-        .await
-        .unwrap();
-    let (server, _) = listener.accept().await.unwrap();
-    (client, server)
-}
+use support::{block_on, boxed, join_all, tcp_pair};
 
 /// Gives one byte per read, and says Pending (waking itself at once) between
 /// any two bytes: every read of the layer above sees the stream split at

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use aio_reactor::net::{lookup_host, TcpListener, TcpStream};
 use aio_reactor::Reactor;
-use support::{block_on, block_on_with, boxed, join_all};
+use support::{block_on, block_on_with, boxed, join_all, tcp_pair};
 
 const CLIENTS: usize = 64;
 const MESSAGES: usize = 8;
@@ -172,14 +172,7 @@ fn connect_by_name_resolves_and_connects() {
 #[test]
 fn io_after_shutdown_fails_instead_of_hanging() {
     let mut reactor = Reactor::new().unwrap();
-    let (mut client, server) = block_on_with(&mut reactor, async {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let client = TcpStream::connect(listener.local_addr().unwrap())
-            .await
-            .unwrap();
-        let (server, _) = listener.accept().await.unwrap();
-        (client, server)
-    });
+    let (mut client, server) = block_on_with(&mut reactor, tcp_pair());
     let report = reactor.shutdown(Duration::from_secs(1));
     assert_eq!(report.sockets_open, 2);
     let mut other = Reactor::new().unwrap();
@@ -203,14 +196,7 @@ fn a_read_pending_at_shutdown_is_woken_with_an_error() {
         }
     }
     let mut reactor = Reactor::new().unwrap();
-    let (mut client, _server) = block_on_with(&mut reactor, async {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let client = TcpStream::connect(listener.local_addr().unwrap())
-            .await
-            .unwrap();
-        let (server, _) = listener.accept().await.unwrap();
-        (client, server)
-    });
+    let (mut client, _server) = block_on_with(&mut reactor, tcp_pair());
     let flag = Arc::new(Flag(AtomicBool::new(false)));
     let waker = Waker::from(flag.clone());
     let mut buf = [0u8; 4];

@@ -167,3 +167,15 @@ pub fn wait_until_asleep(name: &str) {
         std::thread::yield_now();
     }
 }
+
+/// A connected TCP pair on 127.0.0.1: (client, server side).
+pub async fn tcp_pair() -> (aio_reactor::net::TcpStream, aio_reactor::net::TcpStream) {
+    let listener = aio_reactor::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap();
+    let client = aio_reactor::net::TcpStream::connect(listener.local_addr().unwrap())
+        .await
+        .unwrap();
+    let (server, _) = listener.accept().await.unwrap();
+    (client, server)
+}
