@@ -55,11 +55,6 @@ impl BodyReader {
         reader
     }
 
-    /// Whether the body has been read to its end.
-    pub(crate) fn is_done(&self) -> bool {
-        self.conn.is_none() && self.failed.is_none()
-    }
-
     /// Passes the next piece of body to `sink`; `Ok(false)` at the end.
     pub(crate) async fn next(&mut self, sink: impl FnOnce(&[u8])) -> Result<bool, Error> {
         if let Some((kind, detail)) = &self.failed {
@@ -131,6 +126,23 @@ impl BodyReader {
             ),
             Ok(_) => Error::with_source(Kind::Body, "error reading the response body", e),
         }
+    }
+
+    /// Whether the body is still to be read: neither ended nor failed.
+    pub(crate) fn is_pending(&self) -> bool {
+        self.conn.is_some() && self.failed.is_none()
+    }
+
+    /// Largest body the client reads whole into memory.
+    pub(crate) fn max_buffered(&self) -> u64 {
+        self.shared.max_buffered_body
+    }
+
+    /// Stops reading for good with `e`: the connection is closed, and later
+    /// reads repeat the error.
+    pub(crate) fn give_up(&mut self, e: &Error) {
+        self.conn = None;
+        self.failed = Some((e.kind(), detail_of(e)));
     }
 
     /// Reads and drops the rest of the body if it is at most `limit` bytes,

@@ -20,6 +20,17 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// Default for [`ClientBuilder::pool_max_idle_per_host`].
 pub const DEFAULT_POOL_MAX_IDLE_PER_HOST: usize = 32;
+/// Default for [`ClientBuilder::read_timeout`]: a server that accepted the
+/// request and then says nothing for this long is given up on. Long enough
+/// for slow APIs (httpx's 5 s trips on many), short enough that a dead
+/// server cannot hold a task for ever (reqwest and curl wait for ever).
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default for [`ClientBuilder::max_buffered_body_size`]: 100 MiB. Bodies
+/// read whole into memory (`bytes`, `text`, `json`) are API answers and
+/// documents, rarely beyond a few MiB; a larger one is a download, to be
+/// read with [`Response::chunk`](crate::Response::chunk), or a hostile
+/// server's attempt to take the process's memory.
+pub const DEFAULT_MAX_BUFFERED_BODY_SIZE: u64 = 100 * 1024 * 1024;
 /// Default for [`ClientBuilder::redirect_limit`].
 pub const DEFAULT_REDIRECT_LIMIT: usize = 10;
 /// The default `User-Agent`.
@@ -115,6 +126,9 @@ impl fmt::Debug for Client {
             .field("timeout", &i.timeout)
             .field("redirect_limit", &i.redirect_limit)
             .field("max_body_size", &i.limits.max_body_bytes)
+            .field("max_buffered_body_size", &i.max_buffered_body)
+            .field("https_only", &i.https_only)
+            .field("https_to_http_redirects", &i.https_to_http_redirects)
             .field("user_agent", &i.user_agent)
             .finish_non_exhaustive()
     }
@@ -135,6 +149,9 @@ pub struct ClientBuilder {
     user_agent: String,
     redirect_limit: usize,
     max_body_size: Option<u64>,
+    max_buffered_body_size: u64,
+    https_only: bool,
+    https_to_http_redirects: bool,
 }
 
 impl Default for ClientBuilder {
@@ -144,13 +161,15 @@ impl Default for ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// The defaults: connect timeout 10 s, no read or total timeout, 32 idle
-    /// connections per host kept for 90 s, environment trusted, user agent
-    /// `aio/<version>`, 10 redirects, no body size limit.
+    /// The defaults: connect timeout 10 s, read timeout 30 s, no total
+    /// timeout, 32 idle connections per host kept for 90 s, environment
+    /// trusted, user agent `aio/<version>`, 10 redirects (never from https
+    /// to http), bodies read whole up to 100 MiB, no limit on a body read
+    /// piece by piece.
     pub fn new() -> ClientBuilder {
         ClientBuilder {
             connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
-            read_timeout: None,
+            read_timeout: Some(DEFAULT_READ_TIMEOUT),
             timeout: None,
             pool_max_idle_per_host: DEFAULT_POOL_MAX_IDLE_PER_HOST,
             pool_idle_timeout: Some(DEFAULT_POOL_IDLE_TIMEOUT),
@@ -159,6 +178,9 @@ impl ClientBuilder {
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             redirect_limit: DEFAULT_REDIRECT_LIMIT,
             max_body_size: None,
+            max_buffered_body_size: DEFAULT_MAX_BUFFERED_BODY_SIZE,
+            https_only: false,
+            https_to_http_redirects: false,
         }
     }
 
@@ -171,7 +193,8 @@ impl ClientBuilder {
 
     /// Limit for each wait on an open connection: for the response head,
     /// for each piece of the body, and for the socket to take more of the
-    /// request. Off by default.
+    /// request. Default [`DEFAULT_READ_TIMEOUT`] (30 s); `Duration::MAX`
+    /// turns it off.
     ///
     /// It bounds the *gap* between bytes, not a whole phase: the clock
     /// restarts whenever a read returns data. A server that trickles a byte
@@ -213,8 +236,12 @@ impl ClientBuilder {
         self
     }
 
-    /// Whether to trust the environment: the PEM bundle named by
-    /// `SSL_CERT_FILE` is added to the trusted roots (default `true`).
+    /// Whether to trust the environment (default `true`): when
+    /// `SSL_CERT_FILE` (a PEM bundle) or `SSL_CERT_DIR` (directories of PEM
+    /// files) is set, the roots they name replace the built-in ones, as
+    /// OpenSSL, curl and httpx read them. An unreadable file or directory
+    /// makes [`build`](ClientBuilder::build) fail naming it and the
+    /// variable. `false` ignores both variables.
     pub fn trust_env(mut self, trust: bool) -> ClientBuilder {
         self.trust_env = trust;
         self
@@ -249,13 +276,42 @@ impl ClientBuilder {
         self
     }
 
+    /// Largest body that [`bytes`](crate::Response::bytes),
+    /// [`text`](crate::Response::text) and [`json`](crate::Response::json)
+    /// will read into memory (default [`DEFAULT_MAX_BUFFERED_BODY_SIZE`],
+    /// 100 MiB). A longer body is an error of kind [`Body`](Kind::Body)
+    /// naming this setting, found before the memory is taken (at once when
+    /// the `Content-Length` says so). [`chunk`](crate::Response::chunk) is
+    /// not bound by it, only by [`max_body_size`](ClientBuilder::max_body_size).
+    pub fn max_buffered_body_size(mut self, max: u64) -> ClientBuilder {
+        self.max_buffered_body_size = max;
+        self
+    }
+
+    /// Refuses every plain `http://` URL, the first one and those of
+    /// redirects, with an error of kind [`InvalidUrl`](Kind::InvalidUrl)
+    /// (default `false`).
+    pub fn https_only(mut self, https_only: bool) -> ClientBuilder {
+        self.https_only = https_only;
+        self
+    }
+
+    /// Follows redirects from `https` to `http` (default `false`: such a
+    /// redirect is an error of kind [`Protocol`](Kind::Protocol)). Allowing
+    /// it sends the rest of the request, its body and its headers other
+    /// than the credentials dropped on a change of origin, in clear text.
+    pub fn danger_allow_https_to_http_redirects(mut self, allow: bool) -> ClientBuilder {
+        self.https_to_http_redirects = allow;
+        self
+    }
+
     /// Builds the client. Fails (kind [`Tls`](Kind::Tls)) when the trusted
-    /// roots cannot be loaded, or (kind [`Protocol`](Kind::Protocol)) when
+    /// roots cannot be loaded, or (kind [`Builder`](Kind::Builder)) when
     /// the user agent cannot be a header value.
     pub fn build(self) -> Result<Client, Error> {
         let user_agent = HeaderValue::from_str(&self.user_agent).map_err(|e| {
             Error::with_source(
-                Kind::Protocol,
+                Kind::Builder,
                 &format!("invalid user agent {:?}", self.user_agent),
                 e,
             )
@@ -272,13 +328,17 @@ impl ClientBuilder {
                 pool: Pool::new(self.pool_max_idle_per_host, self.pool_idle_timeout),
                 tls,
                 connect_timeout: self.connect_timeout,
-                read_timeout: self.read_timeout,
+                // The far future is "off": no timer armed for every wait.
+                read_timeout: self.read_timeout.filter(|d| *d != Duration::MAX),
                 timeout: self.timeout,
                 redirect_limit: self.redirect_limit,
                 limits: Limits {
                     max_body_bytes: self.max_body_size,
                 },
                 user_agent,
+                max_buffered_body: self.max_buffered_body_size,
+                https_only: self.https_only,
+                https_to_http_redirects: self.https_to_http_redirects,
             }),
         })
     }

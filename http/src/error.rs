@@ -9,13 +9,21 @@ use std::time::Duration;
 use http::{Method, StatusCode};
 use url::Url;
 
+use crate::redact::{redacted, redacted_raw, write_escaped};
+
 /// The category of an [`Error`]; see each variant for what falls under it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Kind {
     /// The URL could not be parsed, has no host, or its scheme is not
-    /// `http`/`https`.
+    /// `http`/`https` (or not `https` for an
+    /// [`https_only`](crate::ClientBuilder::https_only) client).
     InvalidUrl,
+    /// The request or client could not be built from what the caller gave:
+    /// an invalid header name or value, a header only the client may set
+    /// (`Content-Length`, `Transfer-Encoding`, `Host`...), an invalid user
+    /// agent.
+    Builder,
     /// No connection could be made: DNS resolution or TCP connect failed.
     Connect,
     /// The TLS configuration could not be built, or the handshake failed
@@ -27,8 +35,7 @@ pub enum Kind {
     /// The HTTP exchange broke after the connection was made: the server sent
     /// an invalid or oversized response head, the connection failed or
     /// closed before the head was complete, a redirect was unusable (bad
-    /// `Location`, too many redirects); also a request header that HTTP
-    /// cannot carry (invalid name or value).
+    /// `Location`, too many redirects, or from https to http).
     Protocol,
     /// The server answered with an error status; only made by
     /// [`Response::error_for_status`](crate::Response::error_for_status).
@@ -56,7 +63,9 @@ pub enum Kind {
 ///   `GET http://127.0.0.1:1/: could not connect to 127.0.0.1:1: Connection refused (os error 111)`;
 ///   this is the form to print when an error ends a program.
 ///
-/// A password in the URL is shown as `***`.
+/// A password in the URL is shown as `***`, and control characters from
+/// any source (a URL as given, a server's bytes) as escapes such as `\n`:
+/// an error can go into a log line as it is.
 pub struct Error {
     inner: Box<Inner>,
 }
@@ -198,6 +207,12 @@ impl Error {
         self.inner.kind == Kind::Status
     }
 
+    /// Whether the caller's request or settings were unusable
+    /// ([`Kind::Builder`]).
+    pub fn is_builder(&self) -> bool {
+        self.inner.kind == Kind::Builder
+    }
+
     /// Whether the URL was unusable ([`Kind::InvalidUrl`]).
     pub fn is_invalid_url(&self) -> bool {
         self.inner.kind == Kind::InvalidUrl
@@ -222,20 +237,25 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &*self.inner;
+        let mut text = String::new();
         if let Some(method) = &inner.method {
-            write!(f, "{method} ")?;
+            text.push_str(method.as_str());
+            text.push(' ');
         }
         match (&inner.url, &inner.raw_url) {
-            (Some(url), _) => write!(f, "{}: ", redacted(url))?,
-            (None, Some(raw)) => write!(f, "{raw}: ")?,
-            (None, None) if inner.method.is_some() => f.write_str(": ")?,
+            (Some(url), _) => text.push_str(&redacted(url)),
+            (None, Some(raw)) => text.push_str(&redacted_raw(raw)),
             (None, None) => {}
         }
-        if f.alternate() {
-            f.write_str(&self.chain_text())
-        } else {
-            f.write_str(&inner.detail)
+        if inner.method.is_some() || inner.url.is_some() || inner.raw_url.is_some() {
+            text.push_str(": ");
         }
+        if f.alternate() {
+            text.push_str(&self.chain_text());
+        } else {
+            text.push_str(&inner.detail);
+        }
+        write_escaped(f, &text)
     }
 }
 
@@ -273,18 +293,6 @@ fn push_causes(text: &mut String, first: Option<&(dyn StdError + 'static)>) {
     }
 }
 
-/// The URL as text, a password replaced by `***`: error messages and debug
-/// output end up in logs.
-pub(crate) fn redacted(url: &Url) -> std::borrow::Cow<'_, str> {
-    if url.password().is_none() {
-        return url.as_str().into();
-    }
-    let mut shown = url.clone();
-    // Cannot fail: the URL already has a password, so it can have one.
-    let _ = shown.set_password(Some("***"));
-    shown.to_string().into()
-}
-
 /// What the client was doing when a timeout elapsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Phase {
@@ -318,9 +326,11 @@ pub(crate) enum Limit {
 impl Limit {
     fn describe(self) -> &'static str {
         match self {
-            Limit::Connect => "connect timeout",
-            Limit::Read => "read timeout",
-            Limit::Total => "total timeout",
+            Limit::Connect => "connect timeout, set by ClientBuilder::connect_timeout",
+            Limit::Read => "read timeout, set by ClientBuilder::read_timeout",
+            Limit::Total => {
+                "total timeout, set by ClientBuilder::timeout or RequestBuilder::timeout"
+            }
         }
     }
 }
@@ -367,7 +377,7 @@ mod tests {
         let t = Error::timeout(Phase::ResponseHead, Limit::Read, Duration::from_secs(2));
         assert_eq!(
             t.to_string(),
-            "timed out after 2 s waiting for the response head (read timeout)"
+            "timed out after 2 s waiting for the response head (read timeout, set by ClientBuilder::read_timeout)"
         );
         assert!(t.is_timeout());
     }

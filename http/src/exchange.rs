@@ -52,6 +52,7 @@ use crate::deadline::Deadline;
 use crate::error::{Error, Kind, Phase};
 use crate::pool::{is_idempotent, may_retry};
 use crate::proto::{encode_request_head, Event, Limits, ResponseDecoder, ResponseHead};
+use crate::redact::redacted;
 use crate::redirect::{next_hop, Hop};
 use crate::response::Response;
 use crate::shared::Shared;
@@ -110,6 +111,9 @@ impl Exchange {
         if !headers.contains_key(ACCEPT) {
             headers.insert(ACCEPT, HeaderValue::from_static("*/*"));
         }
+        // Credentials for a proxy are for a proxy only; this request goes
+        // straight to the origin server.
+        headers.remove(PROXY_AUTHORIZATION);
         Exchange {
             shared,
             method,
@@ -142,6 +146,18 @@ impl Exchange {
             let Some(hop) = hop else {
                 return Ok(Response::new(head, self.method, self.url, body));
             };
+            if is_downgrade(&self.url, &hop.url) && !self.shared.https_to_http_redirects {
+                let e = Error::new(
+                    Kind::Protocol,
+                    format!(
+                        "redirect from https to http refused; it would send the rest of the \
+                         request in clear text to {} (ClientBuilder::\
+                         danger_allow_https_to_http_redirects allows it)",
+                        redacted(&hop.url)
+                    ),
+                );
+                return Err(e.for_request(&self.method, &self.url));
+            }
             // The redirect's own body is small as a rule: read it so its
             // connection can carry the next hop. Boxed for the same reason as
             // connecting: rare, and not worth carrying in every request's
@@ -177,6 +193,12 @@ impl Exchange {
     /// byte is replaced by a fresh one once, for idempotent methods.
     async fn response_head(&mut self) -> Result<(Conn, ResponseDecoder, ResponseHead), Error> {
         let origin = Origin::of(&self.url)?;
+        if self.shared.https_only && !origin.https {
+            return Err(Error::new(
+                Kind::InvalidUrl,
+                "plain-HTTP URL refused: this client is https_only",
+            ));
+        }
         let mut fresh_only = false;
         loop {
             self.deadline.check(Phase::Connect)?;
@@ -315,6 +337,11 @@ async fn read_head(
             }
         }
     }
+}
+
+/// Whether following `from` to `to` leaves TLS.
+fn is_downgrade(from: &Url, to: &Url) -> bool {
+    from.scheme() == "https" && to.scheme() == "http"
 }
 
 /// The `Host` header: `host` or `host:port` when the port is not the

@@ -36,6 +36,7 @@ mod error;
 mod exchange;
 mod pool;
 pub mod proto;
+mod redact;
 mod redirect;
 mod request;
 mod response;
@@ -43,8 +44,9 @@ mod shared;
 pub mod tls;
 
 pub use client::{
-    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT,
-    DEFAULT_POOL_MAX_IDLE_PER_HOST, DEFAULT_REDIRECT_LIMIT, DEFAULT_USER_AGENT,
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BUFFERED_BODY_SIZE,
+    DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_POOL_MAX_IDLE_PER_HOST, DEFAULT_READ_TIMEOUT,
+    DEFAULT_REDIRECT_LIMIT, DEFAULT_USER_AGENT,
 };
 pub use error::{Error, Kind};
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version};

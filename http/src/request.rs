@@ -7,13 +7,18 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
+use http::header::{
+    HeaderName, HeaderValue, AUTHORIZATION, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, TE,
+    TRAILER, TRANSFER_ENCODING, UPGRADE,
+};
 use http::{HeaderMap, Method};
+use percent_encoding::percent_decode_str;
 use serde::Serialize;
 use url::Url;
 
-use crate::error::{redacted, Error, Kind};
+use crate::error::{Error, Kind};
 use crate::exchange::{self, Request};
+use crate::redact::{is_secret_header, redacted, ShownHeaders};
 use crate::response::Response;
 use crate::shared::Shared;
 
@@ -81,22 +86,40 @@ impl RequestBuilder {
     pub(crate) fn new(shared: Arc<Shared>, method: Method, url: impl IntoUrl) -> RequestBuilder {
         let request =
             match url.into_url() {
-                Ok(url) => Ok(Request {
-                    method,
-                    url,
-                    headers: HeaderMap::new(),
-                    body: None,
-                    timeout: None,
-                }),
+                Ok(mut url) => {
+                    let mut headers = HeaderMap::new();
+                    if let Some(credentials) = take_userinfo(&mut url) {
+                        headers.insert(AUTHORIZATION, credentials);
+                    }
+                    Ok(Request {
+                        method,
+                        url,
+                        headers,
+                        body: None,
+                        timeout: None,
+                    })
+                }
                 Err((raw, e)) => Err(Error::with_source(Kind::InvalidUrl, "invalid URL", e)
                     .with_raw_url(&method, raw)),
             };
         RequestBuilder { shared, request }
     }
 
-    /// Adds a header field (repeating a name adds another value). An invalid
-    /// name or value is reported at send time as an error of kind
-    /// [`Protocol`](Kind::Protocol).
+    /// Adds a header field (repeating a name adds another value, except
+    /// `Authorization`, which replaces the one before).
+    ///
+    /// Refused at send time, with an error of kind [`Builder`](Kind::Builder)
+    /// naming the header: an invalid name or value, and the headers the
+    /// client alone sets because they frame the message or the connection
+    /// (`Content-Length`, `Transfer-Encoding`, `Connection`, `Keep-Alive`,
+    /// `Upgrade`, `TE`, `Trailer`, `Host`): a caller's value there would let
+    /// two servers read the request differently (request smuggling) or put
+    /// a pooled connection out of step.
+    ///
+    /// The values of `Authorization`, `Proxy-Authorization` and `Cookie`,
+    /// and any [`HeaderValue`] marked with
+    /// [`set_sensitive`](HeaderValue::set_sensitive), are never shown by
+    /// `Debug`.
     pub fn header<K, V>(mut self, name: K, value: V) -> RequestBuilder
     where
         HeaderName: TryFrom<K>,
@@ -108,19 +131,71 @@ impl RequestBuilder {
             let name = match HeaderName::try_from(name) {
                 Ok(name) => name,
                 Err(e) => {
-                    let e = Error::with_source(Kind::Protocol, "invalid header name", e.into());
+                    let e = Error::with_source(Kind::Builder, "invalid header name", e.into());
                     return self.fail(e);
                 }
             };
+            if let Some(instead) = client_owned(&name) {
+                let e = Error::new(
+                    Kind::Builder,
+                    format!(
+                        "header \"{name}\" is set by the client and cannot be given: {instead}"
+                    ),
+                );
+                return self.fail(e);
+            }
             match HeaderValue::try_from(value) {
-                Ok(value) => {
-                    req.headers.append(name, value);
+                Ok(mut value) => {
+                    if is_secret_header(&name) {
+                        value.set_sensitive(true);
+                    }
+                    if name == AUTHORIZATION {
+                        req.headers.insert(name, value);
+                    } else {
+                        req.headers.append(name, value);
+                    }
                 }
                 Err(e) => {
                     let context = format!("invalid value for header \"{name}\"");
-                    return self.fail(Error::with_source(Kind::Protocol, &context, e.into()));
+                    return self.fail(Error::with_source(Kind::Builder, &context, e.into()));
                 }
             }
+        }
+        self
+    }
+
+    /// Sends HTTP Basic credentials (`Authorization: Basic ...`, replacing
+    /// any set before, never shown by `Debug`). A URL's own `user:password@`
+    /// is sent the same way.
+    pub fn basic_auth<U: fmt::Display, P: fmt::Display>(
+        self,
+        username: U,
+        password: Option<P>,
+    ) -> RequestBuilder {
+        let credentials = match password {
+            Some(password) => format!("{username}:{password}"),
+            None => format!("{username}:"),
+        };
+        let value = basic_value(credentials.as_bytes());
+        self.authorization(value)
+    }
+
+    /// Sends a bearer token (`Authorization: Bearer <token>`, replacing any
+    /// set before, never shown by `Debug`).
+    pub fn bearer_auth<T: fmt::Display>(self, token: T) -> RequestBuilder {
+        match HeaderValue::try_from(format!("Bearer {token}")) {
+            Ok(value) => self.authorization(value),
+            Err(e) => {
+                let e = Error::with_source(Kind::Builder, "invalid bearer token", e);
+                self.fail(e)
+            }
+        }
+    }
+
+    fn authorization(mut self, mut value: HeaderValue) -> RequestBuilder {
+        if let Ok(req) = &mut self.request {
+            value.set_sensitive(true);
+            req.headers.insert(AUTHORIZATION, value);
         }
         self
     }
@@ -192,6 +267,50 @@ impl RequestBuilder {
     }
 }
 
+/// For a header only the client may set, what to do instead.
+fn client_owned(name: &HeaderName) -> Option<&'static str> {
+    let instead = if name == CONTENT_LENGTH {
+        "the length of the body set with .body() or .json() is sent for you"
+    } else if name == TRANSFER_ENCODING || name == TE || name == TRAILER {
+        "the client frames the body itself"
+    } else if name == CONNECTION || name == "keep-alive" {
+        "the client manages connections (ClientBuilder::pool_max_idle_per_host(0) turns reuse off)"
+    } else if name == UPGRADE {
+        "protocol upgrades are not supported"
+    } else if name == HOST {
+        "the Host header is taken from the URL"
+    } else {
+        return None;
+    };
+    Some(instead)
+}
+
+/// Takes `user:password@` out of `url` and returns it as a Basic
+/// `Authorization` value (percent-decoded, as curl and reqwest send it):
+/// userinfo is never sent in the URL, nor shown in one.
+fn take_userinfo(url: &mut Url) -> Option<HeaderValue> {
+    if url.username().is_empty() && url.password().is_none() {
+        return None;
+    }
+    let mut credentials: Vec<u8> = percent_decode_str(url.username()).collect();
+    credentials.push(b':');
+    credentials.extend(percent_decode_str(url.password().unwrap_or("")));
+    // Cannot fail: a URL with userinfo has a host, so it can lose it.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    Some(basic_value(&credentials))
+}
+
+/// `Basic <base64>`, marked sensitive.
+fn basic_value(credentials: &[u8]) -> HeaderValue {
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
+    let mut value = HeaderValue::try_from(format!("Basic {encoded}"))
+        .expect("base64 is always a valid header value");
+    value.set_sensitive(true);
+    value
+}
+
 impl IntoFuture for RequestBuilder {
     type Output = Result<Response, Error>;
     type IntoFuture = Pin<Box<dyn Future<Output = Result<Response, Error>> + Send>>;
@@ -209,7 +328,7 @@ impl fmt::Debug for RequestBuilder {
                 .debug_struct("RequestBuilder")
                 .field("method", &req.method)
                 .field("url", &redacted(&req.url))
-                .field("headers", &req.headers)
+                .field("headers", &ShownHeaders(&req.headers))
                 .finish_non_exhaustive(),
             Err(e) => f.debug_tuple("RequestBuilder").field(e).finish(),
         }

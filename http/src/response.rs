@@ -7,8 +7,9 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::body::BodyReader;
-use crate::error::{redacted, Error, Kind};
+use crate::error::{Error, Kind};
 use crate::proto::ResponseHead;
+use crate::redact::{redacted, ShownHeaders};
 
 /// Most bytes reserved up front for a body of declared length: a
 /// `Content-Length` is a claim, and memory is committed only as bytes arrive.
@@ -75,7 +76,9 @@ impl Response {
     ///
     /// Pieces have no meaning of their own (they follow the network reads and
     /// chunk boundaries). A body cut short, or over `max_body_size`, is an
-    /// error of kind [`Body`](Kind::Body), never a silent end.
+    /// error of kind [`Body`](Kind::Body), never a silent end. Only
+    /// [`max_body_size`](crate::ClientBuilder::max_body_size) bounds the
+    /// total.
     pub async fn chunk(&mut self) -> Result<Option<Vec<u8>>, Error> {
         let mut piece = Vec::new();
         match self.body.next(|data| piece.extend_from_slice(data)).await {
@@ -85,12 +88,16 @@ impl Response {
         }
     }
 
-    /// The whole body.
+    /// The whole body, up to the client's
+    /// [`max_buffered_body_size`](crate::ClientBuilder::max_buffered_body_size)
+    /// (100 MiB by default; a longer body is an error of kind
+    /// [`Body`](Kind::Body)).
     pub async fn bytes(mut self) -> Result<Vec<u8>, Error> {
         self.read_all().await
     }
 
-    /// The body as text. The body is taken to be UTF-8 whatever its declared
+    /// The body as text (read whole, so bounded like
+    /// [`bytes`](Response::bytes)). The body is taken to be UTF-8 whatever its declared
     /// charset; invalid sequences become U+FFFD (as `String::from_utf8_lossy`).
     pub async fn text(self) -> Result<String, Error> {
         let bytes = self.bytes().await?;
@@ -100,7 +107,8 @@ impl Response {
         })
     }
 
-    /// The body parsed as JSON into `T`. Invalid JSON, or JSON of another
+    /// The body parsed as JSON into `T` (read whole, so bounded like
+    /// [`bytes`](Response::bytes)). Invalid JSON, or JSON of another
     /// shape, is an error of kind [`Decode`](Kind::Decode).
     pub async fn json<T: DeserializeOwned>(mut self) -> Result<T, Error> {
         let bytes = self.read_all().await?;
@@ -130,17 +138,48 @@ impl Response {
         }
     }
 
+    /// The whole body, refused past the client's `max_buffered_body_size`
+    /// before that much memory is taken.
     async fn read_all(&mut self) -> Result<Vec<u8>, Error> {
-        let expected = self.content_length.filter(|_| !self.body.is_done());
+        let limit = self.body.max_buffered();
+        // A failed body reports its own error on the first read below.
+        let expected = self.content_length.filter(|_| self.body.is_pending());
+        if expected.is_some_and(|len| len > limit) {
+            return Err(self.over_buffered_limit(limit, "its Content-Length is"));
+        }
         let capacity = expected.unwrap_or(0).min(MAX_PREALLOCATE) as usize;
         let mut out = Vec::with_capacity(capacity);
         loop {
-            match self.body.next(|data| out.extend_from_slice(data)).await {
+            let mut over = false;
+            let step = self.body.next(|data| {
+                if (out.len() + data.len()) as u64 > limit {
+                    over = true;
+                } else {
+                    out.extend_from_slice(data);
+                }
+            });
+            match step.await {
+                Ok(true) if over => return Err(self.over_buffered_limit(limit, "it grew")),
                 Ok(true) => {}
                 Ok(false) => return Ok(out),
                 Err(e) => return Err(self.context(e)),
             }
         }
+    }
+
+    /// The body is longer than `limit` (`how` says how that was found);
+    /// the connection is closed.
+    fn over_buffered_limit(&mut self, limit: u64, how: &str) -> Error {
+        let e = Error::new(
+            Kind::Body,
+            format!(
+                "response body too large to read whole: {how} over the {} limit \
+                 (ClientBuilder::max_buffered_body_size; Response::chunk reads it piece by piece)",
+                format_size(limit)
+            ),
+        );
+        self.body.give_up(&e);
+        self.context(e)
     }
 
     fn status_error(&self) -> Option<Error> {
@@ -164,13 +203,27 @@ impl Response {
     }
 }
 
+/// `100 MiB`, `64 KiB`, `1000 bytes`: a size as it was most likely set.
+fn format_size(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * KIB;
+    const GIB: u64 = 1024 * MIB;
+    match bytes {
+        0 => "0 bytes".to_owned(),
+        b if b % GIB == 0 => format!("{} GiB", b / GIB),
+        b if b % MIB == 0 => format!("{} MiB", b / MIB),
+        b if b % KIB == 0 => format!("{} KiB", b / KIB),
+        b => format!("{b} bytes"),
+    }
+}
+
 impl fmt::Debug for Response {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Response")
             .field("url", &redacted(&self.url))
             .field("status", &self.status)
             .field("version", &self.version)
-            .field("headers", &self.headers)
+            .field("headers", &ShownHeaders(&self.headers))
             .finish()
     }
 }

@@ -30,4 +30,10 @@ pub(crate) struct Shared {
     /// there and nowhere else.
     pub(crate) limits: Limits,
     pub(crate) user_agent: HeaderValue,
+    /// Largest body `bytes`/`text`/`json` will hold in memory.
+    pub(crate) max_buffered_body: u64,
+    /// Refuse every plain-HTTP URL, redirects included.
+    pub(crate) https_only: bool,
+    /// Follow a redirect from https to http (off: such a hop is an error).
+    pub(crate) https_to_http_redirects: bool,
 }

@@ -192,6 +192,6 @@ fn connect_timeout_bounds_a_handshake_that_never_completes() {
     assert!(err.is_timeout(), "{err:#}");
     assert_eq!(
         format!("{err:#}"),
-        format!("GET {url}: timed out after 300 ms during the TLS handshake (connect timeout)")
+        format!("GET {url}: timed out after 300 ms during the TLS handshake (connect timeout, set by ClientBuilder::connect_timeout)")
     );
 }

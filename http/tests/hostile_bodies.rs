@@ -276,7 +276,7 @@ fn slow_loris_head_is_stopped_by_the_total_timeout() {
         c,
         Read::Bytes,
         Expect::timeout(
-            "timed out after 600 ms waiting for the response head (total timeout)",
+            "timed out after 600 ms waiting for the response head (total timeout, set by ClientBuilder::timeout or RequestBuilder::timeout)",
             Duration::from_millis(600),
         ),
     );
@@ -299,7 +299,7 @@ fn read_timeout_fires_when_the_gap_between_bytes_exceeds_it() {
         Read::Bytes,
         Expect {
             kind: Kind::Timeout,
-            says: "timed out after 300 ms waiting for the response head (read timeout)",
+            says: "timed out after 300 ms waiting for the response head (read timeout, set by ClientBuilder::read_timeout)",
             within: Duration::from_millis(1300),
             not_before: Duration::from_millis(300),
         },
@@ -320,7 +320,7 @@ fn server_stopping_mid_body_times_out_naming_the_body() {
             builder().read_timeout(limit),
             how,
             Expect::timeout(
-                "timed out after 300 ms reading the response body (read timeout)",
+                "timed out after 300 ms reading the response body (read timeout, set by ClientBuilder::read_timeout)",
                 limit,
             ),
         );
@@ -330,7 +330,7 @@ fn server_stopping_mid_body_times_out_naming_the_body() {
         builder().timeout(limit),
         Read::Bytes,
         Expect::timeout(
-            "timed out after 300 ms reading the response body (total timeout)",
+            "timed out after 300 ms reading the response body (total timeout, set by ClientBuilder::timeout or RequestBuilder::timeout)",
             limit,
         ),
     );
@@ -354,7 +354,7 @@ fn slow_loris_body_is_stopped_by_the_total_timeout() {
         c,
         Read::Bytes,
         Expect::timeout(
-            "timed out after 600 ms reading the response body (total timeout)",
+            "timed out after 600 ms reading the response body (total timeout, set by ClientBuilder::timeout or RequestBuilder::timeout)",
             Duration::from_millis(600),
         ),
     );

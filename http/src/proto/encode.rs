@@ -1,6 +1,6 @@
 //! Request head encoding.
 
-use http::header::{CONTENT_LENGTH, HOST};
+use http::header::{CONTENT_LENGTH, HOST, TRANSFER_ENCODING};
 use http::{HeaderMap, Method};
 
 /// Appends an HTTP/1.1 request head to `out`:
@@ -42,8 +42,11 @@ pub fn encode_request_head(
     out.extend_from_slice(b" HTTP/1.1\r\nHost: ");
     push_value(out, host_header.as_bytes());
     out.extend_from_slice(b"\r\n");
+    let skip_content_length = body_len.is_some() || headers.contains_key(TRANSFER_ENCODING);
     for (name, value) in headers {
-        if name == HOST || (body_len.is_some() && name == CONTENT_LENGTH) {
+        let framing = (name == CONTENT_LENGTH && skip_content_length)
+            || (name == TRANSFER_ENCODING && body_len.is_some());
+        if name == HOST || framing {
             continue;
         }
         out.extend_from_slice(name.as_str().as_bytes());
@@ -112,6 +115,18 @@ mod tests {
         // Without a body length the caller's Content-Length stays.
         let s = encode("/", "h", &h, None);
         assert!(s.contains("content-length: 99\r\n"), "{s}");
+        // Never beside a Transfer-Encoding, whoever frames the body.
+        h.insert(TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
+        let s = encode("/", "h", &h, None);
+        assert!(
+            s.contains("transfer-encoding: chunked\r\n") && !s.contains("content-length"),
+            "{s}"
+        );
+        let s = encode("/", "h", &h, Some(5));
+        assert!(
+            s.ends_with("x-a: 2\r\ncontent-length: 5\r\n\r\n") && !s.contains("chunked"),
+            "{s}"
+        );
     }
 
     #[test]

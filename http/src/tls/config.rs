@@ -13,19 +13,29 @@ use rustls_pki_types::CertificateDer;
 /// The ALPN protocol id both sides offer: this client speaks HTTP/1.1 only.
 pub const ALPN_HTTP11: &[u8] = b"http/1.1";
 
-/// The environment variable naming an extra PEM bundle of trusted roots.
+/// The environment variable naming a PEM bundle of trusted roots that
+/// replaces the built-in ones.
 pub const SSL_CERT_FILE: &str = "SSL_CERT_FILE";
+
+/// The environment variable naming directories (separated by `:`) of PEM
+/// files of trusted roots that replace the built-in ones.
+pub const SSL_CERT_DIR: &str = "SSL_CERT_DIR";
 
 /// Which root certificates a client trusts.
 ///
-/// The default trusts the Mozilla roots shipped in `webpki-roots` plus the
-/// bundle named by `SSL_CERT_FILE`, and nothing else.
+/// The default trusts the Mozilla roots shipped in `webpki-roots`, unless
+/// `SSL_CERT_FILE` or `SSL_CERT_DIR` is set: then the roots they name
+/// replace the built-in ones, as OpenSSL, curl and httpx read them (a
+/// variable set to a company or test CA means "trust this", not "trust
+/// this too").
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TlsOptions {
-    /// Trust the Mozilla root certificates bundled by `webpki-roots`.
+    /// Trust the Mozilla root certificates bundled by `webpki-roots` (when
+    /// the environment names no roots of its own).
     pub webpki_roots: bool,
-    /// Also trust the PEM bundle named by the `SSL_CERT_FILE` environment
-    /// variable (read when the configuration is built).
+    /// Trust the roots named by `SSL_CERT_FILE` (a PEM bundle) and
+    /// `SSL_CERT_DIR` (directories of PEM files) instead of the built-in
+    /// ones, when either is set (read when the configuration is built).
     pub trust_env: bool,
     /// Extra trusted roots, each entry one PEM document holding one or more
     /// `CERTIFICATE` sections.
@@ -64,6 +74,19 @@ pub enum TlsConfigError {
     /// The file named by `SSL_CERT_FILE` holds no usable certificate.
     CertFileEmpty {
         /// The path from the environment variable.
+        path: PathBuf,
+    },
+    /// A directory named by `SSL_CERT_DIR` could not be read.
+    CertDirUnreadable {
+        /// The directory.
+        path: PathBuf,
+        /// What reading it failed with.
+        source: io::Error,
+    },
+    /// The directories named by `SSL_CERT_DIR` hold no usable PEM
+    /// certificate (and `SSL_CERT_FILE` gave none either).
+    CertDirEmpty {
+        /// The variable's value.
         path: PathBuf,
     },
     /// A PEM document is malformed.
@@ -105,6 +128,17 @@ impl fmt::Display for TlsConfigError {
                  PEM certificate",
                 path.display()
             ),
+            TlsConfigError::CertDirUnreadable { path, source } => write!(
+                f,
+                "cannot read the root certificate directory {} named by {SSL_CERT_DIR}: {source}",
+                path.display()
+            ),
+            TlsConfigError::CertDirEmpty { path } => write!(
+                f,
+                "the root certificate directories {} named by {SSL_CERT_DIR} contain no usable \
+                 PEM certificate",
+                path.display()
+            ),
             TlsConfigError::InvalidPem { origin, source } => {
                 write!(f, "malformed PEM in {origin}: {source}")
             }
@@ -125,7 +159,8 @@ impl fmt::Display for TlsConfigError {
 impl std::error::Error for TlsConfigError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            TlsConfigError::CertFileUnreadable { source, .. } => Some(source),
+            TlsConfigError::CertFileUnreadable { source, .. }
+            | TlsConfigError::CertDirUnreadable { source, .. } => Some(source),
             TlsConfigError::InvalidPem { source, .. } => Some(source),
             TlsConfigError::InvalidRoot { source, .. } | TlsConfigError::Rustls(source) => {
                 Some(source)
@@ -137,10 +172,12 @@ impl std::error::Error for TlsConfigError {
 
 /// Builds the client configuration for `opts`.
 ///
-/// Roots: `webpki-roots` (if `opts.webpki_roots`), the bundle named by
-/// `SSL_CERT_FILE` (if `opts.trust_env` and the variable is set and not
-/// empty), and `opts.extra_roots_pem`. ALPN offers `http/1.1`. The crypto
-/// provider is always rustls's ring provider, whatever the process default.
+/// Roots: the bundle named by `SSL_CERT_FILE` and the files in the
+/// directories named by `SSL_CERT_DIR` (if `opts.trust_env` and either is
+/// set and not empty), or else `webpki-roots` (if `opts.webpki_roots`);
+/// then `opts.extra_roots_pem` in both cases. ALPN offers `http/1.1`. The
+/// crypto provider is always rustls's ring provider, whatever the process
+/// default.
 ///
 /// For the default options this returns the cached configuration of
 /// [`default_client_config`].
@@ -148,54 +185,80 @@ pub fn client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>, TlsConfigEr
     if *opts == TlsOptions::default() {
         return default_client_config();
     }
-    let env_file = if opts.trust_env {
-        ssl_cert_file()
+    let env = if opts.trust_env {
+        EnvRoots::read()
     } else {
-        None
+        EnvRoots::default()
     };
-    build_client_config(opts, env_file.as_deref().map(Path::new))
+    build_client_config(opts, &env)
 }
 
 /// The configuration for [`TlsOptions::default()`], built once and shared.
 ///
-/// Building a root store of ~150 webpki roots (and reading `SSL_CERT_FILE`)
+/// Building a root store of ~150 webpki roots (or reading `SSL_CERT_FILE`)
 /// costs far more than creating an HTTP client should, so the result is
-/// cached per process. The cache is keyed by the current value of
-/// `SSL_CERT_FILE`: changing the variable rebuilds the configuration, while
-/// changing the file's contents under the same path is not noticed. Errors
-/// are not cached.
+/// cached per process. The cache is keyed by the current values of
+/// `SSL_CERT_FILE` and `SSL_CERT_DIR`: changing a variable rebuilds the
+/// configuration, while changing the files under the same names is not
+/// noticed. Errors are not cached.
 pub fn default_client_config() -> Result<Arc<ClientConfig>, TlsConfigError> {
-    type Cached = Option<(Option<OsString>, Arc<ClientConfig>)>;
+    type Cached = Option<(EnvRoots, Arc<ClientConfig>)>;
     static DEFAULT: Mutex<Cached> = Mutex::new(None);
 
-    let env_file = ssl_cert_file();
+    let env = EnvRoots::read();
     // The lock is held while building so concurrent first calls build once.
     let mut cached = DEFAULT.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some((key, config)) = cached.as_ref() {
-        if *key == env_file {
+        if *key == env {
             return Ok(Arc::clone(config));
         }
     }
-    let config = build_client_config(&TlsOptions::default(), env_file.as_deref().map(Path::new))?;
-    *cached = Some((env_file, Arc::clone(&config)));
+    let config = build_client_config(&TlsOptions::default(), &env)?;
+    *cached = Some((env, Arc::clone(&config)));
     Ok(config)
 }
 
-/// `SSL_CERT_FILE`, with an empty value meaning unset.
-fn ssl_cert_file() -> Option<OsString> {
-    std::env::var_os(SSL_CERT_FILE).filter(|v| !v.is_empty())
+/// The roots the environment names: `SSL_CERT_FILE` and `SSL_CERT_DIR`,
+/// an empty value meaning unset.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct EnvRoots {
+    file: Option<OsString>,
+    dirs: Option<OsString>,
 }
 
-fn build_client_config(
-    opts: &TlsOptions,
-    env_file: Option<&Path>,
-) -> Result<Arc<ClientConfig>, TlsConfigError> {
-    let mut roots = RootCertStore::empty();
-    if opts.webpki_roots {
-        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+impl EnvRoots {
+    fn read() -> EnvRoots {
+        let var = |name| std::env::var_os(name).filter(|v| !v.is_empty());
+        EnvRoots {
+            file: var(SSL_CERT_FILE),
+            dirs: var(SSL_CERT_DIR),
+        }
     }
-    if let Some(path) = env_file {
-        add_cert_file(&mut roots, path)?;
+
+    fn is_set(&self) -> bool {
+        self.file.is_some() || self.dirs.is_some()
+    }
+}
+
+/// The trust anchors for `opts` with the environment `env` (see
+/// [`client_config`] for which).
+fn root_store(opts: &TlsOptions, env: &EnvRoots) -> Result<RootCertStore, TlsConfigError> {
+    let mut roots = RootCertStore::empty();
+    if env.is_set() {
+        if let Some(path) = &env.file {
+            add_cert_file(&mut roots, Path::new(path))?;
+        }
+        if let Some(dirs) = &env.dirs {
+            let before = roots.len();
+            for dir in std::env::split_paths(dirs) {
+                add_cert_dir(&mut roots, &dir)?;
+            }
+            if roots.len() == before && env.file.is_none() {
+                return Err(TlsConfigError::CertDirEmpty { path: dirs.into() });
+            }
+        }
+    } else if opts.webpki_roots {
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     }
     for (i, pem) in opts.extra_roots_pem.iter().enumerate() {
         let origin = format!("root certificate PEM #{}", i + 1);
@@ -211,7 +274,14 @@ fn build_client_config(
     if roots.is_empty() {
         return Err(TlsConfigError::NoRoots);
     }
+    Ok(roots)
+}
 
+fn build_client_config(
+    opts: &TlsOptions,
+    env: &EnvRoots,
+) -> Result<Arc<ClientConfig>, TlsConfigError> {
+    let roots = root_store(opts, env)?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -220,6 +290,35 @@ fn build_client_config(
         .with_no_client_auth();
     config.alpn_protocols = vec![ALPN_HTTP11.to_vec()];
     Ok(Arc::new(config))
+}
+
+/// Adds every certificate of the PEM files in `dir` (OpenSSL's hashed
+/// directory layout, or any directory of `.pem` files). Files that are not
+/// PEM certificates are skipped, as OpenSSL skips them; a certificate
+/// reached through several names (the hash links) is added once.
+fn add_cert_dir(roots: &mut RootCertStore, dir: &Path) -> Result<(), TlsConfigError> {
+    let unreadable = |source| TlsConfigError::CertDirUnreadable {
+        path: dir.to_owned(),
+        source,
+    };
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(unreadable)?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .collect();
+    // Sorted, so the store is the same from run to run.
+    paths.sort();
+    let mut seen = std::collections::HashSet::new();
+    for path in paths {
+        // Sub-directories and unreadable entries are not certificates.
+        let Ok(pem) = std::fs::read(&path) else {
+            continue;
+        };
+        let certs = CertificateDer::pem_slice_iter(&pem)
+            .filter_map(Result::ok)
+            .filter(|cert| seen.insert(cert.as_ref().to_vec()));
+        roots.add_parsable_certificates(certs);
+    }
+    Ok(())
 }
 
 /// Adds the bundle at `path`. System bundles sometimes carry certificates
@@ -264,4 +363,94 @@ pub fn parse_pem_certificates(
         });
     }
     Ok(certs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh directory under the system's temporary one, removed on drop.
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new(name: &str) -> TempDir {
+            let path =
+                std::env::temp_dir().join(format!("aio-tls-roots-{}-{name}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&path);
+            std::fs::create_dir_all(&path).unwrap();
+            TempDir(path)
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn ca_pem(name: &str) -> String {
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        let key = rcgen::KeyPair::generate().unwrap();
+        params.self_signed(&key).unwrap().pem()
+    }
+
+    fn env(file: Option<&Path>, dirs: Option<&Path>) -> EnvRoots {
+        EnvRoots {
+            file: file.map(|p| p.as_os_str().to_owned()),
+            dirs: dirs.map(|p| p.as_os_str().to_owned()),
+        }
+    }
+
+    #[test]
+    fn environment_roots_replace_the_built_in_ones() {
+        let builtin = root_store(&TlsOptions::default(), &EnvRoots::default()).unwrap();
+        assert_eq!(builtin.len(), webpki_roots::TLS_SERVER_ROOTS.len());
+
+        let dir = TempDir::new("file");
+        let bundle = dir.0.join("bundle.pem");
+        std::fs::write(&bundle, ca_pem("one") + &ca_pem("two")).unwrap();
+        let roots = root_store(&TlsOptions::default(), &env(Some(&bundle), None)).unwrap();
+        assert_eq!(roots.len(), 2, "SSL_CERT_FILE's two CAs and nothing else");
+
+        // Added roots still count, beside the environment's.
+        let mut opts = TlsOptions::default();
+        opts.add_root_pem(ca_pem("three"));
+        let roots = root_store(&opts, &env(Some(&bundle), None)).unwrap();
+        assert_eq!(roots.len(), 3);
+    }
+
+    #[test]
+    fn a_cert_dir_counts_each_certificate_once_and_skips_other_files() {
+        let dir = TempDir::new("dir");
+        let (one, two) = (ca_pem("one"), ca_pem("two"));
+        std::fs::write(dir.0.join("one.pem"), &one).unwrap();
+        // The same certificate under its hash name, as c_rehash leaves it.
+        std::fs::write(dir.0.join("1a2b3c4d.0"), &one).unwrap();
+        std::fs::write(dir.0.join("two.pem"), &two).unwrap();
+        std::fs::write(dir.0.join("README"), "not a certificate").unwrap();
+        std::fs::create_dir(dir.0.join("sub")).unwrap();
+        let roots = root_store(&TlsOptions::default(), &env(None, Some(&dir.0))).unwrap();
+        assert_eq!(roots.len(), 2);
+
+        let empty = TempDir::new("empty");
+        let err = root_store(&TlsOptions::default(), &env(None, Some(&empty.0))).unwrap_err();
+        assert!(matches!(err, TlsConfigError::CertDirEmpty { .. }), "{err}");
+        assert!(err.to_string().contains("SSL_CERT_DIR"), "{err}");
+
+        let missing = dir.0.join("missing");
+        let err = root_store(&TlsOptions::default(), &env(None, Some(&missing))).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            matches!(err, TlsConfigError::CertDirUnreadable { .. }),
+            "{text}"
+        );
+        assert!(
+            text.contains(&*missing.to_string_lossy()) && text.contains("SSL_CERT_DIR"),
+            "{text}"
+        );
+    }
 }

@@ -24,7 +24,7 @@ mod stream;
 
 pub use config::{
     client_config, default_client_config, parse_pem_certificates, TlsConfigError, TlsOptions,
-    ALPN_HTTP11, SSL_CERT_FILE,
+    ALPN_HTTP11, SSL_CERT_DIR, SSL_CERT_FILE,
 };
 pub use describe::{describe_io_error, describe_tls_error, rustls_error};
 pub use name::{server_name, server_name_for_host, InvalidServerName};

@@ -20,6 +20,8 @@ const IO_TIMEOUT: Duration = Duration::from_secs(10);
 /// A request as the server read it.
 #[derive(Debug, Clone)]
 pub struct RawRequest {
+    /// The head exactly as received, request line to the empty line.
+    pub head: String,
     pub method: String,
     pub target: String,
     pub headers: Vec<(String, String)>,
@@ -91,6 +93,7 @@ impl Peer {
             .collect();
         self.buf.drain(..head_end);
         let mut req = RawRequest {
+            head: head.clone(),
             method,
             target,
             headers,
