@@ -2,11 +2,9 @@
 
 mod support;
 
-use std::sync::mpsc;
-
 use aio::run;
 use aio_http::{Client, Kind, StatusCode};
-use support::server::{response, RawRequest, TestServer};
+use support::server::{recording as server, response, RawRequest};
 
 fn client() -> Client {
     Client::builder().trust_env(false).build().unwrap()
@@ -14,22 +12,6 @@ fn client() -> Client {
 
 fn redirect(status: &str, location: &str) -> Vec<u8> {
     response(status, &[("location", location)], b"moved")
-}
-
-/// A server routing by path, reporting every request.
-fn server(
-    route: impl Fn(&RawRequest) -> Vec<u8> + Send + Sync + 'static,
-) -> (TestServer, mpsc::Receiver<RawRequest>) {
-    let (tx, rx) = mpsc::channel();
-    let route = std::sync::Arc::new(route);
-    let server = TestServer::http(move |peer| {
-        let (tx, route) = (tx.clone(), route.clone());
-        peer.serve(move |req| {
-            let _ = tx.send(req.clone());
-            route(req)
-        })
-    });
-    (server, rx)
 }
 
 #[test]

@@ -7,7 +7,7 @@
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
@@ -25,7 +25,10 @@ pub struct RawRequest {
     pub method: String,
     pub target: String,
     pub headers: Vec<(String, String)>,
+    /// The body, de-chunked when it came chunked.
     pub body: Vec<u8>,
+    /// The body exactly as it came, chunk framing included.
+    pub wire_body: Vec<u8>,
 }
 
 impl RawRequest {
@@ -68,18 +71,33 @@ impl Peer {
         }
     }
 
-    /// The next request (head, and a body of its Content-Length); `None`
-    /// when the client closed the connection or failed.
+    /// The next request (head, and a body of its Content-Length or
+    /// chunked); `None` when the client closed the connection or failed,
+    /// or sent a malformed chunk.
     pub fn read_request(&mut self) -> Option<RawRequest> {
+        let mut body = Vec::new();
+        let mut req = self.read_request_with(&mut |data| body.extend_from_slice(data), true)?;
+        req.body = body;
+        Some(req)
+    }
+
+    /// Like [`read_request`](Peer::read_request), but hands the body to
+    /// `sink` as it arrives (de-chunked) and keeps none of it: for bodies
+    /// too large to hold.
+    pub fn read_request_streaming(&mut self, mut sink: impl FnMut(&[u8])) -> Option<RawRequest> {
+        self.read_request_with(&mut sink, false)
+    }
+
+    fn read_request_with(
+        &mut self,
+        sink: &mut dyn FnMut(&[u8]),
+        keep_wire: bool,
+    ) -> Option<RawRequest> {
         let head_end = loop {
             if let Some(i) = find(&self.buf, b"\r\n\r\n") {
                 break i + 4;
             }
-            let mut chunk = [0u8; 4096];
-            match self.read_some(&mut chunk) {
-                Ok(0) | Err(_) => return None,
-                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
-            }
+            self.read_more()?;
         };
         let head = String::from_utf8_lossy(&self.buf[..head_end]).into_owned();
         let mut lines = head.split("\r\n");
@@ -98,25 +116,98 @@ impl Peer {
             target,
             headers,
             body: Vec::new(),
+            wire_body: Vec::new(),
         };
-        let len: usize = req
-            .header("content-length")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        while self.buf.len() < len {
-            let mut chunk = [0u8; 4096];
-            match self.read_some(&mut chunk) {
-                Ok(0) | Err(_) => return None,
-                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+        let mut wire = Vec::new();
+        let mut wire_sink = |data: &[u8]| {
+            if keep_wire {
+                wire.extend_from_slice(data);
             }
+        };
+        if req
+            .header("transfer-encoding")
+            .is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
+        {
+            self.read_chunked(sink, &mut wire_sink)?;
+        } else {
+            let len: usize = req
+                .header("content-length")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            self.read_data(len, &mut |data| {
+                sink(data);
+                wire_sink(data);
+            })?;
         }
-        req.body = self.buf.drain(..len).collect();
+        req.wire_body = wire;
         let mut requests = self.requests.lock().unwrap();
         if requests.len() <= self.index {
             requests.resize(self.index + 1, 0);
         }
         requests[self.index] += 1;
         Some(req)
+    }
+
+    /// Reads one read's worth more into the buffer; `None` at the end.
+    fn read_more(&mut self) -> Option<()> {
+        let mut chunk = [0u8; 64 * 1024];
+        match self.read_some(&mut chunk) {
+            Ok(0) | Err(_) => None,
+            Ok(n) => {
+                self.buf.extend_from_slice(&chunk[..n]);
+                Some(())
+            }
+        }
+    }
+
+    /// Passes the next `len` bytes to `sink`, as they arrive.
+    fn read_data(&mut self, mut len: usize, sink: &mut dyn FnMut(&[u8])) -> Option<()> {
+        while len > 0 {
+            if self.buf.is_empty() {
+                self.read_more()?;
+            }
+            let n = len.min(self.buf.len());
+            sink(&self.buf[..n]);
+            self.buf.drain(..n);
+            len -= n;
+        }
+        Some(())
+    }
+
+    /// A chunked body (no trailers): the data to `sink`, everything as
+    /// received to `wire`.
+    fn read_chunked(
+        &mut self,
+        sink: &mut dyn FnMut(&[u8]),
+        wire: &mut dyn FnMut(&[u8]),
+    ) -> Option<()> {
+        loop {
+            let line_end = loop {
+                if let Some(i) = find(&self.buf, b"\r\n") {
+                    break i;
+                }
+                self.read_more()?;
+            };
+            let size =
+                usize::from_str_radix(std::str::from_utf8(&self.buf[..line_end]).ok()?, 16).ok()?;
+            wire(&self.buf[..line_end + 2]);
+            self.buf.drain(..line_end + 2);
+            self.read_data(size, &mut |data| {
+                sink(data);
+                wire(data);
+            })?;
+            while self.buf.len() < 2 {
+                self.read_more()?;
+            }
+            if self.buf[..2] != *b"\r\n" {
+                return None;
+            }
+            wire(b"\r\n");
+            self.buf.drain(..2);
+            if size == 0 {
+                return Some(());
+            }
+        }
     }
 
     /// Sends bytes; errors are ignored (the client may have gone, which is
@@ -270,6 +361,23 @@ impl Drop for TestServer {
             let _ = t.join();
         }
     }
+}
+
+/// A plain HTTP server answering each request with `route`, keeping
+/// connections open, and reporting every request it read on the channel.
+pub fn recording(
+    route: impl Fn(&RawRequest) -> Vec<u8> + Send + Sync + 'static,
+) -> (TestServer, mpsc::Receiver<RawRequest>) {
+    let (tx, rx) = mpsc::channel();
+    let route = Arc::new(route);
+    let server = TestServer::http(move |peer| {
+        let (tx, route) = (tx.clone(), Arc::clone(&route));
+        peer.serve(move |req| {
+            let _ = tx.send(req.clone());
+            route(req)
+        })
+    });
+    (server, rx)
 }
 
 /// A complete response with a Content-Length body.
