@@ -5,12 +5,14 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::{HeaderValue, Method};
+use http::{HeaderMap, HeaderValue, Method};
+use url::Url;
 
 use crate::error::{Error, Kind};
 use crate::pool::Pool;
 use crate::proto::Limits;
-use crate::request::{IntoUrl, RequestBuilder};
+use crate::redact::{is_secret_header, redacted, redacted_raw, ShownHeaders};
+use crate::request::{client_owned, IntoUrl, RequestBuilder};
 use crate::shared::Shared;
 use crate::tls::{self, TlsOptions};
 
@@ -130,6 +132,8 @@ impl fmt::Debug for Client {
             .field("https_only", &i.https_only)
             .field("https_to_http_redirects", &i.https_to_http_redirects)
             .field("user_agent", &i.user_agent)
+            .field("default_headers", &ShownHeaders(&i.default_headers))
+            .field("base_url", &i.base_url.as_ref().map(redacted))
             .finish_non_exhaustive()
     }
 }
@@ -152,6 +156,35 @@ pub struct ClientBuilder {
     max_buffered_body_size: u64,
     https_only: bool,
     https_to_http_redirects: bool,
+    default_headers: DefaultHeaders,
+    base_url: Option<BaseUrl>,
+}
+
+/// The default headers; `Debug` hides credentials.
+#[derive(Clone, Default)]
+struct DefaultHeaders(HeaderMap);
+
+impl fmt::Debug for DefaultHeaders {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        ShownHeaders(&self.0).fmt(f)
+    }
+}
+
+/// The base URL as given: parsed, or the text that failed and why (reported
+/// by `build()`). `Debug` hides a password.
+#[derive(Clone)]
+enum BaseUrl {
+    Parsed(Url),
+    Invalid(String, url::ParseError),
+}
+
+impl fmt::Debug for BaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BaseUrl::Parsed(url) => fmt::Debug::fmt(&redacted(url), f),
+            BaseUrl::Invalid(raw, _) => fmt::Debug::fmt(&redacted_raw(raw), f),
+        }
+    }
 }
 
 impl Default for ClientBuilder {
@@ -181,6 +214,8 @@ impl ClientBuilder {
             max_buffered_body_size: DEFAULT_MAX_BUFFERED_BODY_SIZE,
             https_only: false,
             https_to_http_redirects: false,
+            default_headers: DefaultHeaders::default(),
+            base_url: None,
         }
     }
 
@@ -305,9 +340,63 @@ impl ClientBuilder {
         self
     }
 
+    /// Headers sent with every request, unless the request sets a header of
+    /// the same name (then only the request's values go). They replace any
+    /// given before. A default `User-Agent` here wins over
+    /// [`user_agent`](ClientBuilder::user_agent).
+    ///
+    /// The headers only the client may set
+    /// ([`RequestBuilder::header`](crate::RequestBuilder::header) lists them:
+    /// `Content-Length`, `Transfer-Encoding`, `Host`...) make
+    /// [`build`](ClientBuilder::build) fail with an error of kind
+    /// [`Builder`](Kind::Builder) naming the header. `Authorization`,
+    /// `Proxy-Authorization` and `Cookie` values are never shown by `Debug`,
+    /// and are not sent on after a redirect to another origin.
+    ///
+    /// ```
+    /// use aio_http::{Client, HeaderMap, HeaderValue};
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("x-api-version", HeaderValue::from_static("2024-01-01"));
+    /// let client = Client::builder().default_headers(headers).build()?;
+    /// # Ok::<(), aio_http::Error>(())
+    /// ```
+    pub fn default_headers(mut self, headers: HeaderMap) -> ClientBuilder {
+        self.default_headers = DefaultHeaders(headers);
+        self
+    }
+
+    /// The URL that relative request URLs are joined onto, as httpx's
+    /// `base_url`: the request's path is appended to the base's path, so
+    /// with base `https://api.example.com/v1`, `client.get("/posts")` and
+    /// `client.get("posts")` both fetch `https://api.example.com/v1/posts`
+    /// (RFC 3986 resolution would drop the `v1`). The query and fragment
+    /// come from the request's text. Absolute URLs ignore the base.
+    ///
+    /// The base must be an absolute http or https URL without a query or
+    /// fragment; anything else makes [`build`](ClientBuilder::build) fail
+    /// with an error of kind [`Builder`](Kind::Builder) naming it.
+    ///
+    /// ```
+    /// let client = aio_http::Client::builder()
+    ///     .base_url("https://api.example.com/v1")
+    ///     .build()?;
+    /// // GET https://api.example.com/v1/posts?page=2
+    /// let request = client.get("/posts?page=2");
+    /// # Ok::<(), aio_http::Error>(())
+    /// ```
+    pub fn base_url(mut self, url: impl IntoUrl) -> ClientBuilder {
+        self.base_url = Some(match url.into_url(None) {
+            Ok(url) => BaseUrl::Parsed(url),
+            Err((raw, e)) => BaseUrl::Invalid(raw, e),
+        });
+        self
+    }
+
     /// Builds the client. Fails (kind [`Tls`](Kind::Tls)) when the trusted
     /// roots cannot be loaded, or (kind [`Builder`](Kind::Builder)) when
-    /// the user agent cannot be a header value.
+    /// the user agent cannot be a header value, a default header is one
+    /// only the client may set, or the base URL is unusable.
     pub fn build(self) -> Result<Client, Error> {
         let user_agent = HeaderValue::from_str(&self.user_agent).map_err(|e| {
             Error::with_source(
@@ -316,6 +405,8 @@ impl ClientBuilder {
                 e,
             )
         })?;
+        let default_headers = checked_default_headers(self.default_headers.0)?;
+        let base_url = self.base_url.map(checked_base_url).transpose()?;
         let opts = TlsOptions {
             webpki_roots: true,
             trust_env: self.trust_env,
@@ -339,7 +430,63 @@ impl ClientBuilder {
                 max_buffered_body: self.max_buffered_body_size,
                 https_only: self.https_only,
                 https_to_http_redirects: self.https_to_http_redirects,
+                default_headers,
+                base_url,
             }),
         })
     }
+}
+
+/// The default headers, refusing those only the client may set and marking
+/// credentials sensitive.
+fn checked_default_headers(mut headers: HeaderMap) -> Result<HeaderMap, Error> {
+    if let Some((name, instead)) = headers
+        .keys()
+        .find_map(|name| client_owned(name).map(|instead| (name, instead)))
+    {
+        return Err(Error::new(
+            Kind::Builder,
+            format!(
+                "default header \"{name}\" is set by the client and cannot be given: {instead}"
+            ),
+        ));
+    }
+    for (name, value) in headers.iter_mut() {
+        if is_secret_header(name) {
+            value.set_sensitive(true);
+        }
+    }
+    Ok(headers)
+}
+
+/// The base URL, checked, with its path ending in `/` so that request
+/// paths are appended to it.
+fn checked_base_url(base: BaseUrl) -> Result<Url, Error> {
+    let mut url = match base {
+        BaseUrl::Parsed(url) => url,
+        BaseUrl::Invalid(raw, e) => {
+            let context = format!("invalid base_url \"{}\"", redacted_raw(&raw));
+            return Err(Error::with_source(Kind::Builder, &context, e));
+        }
+    };
+    let problem = if !matches!(url.scheme(), "http" | "https") {
+        Some("it is not an http or https URL")
+    } else if url.host_str().map_or(true, str::is_empty) {
+        Some("it has no host")
+    } else if url.query().is_some() || url.fragment().is_some() {
+        Some("a query or fragment cannot be a base (give it with each request)")
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        return Err(Error::new(
+            Kind::Builder,
+            format!("unusable base_url \"{}\": {problem}", redacted(&url)),
+        ));
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
 }

@@ -18,6 +18,8 @@ use url::Url;
 
 use crate::deadline::{after, Deadline};
 use crate::error::{Error, Kind, Limit, Phase};
+use crate::proto::{encode_chunk, LAST_CHUNK};
+use crate::request_body::Streamed;
 use crate::tls::{self, ClientTlsStream};
 
 /// Size of a connection's read buffer: one TLS record's worth of plaintext,
@@ -186,8 +188,9 @@ impl Conn {
         Ok(n)
     }
 
-    /// Writes a request: `head` is encoded into the reused write buffer by
-    /// `encode`, followed by `body`.
+    /// Writes a request with a body held in memory: the head is encoded
+    /// into the reused write buffer by `encode`, followed by `body` (in the
+    /// same write when small).
     pub(crate) async fn send(
         &mut self,
         encode: impl FnOnce(&mut Vec<u8>),
@@ -206,20 +209,84 @@ impl Conn {
             result = self.write_all(body, deadline).await;
         }
         if result.is_ok() {
-            let io = &mut self.io;
-            result = match deadline
-                .wait(Phase::SendRequest, None, poll_fn(|cx| io.poll_flush(cx)))
-                .await
-            {
-                Ok(r) => r.map_err(SendError::Io),
-                Err(e) => Err(SendError::Timeout(e)),
-            };
+            result = self.flush(deadline).await;
         }
         // Keep a reasonably sized buffer for the next request only.
         if out.capacity() <= 2 * COALESCE_BODY_MAX {
             self.write_buf = out;
         }
         result
+    }
+
+    /// Writes a request whose body is pulled from `body` piece by piece:
+    /// `chunked` frames each piece as a chunk and ends with the last chunk;
+    /// otherwise the pieces go as they are (the head carries the length,
+    /// and `body` holds each source to its declared length). The head waits
+    /// for the first piece, so the two go out in one write.
+    ///
+    /// Waiting for the body counts against the total timeout only: a slow
+    /// producer is not a silent server.
+    pub(crate) async fn send_streamed(
+        &mut self,
+        encode: impl FnOnce(&mut Vec<u8>),
+        body: &mut Streamed,
+        chunked: bool,
+        deadline: &mut Deadline,
+    ) -> Result<(), SendError> {
+        let mut out = std::mem::take(&mut self.write_buf);
+        out.clear();
+        encode(&mut out);
+        let mut result = self.write_pieces(&mut out, body, chunked, deadline).await;
+        if result.is_ok() {
+            result = self.flush(deadline).await;
+        }
+        // A piece made the buffer large: not kept past this request.
+        if out.capacity() <= 2 * COALESCE_BODY_MAX {
+            self.write_buf = out;
+        }
+        result
+    }
+
+    /// Writes what `out` holds, followed by every piece of `body`.
+    async fn write_pieces(
+        &mut self,
+        out: &mut Vec<u8>,
+        body: &mut Streamed,
+        chunked: bool,
+        deadline: &mut Deadline,
+    ) -> Result<(), SendError> {
+        loop {
+            let n = deadline
+                .wait_total(Phase::SendRequest, body.fill())
+                .await
+                .map_err(SendError::Timeout)?
+                .map_err(SendError::Body)?;
+            if n == 0 {
+                break;
+            }
+            if chunked {
+                encode_chunk(body.piece(), out);
+            } else {
+                out.extend_from_slice(body.piece());
+            }
+            self.write_all(out, deadline).await?;
+            out.clear();
+        }
+        if chunked {
+            out.extend_from_slice(LAST_CHUNK);
+        }
+        self.write_all(out, deadline).await
+    }
+
+    async fn flush(&mut self, deadline: &mut Deadline) -> Result<(), SendError> {
+        let io = &mut self.io;
+        match deadline
+            .wait(Phase::SendRequest, None, poll_fn(|cx| io.poll_flush(cx)))
+            .await
+        {
+            Ok(r) => r.map_err(SendError::Io),
+            Err(e) => Err(SendError::Timeout(e)),
+        }
     }
 
     async fn write_all(
@@ -294,6 +361,8 @@ impl Conn {
 pub(crate) enum SendError {
     Io(io::Error),
     Timeout(Error),
+    /// A streamed body failed or broke its declared length.
+    Body(Error),
 }
 
 /// Opens a connection to `origin`: TCP connect (DNS on the blocking pool,

@@ -42,6 +42,27 @@ impl Deadline {
         fut: F,
     ) -> Result<F::Output, Error> {
         let per_wait = self.per_wait;
+        self.race(phase, bound, per_wait, fut).await
+    }
+
+    /// Runs `fut` until done or until the total deadline: for waits on
+    /// the caller's side (a request body's stream), which the read timeout,
+    /// a bound on the server's silences, does not cover.
+    pub(crate) async fn wait_total<F: Future>(
+        &mut self,
+        phase: Phase,
+        fut: F,
+    ) -> Result<F::Output, Error> {
+        self.race(phase, None, None, fut).await
+    }
+
+    async fn race<F: Future>(
+        &mut self,
+        phase: Phase,
+        bound: Option<Bound>,
+        per_wait: Option<Duration>,
+        fut: F,
+    ) -> Result<F::Output, Error> {
         if self.total.is_none() && bound.is_none() && per_wait.is_none() {
             return Ok(fut.await);
         }

@@ -14,11 +14,16 @@
 //!  │              │              nothing usable: conn::connect     Exchange
 //!  │              │
 //!  │              ├─ 2 attempt   write the request, read the head  Exchange
+//!  │              │    (a streamed body is pulled as it is
+//!  │              │    written: chunked, or its declared length)
 //!  │              │    failed on a REUSED connection before any
-//!  │              │    response byte, idempotent method:
+//!  │              │    response byte, idempotent method, body
+//!  │              │    in memory (not streamed):
 //!  │              │    STALE RETRY, once: drop it ──► 1 (connect)
 //!  │              │
-//!  │              ├─ 3 redirect? redirect::next_hop(status, Location)
+//!  │              ├─ 3 redirect? redirect::next_hop(status, Location); a hop
+//!  │              │    that keeps a streamed (spent) body is not
+//!  │              │    made: the 3xx is the answer
 //!  │  follow(hop) │    yes: drain the 3xx body (≤ 64 KiB) ──► 5    BodyReader
 //!  └──────────────┤         then re-enter at 1 with the new
 //!                 │         method and URL (body, credentials
@@ -50,10 +55,11 @@ use crate::body::BodyReader;
 use crate::conn::{self, Conn, Origin, SendError};
 use crate::deadline::Deadline;
 use crate::error::{Error, Kind, Phase};
-use crate::pool::{is_idempotent, may_retry};
+use crate::pool::{is_resendable, may_retry};
 use crate::proto::{encode_request_head, Event, Limits, ResponseDecoder, ResponseHead};
 use crate::redact::redacted;
 use crate::redirect::{next_hop, Hop};
+use crate::request_body::{Body, Payload};
 use crate::response::Response;
 use crate::shared::Shared;
 
@@ -66,7 +72,7 @@ pub(crate) struct Request {
     pub(crate) method: Method,
     pub(crate) url: Url,
     pub(crate) headers: HeaderMap,
-    pub(crate) body: Option<Vec<u8>>,
+    pub(crate) body: Option<Body>,
     pub(crate) timeout: Option<Duration>,
 }
 
@@ -82,7 +88,7 @@ struct Exchange {
     method: Method,
     url: Url,
     headers: HeaderMap,
-    body: Option<Vec<u8>>,
+    body: Option<Body>,
     deadline: Deadline,
     /// Redirects followed so far.
     followed: usize,
@@ -105,6 +111,14 @@ impl Exchange {
             timeout,
         } = request;
         let deadline = Deadline::new(timeout.or(shared.timeout), shared.read_timeout);
+        // The request's own headers win, name by name, over the defaults.
+        for name in shared.default_headers.keys() {
+            if !headers.contains_key(name) {
+                for value in shared.default_headers.get_all(name) {
+                    headers.append(name.clone(), value.clone());
+                }
+            }
+        }
         if !headers.contains_key(USER_AGENT) {
             headers.insert(USER_AGENT, shared.user_agent.clone());
         }
@@ -141,6 +155,9 @@ impl Exchange {
                 self.shared.redirect_limit,
             )
             .map_err(|e| e.for_request(&self.method, &self.url))?;
+            // A streamed body was used up by this hop: one that would send
+            // it again is not made.
+            let hop = hop.filter(|h| !h.keep_body || self.body_replayable());
             // From here the body reader owns the connection, and the deadline.
             let body = BodyReader::new(conn, decoder, Arc::clone(&self.shared), self.deadline);
             let Some(hop) = hop else {
@@ -167,6 +184,11 @@ impl Exchange {
             self.deadline = rest.into_deadline();
             self.follow(hop);
         }
+    }
+
+    /// Whether the body (if any) can be sent again: held in memory.
+    fn body_replayable(&self) -> bool {
+        self.body.as_ref().map_or(true, Body::is_replayable)
     }
 
     /// Re-enters at checkout with the hop's method and URL, dropping the
@@ -199,15 +221,14 @@ impl Exchange {
                 "plain-HTTP URL refused: this client is https_only",
             ));
         }
+        let resendable = is_resendable(&self.method, self.body_replayable());
         let mut fresh_only = false;
         loop {
             self.deadline.check(Phase::Connect)?;
             let pooled = if fresh_only {
                 None
             } else {
-                self.shared
-                    .pool
-                    .checkout(&origin, is_idempotent(&self.method))
+                self.shared.pool.checkout(&origin, resendable)
             };
             let mut conn = match pooled {
                 Some(conn) => conn,
@@ -228,7 +249,7 @@ impl Exchange {
                 Err(f) => {
                     // The stale-connection retry: the only place a request
                     // is sent twice.
-                    if !fresh_only && may_retry(&self.method, conn.reused, f.nothing_received) {
+                    if !fresh_only && may_retry(resendable, conn.reused, f.nothing_received) {
                         fresh_only = true;
                         continue;
                     }
@@ -252,20 +273,39 @@ impl Exchange {
             shared,
             ..
         } = self;
-        let body_len = match body {
-            Some(b) => Some(b.len() as u64),
-            // Servers may insist on a length for methods that carry a body.
-            None if matches!(*method, Method::POST | Method::PUT | Method::PATCH) => Some(0),
-            None => None,
-        };
         let host = host_header(url);
         let target = request_target(url);
-        let encode =
-            |out: &mut Vec<u8>| encode_request_head(method, target, host, headers, body_len, out);
-        if let Err(e) = conn
-            .send(encode, body.as_deref().unwrap_or_default(), deadline)
-            .await
-        {
+        let sent = match body.as_mut().map(Body::payload) {
+            Some(Payload::Streamed(streamed)) => {
+                let declared = streamed.declared_len();
+                if declared.is_none() {
+                    headers.insert(TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
+                }
+                let headers = &*headers;
+                let encode = |out: &mut Vec<u8>| {
+                    encode_request_head(method, target, host, headers, declared, out)
+                };
+                conn.send_streamed(encode, streamed, declared.is_none(), deadline)
+                    .await
+            }
+            payload => {
+                let (bytes, body_len) = match payload {
+                    Some(Payload::Bytes(b)) => (b, Some(b.len() as u64)),
+                    // Servers may insist on a length for methods that carry
+                    // a body.
+                    _ if matches!(*method, Method::POST | Method::PUT | Method::PATCH) => {
+                        (&[][..], Some(0))
+                    }
+                    _ => (&[][..], None),
+                };
+                let headers = &*headers;
+                let encode = |out: &mut Vec<u8>| {
+                    encode_request_head(method, target, host, headers, body_len, out)
+                };
+                conn.send(encode, bytes, deadline).await
+            }
+        };
+        if let Err(e) = sent {
             return Err(match e {
                 SendError::Timeout(error) => Failure {
                     error,
@@ -274,6 +314,10 @@ impl Exchange {
                 SendError::Io(e) => Failure {
                     error: Error::with_source(Kind::Protocol, "could not send the request", e),
                     nothing_received: true,
+                },
+                SendError::Body(error) => Failure {
+                    error,
+                    nothing_received: false,
                 },
             });
         }

@@ -34,15 +34,18 @@ mod conn;
 mod deadline;
 mod error;
 mod exchange;
+pub mod multipart;
 mod pool;
 pub mod proto;
 mod redact;
 mod redirect;
 mod request;
+mod request_body;
 mod response;
 mod shared;
 pub mod tls;
 
+pub use bytes::Bytes;
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BUFFERED_BODY_SIZE,
     DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_POOL_MAX_IDLE_PER_HOST, DEFAULT_READ_TIMEOUT,
@@ -51,5 +54,6 @@ pub use client::{
 pub use error::{Error, Kind};
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version};
 pub use request::{IntoUrl, RequestBuilder};
+pub use request_body::Body;
 pub use response::Response;
 pub use url::Url;

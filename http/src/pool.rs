@@ -1,7 +1,7 @@
 //! The keep-alive pool: idle connections per [`Origin`] (scheme, host, port).
 //!
 //! Every decision is a small pure function ([`release_decision`],
-//! [`is_expired`], [`may_retry`]) so it can be tested without sockets; the
+//! [`is_expired`], [`may_retry`], [`is_resendable`]) so it can be tested without sockets; the
 //! [`Pool`] only stores connections and applies them.
 
 use std::collections::HashMap;
@@ -61,20 +61,27 @@ pub(crate) fn is_expired(since: Instant, now: Instant, idle_timeout: Option<Dura
 }
 
 /// Whether a request that failed on a connection may be sent again on a
-/// fresh one: only when the connection came from the pool (so the failure is
-/// most likely the server having closed it while idle), nothing of a
-/// response arrived, and the method is idempotent (the body is always held
-/// in memory, so it can be replayed).
-pub(crate) fn may_retry(method: &Method, reused: bool, nothing_received: bool) -> bool {
-    reused && nothing_received && is_idempotent(method)
+/// fresh one: only when it can be sent twice ([`is_resendable`]), the
+/// connection came from the pool (so the failure is most likely the server
+/// having closed it while idle), and nothing of a response arrived.
+pub(crate) fn may_retry(resendable: bool, reused: bool, nothing_received: bool) -> bool {
+    resendable && reused && nothing_received
 }
 
-/// RFC 9110 9.2.2 idempotent methods.
-pub(crate) fn is_idempotent(method: &Method) -> bool {
-    matches!(
-        *method,
-        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE
-    )
+/// Whether a request may be sent a second time: its method is idempotent
+/// (RFC 9110 9.2.2) and its body, if any, is held in memory (a streamed
+/// body is used up by sending it once).
+pub(crate) fn is_resendable(method: &Method, body_replayable: bool) -> bool {
+    body_replayable
+        && matches!(
+            *method,
+            Method::GET
+                | Method::HEAD
+                | Method::PUT
+                | Method::DELETE
+                | Method::OPTIONS
+                | Method::TRACE
+        )
 }
 
 /// Idle connections, shared by every clone of a client.
@@ -209,12 +216,15 @@ mod tests {
     }
 
     #[test]
-    fn retry_only_idempotent_requests_on_reused_untouched_connections() {
-        assert!(may_retry(&Method::GET, true, true));
-        assert!(may_retry(&Method::PUT, true, true));
-        assert!(!may_retry(&Method::POST, true, true));
-        assert!(!may_retry(&Method::PATCH, true, true));
-        assert!(!may_retry(&Method::GET, false, true));
-        assert!(!may_retry(&Method::GET, true, false));
+    fn retry_only_resendable_requests_on_reused_untouched_connections() {
+        assert!(is_resendable(&Method::GET, true));
+        assert!(is_resendable(&Method::PUT, true));
+        assert!(!is_resendable(&Method::PUT, false));
+        assert!(!is_resendable(&Method::POST, true));
+        assert!(!is_resendable(&Method::PATCH, true));
+        assert!(may_retry(true, true, true));
+        assert!(!may_retry(false, true, true));
+        assert!(!may_retry(true, false, true));
+        assert!(!may_retry(true, true, false));
     }
 }

@@ -1,5 +1,7 @@
-//! Building a request: URL, headers, query, body, timeout; then handing it
-//! to the engine ([`crate::exchange`]) to send.
+//! Building a request: URL (joined onto the client's base URL when
+//! relative), headers, query, body (bytes, JSON, form, multipart or
+//! streamed), timeout; then handing it to the engine ([`crate::exchange`])
+//! to send.
 
 use std::fmt;
 use std::future::{Future, IntoFuture};
@@ -18,7 +20,9 @@ use url::Url;
 
 use crate::error::{Error, Kind};
 use crate::exchange::{self, Request};
+use crate::multipart::Form;
 use crate::redact::{is_secret_header, redacted, ShownHeaders};
+use crate::request_body::Body;
 use crate::response::Response;
 use crate::shared::Shared;
 
@@ -27,47 +31,83 @@ mod sealed {
 }
 
 /// What a URL argument may be: `&str`, `String`, `&String`, `Url` or `&Url`.
-/// Strings are parsed when the request is sent; a parse failure is an error
-/// of kind [`InvalidUrl`](Kind::InvalidUrl) then, never a panic.
+///
+/// Strings are parsed when the request is made, and a failure is reported
+/// when it is sent, as an error of kind [`InvalidUrl`](Kind::InvalidUrl)
+/// naming the text, never a panic. A relative string (`"/posts"`,
+/// `"posts?page=2"`) is joined onto the client's
+/// [`base_url`](crate::ClientBuilder::base_url), and is such an error when
+/// the client has none.
 pub trait IntoUrl: sealed::Sealed {
-    /// The parsed URL, or the text that failed to parse with the reason.
+    /// The parsed URL (joined onto `base` when relative), or the text that
+    /// failed to parse with the reason.
     #[doc(hidden)]
-    fn into_url(self) -> Result<Url, (String, url::ParseError)>;
+    fn into_url(self, base: Option<&Url>) -> Result<Url, (String, url::ParseError)>;
 }
 
 impl sealed::Sealed for &str {}
 impl IntoUrl for &str {
-    fn into_url(self) -> Result<Url, (String, url::ParseError)> {
-        Url::parse(self).map_err(|e| (self.to_owned(), e))
+    fn into_url(self, base: Option<&Url>) -> Result<Url, (String, url::ParseError)> {
+        parse_url(self, base).map_err(|e| (self.to_owned(), e))
     }
 }
 
 impl sealed::Sealed for String {}
 impl IntoUrl for String {
-    fn into_url(self) -> Result<Url, (String, url::ParseError)> {
-        Url::parse(&self).map_err(|e| (self, e))
+    fn into_url(self, base: Option<&Url>) -> Result<Url, (String, url::ParseError)> {
+        parse_url(&self, base).map_err(|e| (self, e))
     }
 }
 
 impl sealed::Sealed for &String {}
 impl IntoUrl for &String {
-    fn into_url(self) -> Result<Url, (String, url::ParseError)> {
-        self.as_str().into_url()
+    fn into_url(self, base: Option<&Url>) -> Result<Url, (String, url::ParseError)> {
+        self.as_str().into_url(base)
     }
 }
 
 impl sealed::Sealed for Url {}
 impl IntoUrl for Url {
-    fn into_url(self) -> Result<Url, (String, url::ParseError)> {
+    fn into_url(self, _: Option<&Url>) -> Result<Url, (String, url::ParseError)> {
         Ok(self)
     }
 }
 
 impl sealed::Sealed for &Url {}
 impl IntoUrl for &Url {
-    fn into_url(self) -> Result<Url, (String, url::ParseError)> {
+    fn into_url(self, _: Option<&Url>) -> Result<Url, (String, url::ParseError)> {
         Ok(self.clone())
     }
+}
+
+/// An absolute URL as it is; a relative one joined onto `base`.
+fn parse_url(text: &str, base: Option<&Url>) -> Result<Url, url::ParseError> {
+    match (Url::parse(text), base) {
+        (Err(url::ParseError::RelativeUrlWithoutBase), Some(base)) => {
+            Ok(join_onto_base(base, text))
+        }
+        (parsed, _) => parsed,
+    }
+}
+
+/// httpx's merge, not RFC 3986 resolution: the relative path is appended
+/// to the base's path (which ends in `/`) with its leading slashes
+/// dropped, so `/posts` and `posts` on `https://h/v1/` both give
+/// `https://h/v1/posts`; the query and fragment are the relative text's.
+fn join_onto_base(base: &Url, relative: &str) -> Url {
+    let (rest, fragment) = match relative.split_once('#') {
+        Some((rest, fragment)) => (rest, Some(fragment)),
+        None => (relative, None),
+    };
+    let (path, query) = match rest.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (rest, None),
+    };
+    let mut url = base.clone();
+    url.set_path(&format!("{}{}", base.path(), path.trim_start_matches('/')));
+    url.set_query(query);
+    url.set_fragment(fragment);
+    url
 }
 
 /// A request being built; send it with [`send`](RequestBuilder::send) or
@@ -85,7 +125,7 @@ pub struct RequestBuilder {
 impl RequestBuilder {
     pub(crate) fn new(shared: Arc<Shared>, method: Method, url: impl IntoUrl) -> RequestBuilder {
         let request =
-            match url.into_url() {
+            match url.into_url(shared.base_url.as_ref()) {
                 Ok(mut url) => {
                     let mut headers = HeaderMap::new();
                     if let Some(credentials) = take_userinfo(&mut url) {
@@ -99,6 +139,12 @@ impl RequestBuilder {
                         timeout: None,
                     })
                 }
+                Err((raw, url::ParseError::RelativeUrlWithoutBase)) => Err(Error::new(
+                    Kind::InvalidUrl,
+                    "invalid URL: relative URL without a base \
+                     (ClientBuilder::base_url sets one to join it onto)",
+                )
+                .with_raw_url(&method, raw)),
                 Err((raw, e)) => Err(Error::with_source(Kind::InvalidUrl, "invalid URL", e)
                     .with_raw_url(&method, raw)),
             };
@@ -200,14 +246,45 @@ impl RequestBuilder {
         self
     }
 
-    /// Appends query parameters, form-urlencoded (`a b&c` becomes `a+b%26c`).
-    pub fn query<K: fmt::Display, V: fmt::Display>(mut self, pairs: &[(K, V)]) -> RequestBuilder {
+    /// Appends query parameters, form-urlencoded (`a b&c` becomes
+    /// `a+b%26c`), to those the URL has: from a slice or array of pairs, a
+    /// map, or a struct deriving `Serialize`, whose `None` fields are left
+    /// out. Anything else (a bare number, a nested struct) is an error of
+    /// kind [`Builder`](Kind::Builder) at send time, naming what could not
+    /// be encoded.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), aio_http::Error> {
+    /// #[derive(serde::Serialize)]
+    /// struct Search<'a> {
+    ///     q: &'a str,
+    ///     page: Option<u32>,
+    /// }
+    /// let client = aio_http::Client::new();
+    /// // GET https://example.com/search?q=rust+async&lang=en
+    /// client
+    ///     .get("https://example.com/search")
+    ///     .query(&Search { q: "rust async", page: None })
+    ///     .query(&[("lang", "en")])
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn query<T: Serialize + ?Sized>(mut self, query: &T) -> RequestBuilder {
         if let Ok(req) = &mut self.request {
-            if !pairs.is_empty() {
-                let mut query = req.url.query_pairs_mut();
-                for (k, v) in pairs {
-                    query.append_pair(&k.to_string(), &v.to_string());
-                }
+            let had_query = req.url.query().is_some();
+            let encoded = {
+                let mut pairs = req.url.query_pairs_mut();
+                // The serializer's output borrows the pairs: keep only the verdict.
+                let result = query.serialize(serde_urlencoded::Serializer::new(&mut pairs));
+                result.map(drop)
+            };
+            // Nothing appended to a URL without a query: no bare `?`.
+            if !had_query && req.url.query() == Some("") {
+                req.url.set_query(None);
+            }
+            if let Err(e) = encoded {
+                let e = Error::with_source(Kind::Builder, "cannot encode the query", e);
+                return self.fail(e);
             }
         }
         self
@@ -216,27 +293,99 @@ impl RequestBuilder {
     /// Sends `value` as JSON, with `content-type: application/json` unless a
     /// content type was set. A serialization failure is an error of kind
     /// [`Body`](Kind::Body) at send time.
-    pub fn json<T: Serialize + ?Sized>(mut self, value: &T) -> RequestBuilder {
+    pub fn json<T: Serialize + ?Sized>(self, value: &T) -> RequestBuilder {
+        let encoded = serde_json::to_vec(value)
+            .map_err(|e| Error::with_source(Kind::Body, "cannot serialize the JSON body", e));
+        self.encoded_body(encoded, "application/json")
+    }
+
+    /// Sends `form` as an HTML form body (`a=1&b=two+words`), with
+    /// `content-type: application/x-www-form-urlencoded` unless a content
+    /// type was set. It takes what [`query`](RequestBuilder::query) takes;
+    /// anything else is an error of kind [`Builder`](Kind::Builder) at send
+    /// time.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), aio_http::Error> {
+    /// let client = aio_http::Client::new();
+    /// // Body: user=ann&note=hi+there
+    /// client
+    ///     .post("https://example.com/login")
+    ///     .form(&[("user", "ann"), ("note", "hi there")])
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn form<T: Serialize + ?Sized>(self, form: &T) -> RequestBuilder {
+        let encoded = serde_urlencoded::to_string(form)
+            .map(String::into_bytes)
+            .map_err(|e| Error::with_source(Kind::Builder, "cannot encode the form body", e));
+        self.encoded_body(encoded, "application/x-www-form-urlencoded")
+    }
+
+    /// The body a serializer made, with its content type unless the caller
+    /// set one; or the serializer's error.
+    fn encoded_body(
+        mut self,
+        encoded: Result<Vec<u8>, Error>,
+        content_type: &'static str,
+    ) -> RequestBuilder {
+        let body = match encoded {
+            Ok(body) => body,
+            Err(e) => return self.fail(e),
+        };
         if let Ok(req) = &mut self.request {
-            match serde_json::to_vec(value) {
-                Ok(body) => {
-                    if !req.headers.contains_key(CONTENT_TYPE) {
-                        req.headers
-                            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                    }
-                    req.body = Some(body);
-                }
-                Err(e) => {
-                    let e = Error::with_source(Kind::Body, "cannot serialize the JSON body", e);
-                    return self.fail(e);
-                }
+            if !req.headers.contains_key(CONTENT_TYPE) {
+                req.headers
+                    .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
             }
+            req.body = Some(Body::from(body));
         }
         self
     }
 
-    /// Sends these bytes as the body (with its `content-length`).
-    pub fn body(mut self, body: impl Into<Vec<u8>>) -> RequestBuilder {
+    /// Sends a `multipart/form-data` body (text fields and files), with its
+    /// content type (boundary included), replacing any set before. See
+    /// [`multipart::Form`](crate::multipart::Form).
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// use aio_http::multipart::Form;
+    ///
+    /// let form = Form::new()
+    ///     .text("title", "holiday")
+    ///     .file("photo", "beach.jpg")
+    ///     .await?;
+    /// aio_http::Client::new()
+    ///     .post("https://example.com/upload")
+    ///     .multipart(form)
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn multipart(mut self, form: Form) -> RequestBuilder {
+        if let Ok(req) = &mut self.request {
+            req.headers.insert(CONTENT_TYPE, form.content_type());
+            req.body = Some(form.into_body());
+        }
+        self
+    }
+
+    /// Sends this body: bytes (`Vec<u8>`, `String`, `&str`, `&[u8]`,
+    /// `Bytes`), sent with their `Content-Length`; or a streamed [`Body`]
+    /// ([`Body::wrap_stream`], [`Body::from_reader`]), pulled while the
+    /// request is written and sent with its declared length or chunked.
+    ///
+    /// A streamed body is sent once: a redirect that would send it again
+    /// (307, 308; 301 and 302 except for POST) is not followed, its 3xx
+    /// response is returned, and a request with one is never retried on a
+    /// fresh connection.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), aio_http::Error> {
+    /// let client = aio_http::Client::new();
+    /// client.put("https://example.com/notes/1").body("remember the milk").await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn body(mut self, body: impl Into<Body>) -> RequestBuilder {
         if let Ok(req) = &mut self.request {
             req.body = Some(body.into());
         }
@@ -268,11 +417,11 @@ impl RequestBuilder {
 }
 
 /// For a header only the client may set, what to do instead.
-fn client_owned(name: &HeaderName) -> Option<&'static str> {
+pub(crate) fn client_owned(name: &HeaderName) -> Option<&'static str> {
     let instead = if name == CONTENT_LENGTH {
-        "the length of the body set with .body() or .json() is sent for you"
+        "the length of the body is sent for you (a streamed Body declares it with Body::from_reader)"
     } else if name == TRANSFER_ENCODING || name == TE || name == TRAILER {
-        "the client frames the body itself"
+        "the client frames the body itself (a streamed Body of unknown length is sent chunked)"
     } else if name == CONNECTION || name == "keep-alive" {
         "the client manages connections (ClientBuilder::pool_max_idle_per_host(0) turns reuse off)"
     } else if name == UPGRADE {

@@ -10,8 +10,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::HeaderValue;
+use http::{HeaderMap, HeaderValue};
 use rustls::ClientConfig;
+use url::Url;
 
 use crate::pool::Pool;
 use crate::proto::Limits;
@@ -36,4 +37,8 @@ pub(crate) struct Shared {
     pub(crate) https_only: bool,
     /// Follow a redirect from https to http (off: such a hop is an error).
     pub(crate) https_to_http_redirects: bool,
+    /// Sent with every request that does not set the same header.
+    pub(crate) default_headers: HeaderMap,
+    /// What relative request URLs are joined onto; its path ends in `/`.
+    pub(crate) base_url: Option<Url>,
 }

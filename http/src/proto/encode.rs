@@ -1,4 +1,4 @@
-//! Request head encoding.
+//! Request encoding: the head, and the framing of a chunked body.
 
 use http::header::{CONTENT_LENGTH, HOST, TRANSFER_ENCODING};
 use http::{HeaderMap, Method};
@@ -59,6 +59,35 @@ pub fn encode_request_head(
         out.extend_from_slice(n.to_string().as_bytes());
         out.extend_from_slice(b"\r\n");
     }
+    out.extend_from_slice(b"\r\n");
+}
+
+/// The end of a chunked body: the zero-length last chunk and the empty
+/// trailer section.
+pub const LAST_CHUNK: &[u8] = b"0\r\n\r\n";
+
+/// Appends one chunk of a chunked body to `out`: its size in hex, CRLF,
+/// `data`, CRLF. Empty `data` appends nothing, since a zero-length chunk
+/// would end the body (that is [`LAST_CHUNK`]'s job).
+///
+/// ```
+/// let mut out = Vec::new();
+/// aio_http::proto::encode_chunk(b"hello world!", &mut out);
+/// out.extend_from_slice(aio_http::proto::LAST_CHUNK);
+/// assert_eq!(out, b"C\r\nhello world!\r\n0\r\n\r\n");
+/// ```
+pub fn encode_chunk(data: &[u8], out: &mut Vec<u8>) {
+    if data.is_empty() {
+        return;
+    }
+    let len = data.len();
+    let digits = (usize::BITS - len.leading_zeros()).div_ceil(4);
+    for shift in (0..digits).rev() {
+        // `as u8` keeps the low byte; hex_digit takes its low nibble.
+        out.push(hex_digit((len >> (shift * 4)) as u8));
+    }
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(data);
     out.extend_from_slice(b"\r\n");
 }
 
@@ -127,6 +156,21 @@ mod tests {
             s.ends_with("x-a: 2\r\ncontent-length: 5\r\n\r\n") && !s.contains("chunked"),
             "{s}"
         );
+    }
+
+    #[test]
+    fn chunks_carry_their_size_in_hex() {
+        let chunk = |data: &[u8]| {
+            let mut out = Vec::new();
+            encode_chunk(data, &mut out);
+            out
+        };
+        assert_eq!(chunk(b"a"), b"1\r\na\r\n");
+        assert_eq!(chunk(&[b'x'; 15])[..3], *b"F\r\n");
+        assert_eq!(chunk(&[b'x'; 16])[..4], *b"10\r\n");
+        assert_eq!(chunk(&[b'x'; 0x1_0000])[..7], *b"10000\r\n");
+        assert_eq!(chunk(&[b'x'; 0xABC])[..5], *b"ABC\r\n");
+        assert!(chunk(b"").is_empty());
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Sans-IO HTTP/1.1 client codec: bytes in, events out.
 //!
 //! No sockets, clocks or async here. The connection code writes a head made
-//! by [`encode_request_head`], then feeds what it reads to a
+//! by [`encode_request_head`] (and a streamed body framed by
+//! [`encode_chunk`]), then feeds what it reads to a
 //! [`ResponseDecoder`] and acts on the [`Event`]s. Every failure is one kind,
 //! [`ProtoError`]: the peer sent something this client will not accept.
 //!
@@ -37,7 +38,7 @@ use std::ops::Range;
 use http::{HeaderMap, Method, StatusCode};
 
 pub use body::{Framing, MAX_CHUNK_LINE};
-pub use encode::encode_request_head;
+pub use encode::{encode_chunk, encode_request_head, LAST_CHUNK};
 pub use head::{ResponseHead, MAX_HEADERS, MAX_HEAD_BYTES};
 
 use body::{ChunkStep, ChunkedDecoder};

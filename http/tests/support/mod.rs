@@ -2,8 +2,8 @@
 //! rcgen, an in-memory duplex transport, `block_on` with a watchdog
 //! (`exec`; tests that need I/O use the facade's `aio::run`), scripted
 //! TCP/TLS servers and hostile ones (`script`, with the client-side checks
-//! in `hostile`). Each test binary uses a different subset, hence the
-//! dead-code allowance.
+//! in `hostile`), request bodies made on the fly (`upload`). Each test
+//! binary uses a different subset, hence the dead-code allowance.
 #![allow(dead_code)]
 
 pub mod certs;
@@ -14,3 +14,4 @@ pub mod io;
 pub mod script;
 pub mod server;
 pub mod tls;
+pub mod upload;
