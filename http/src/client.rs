@@ -8,6 +8,7 @@ use std::time::Duration;
 use http::{HeaderMap, HeaderValue, Method};
 use url::Url;
 
+use crate::cookies::Jar;
 use crate::error::{Error, Kind};
 use crate::pool::Pool;
 use crate::proto::Limits;
@@ -134,6 +135,7 @@ impl fmt::Debug for Client {
             .field("user_agent", &i.user_agent)
             .field("default_headers", &ShownHeaders(&i.default_headers))
             .field("base_url", &i.base_url.as_ref().map(redacted))
+            .field("cookie_store", &i.cookies.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -158,6 +160,7 @@ pub struct ClientBuilder {
     https_to_http_redirects: bool,
     default_headers: DefaultHeaders,
     base_url: Option<BaseUrl>,
+    cookie_store: bool,
 }
 
 /// The default headers; `Debug` hides credentials.
@@ -216,6 +219,7 @@ impl ClientBuilder {
             https_to_http_redirects: false,
             default_headers: DefaultHeaders::default(),
             base_url: None,
+            cookie_store: false,
         }
     }
 
@@ -393,6 +397,39 @@ impl ClientBuilder {
         self
     }
 
+    /// Keeps the cookies servers set and sends them back (default `false`,
+    /// as in reqwest: no cookie is kept or sent unless a request sets a
+    /// `Cookie` header itself).
+    ///
+    /// The jar follows RFC 6265: domain (host-only unless `Domain` is
+    /// given; a `Domain` of one label such as `com` is refused), path,
+    /// expiry (`Max-Age`, `Expires`; an expired cookie deletes the one
+    /// kept), `Secure` (sent over https, and to loopback hosts as browsers
+    /// do). Cookies set by every
+    /// response count, redirects included: a cookie set on a 302 goes with
+    /// the next hop. A request that sets its own `Cookie` header sends that
+    /// instead of the jar's (until a redirect leaves its origin). The jar
+    /// is shared by the client's clones and lives as long as they do; no
+    /// public-suffix list is used, so cookies for a multi-label suffix
+    /// (`co.uk`) are not refused.
+    ///
+    /// Cookie values are credentials: `Debug` never shows them.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), aio_http::Error> {
+    /// let client = aio_http::Client::builder().cookie_store(true).build()?;
+    /// client
+    ///     .post("https://example.com/login")
+    ///     .form(&[("user", "ann"), ("password", "...")])
+    ///     .await?; // Set-Cookie: session=...
+    /// let me = client.get("https://example.com/me").await?; // Cookie: session=...
+    /// # Ok(()) }
+    /// ```
+    pub fn cookie_store(mut self, enable: bool) -> ClientBuilder {
+        self.cookie_store = enable;
+        self
+    }
+
     /// Builds the client. Fails (kind [`Tls`](Kind::Tls)) when the trusted
     /// roots cannot be loaded, or (kind [`Builder`](Kind::Builder)) when
     /// the user agent cannot be a header value, a default header is one
@@ -432,6 +469,7 @@ impl ClientBuilder {
                 https_to_http_redirects: self.https_to_http_redirects,
                 default_headers,
                 base_url,
+                cookies: self.cookie_store.then(Jar::new),
             }),
         })
     }

@@ -10,7 +10,10 @@
 //!  step                                                          owns the connection
 //!  Request ──► Exchange (method, URL, headers, body, Deadline)
 //!                 │
-//!  ┌─────────────►├─ 1 checkout  Origin::of(url), Pool::checkout   Pool ──► Exchange
+//!  ┌─────────────►├─ 0 cookies   the jar's Cookie for this URL
+//!  │              │              (unless the caller set one)
+//!  │              │
+//!  │              ├─ 1 checkout  Origin::of(url), Pool::checkout   Pool ──► Exchange
 //!  │              │              nothing usable: conn::connect     Exchange
 //!  │              │
 //!  │              ├─ 2 attempt   write the request, read the head  Exchange
@@ -21,11 +24,12 @@
 //!  │              │    in memory (not streamed):
 //!  │              │    STALE RETRY, once: drop it ──► 1 (connect)
 //!  │              │
-//!  │              ├─ 3 redirect? redirect::next_hop(status, Location); a hop
+//!  │              ├─ 3 redirect? the jar keeps the Set-Cookie fields;
+//!  │              │    redirect::next_hop(status, Location); a hop
 //!  │              │    that keeps a streamed (spent) body is not
 //!  │              │    made: the 3xx is the answer
 //!  │  follow(hop) │    yes: drain the 3xx body (≤ 64 KiB) ──► 5    BodyReader
-//!  └──────────────┤         then re-enter at 1 with the new
+//!  └──────────────┤         then re-enter at 0 with the new
 //!                 │         method and URL (body, credentials
 //!                 │         dropped as the hop says)
 //!                 │    no:
@@ -89,6 +93,8 @@ struct Exchange {
     url: Url,
     headers: HeaderMap,
     body: Option<Body>,
+    /// The caller set `Cookie` (and it still applies): the jar stays out.
+    caller_cookie: bool,
     deadline: Deadline,
     /// Redirects followed so far.
     followed: usize,
@@ -132,6 +138,7 @@ impl Exchange {
             shared,
             method,
             url,
+            caller_cookie: headers.contains_key(COOKIE),
             headers,
             body,
             deadline,
@@ -142,10 +149,14 @@ impl Exchange {
     /// Steps 1 to 5 of the module docs, once per redirect hop.
     async fn run(mut self) -> Result<Response, Error> {
         loop {
+            self.attach_cookies();
             let (conn, decoder, head) = match self.response_head().await {
                 Ok(got) => got,
                 Err(e) => return Err(e.for_request(&self.method, &self.url)),
             };
+            if let Some(jar) = &self.shared.cookies {
+                jar.store(&self.url, &head.headers);
+            }
             let hop = next_hop(
                 head.status,
                 &self.method,
@@ -191,7 +202,25 @@ impl Exchange {
         self.body.as_ref().map_or(true, Body::is_replayable)
     }
 
-    /// Re-enters at checkout with the hop's method and URL, dropping the
+    /// Step 0: the jar's cookies for this URL, in place of the last hop's.
+    fn attach_cookies(&mut self) {
+        let Some(jar) = &self.shared.cookies else {
+            return;
+        };
+        if self.caller_cookie {
+            return;
+        }
+        match jar.header_for(&self.url) {
+            Some(value) => {
+                self.headers.insert(COOKIE, value);
+            }
+            None => {
+                self.headers.remove(COOKIE);
+            }
+        }
+    }
+
+    /// Re-enters at step 0 with the hop's method and URL, dropping the
     /// body and the credentials when the hop says so.
     fn follow(&mut self, hop: Hop) {
         self.followed += 1;
@@ -205,6 +234,8 @@ impl Exchange {
             for name in [AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION] {
                 self.headers.remove(name);
             }
+            // The jar, if any, has the cookies for the new origin.
+            self.caller_cookie = false;
         }
         self.method = hop.method;
         self.url = hop.url;

@@ -31,6 +31,7 @@
 mod body;
 mod client;
 mod conn;
+mod cookies;
 mod deadline;
 mod error;
 mod exchange;

@@ -1,7 +1,8 @@
 //! What every request of a client shares: the configuration, fixed when the
 //! client was built, and the keep-alive pool.
 //!
-//! A leaf under the request machinery: it knows only the pool. The engine
+//! A leaf under the request machinery: it knows only the pool and the
+//! cookie jar. The engine
 //! (`exchange`) and the body reader (`body`) read it; the public [`Client`]
 //! is a reference-counted handle to it.
 //!
@@ -14,6 +15,7 @@ use http::{HeaderMap, HeaderValue};
 use rustls::ClientConfig;
 use url::Url;
 
+use crate::cookies::Jar;
 use crate::pool::Pool;
 use crate::proto::Limits;
 
@@ -41,4 +43,6 @@ pub(crate) struct Shared {
     pub(crate) default_headers: HeaderMap,
     /// What relative request URLs are joined onto; its path ends in `/`.
     pub(crate) base_url: Option<Url>,
+    /// The cookie jar, when `cookie_store(true)`.
+    pub(crate) cookies: Option<Jar>,
 }
