@@ -21,8 +21,10 @@ pub enum Kind {
     InvalidUrl,
     /// The request or client could not be built from what the caller gave:
     /// an invalid header name or value, a header only the client may set
-    /// (`Content-Length`, `Transfer-Encoding`, `Host`...), an invalid user
-    /// agent.
+    /// (`Content-Length`, `Transfer-Encoding`, `Host`...) given to a request
+    /// or as a default header, an invalid user agent or base URL, a query
+    /// or form that cannot be urlencoded, an invalid multipart content
+    /// type.
     Builder,
     /// No connection could be made: DNS resolution or TCP connect failed.
     Connect,
@@ -46,7 +48,8 @@ pub enum Kind {
     /// A body could not be read or made: the response body was cut short,
     /// failed mid-way, was longer than `max_body_size`, or ended by a TLS
     /// close without `close_notify`; or the request body could not be
-    /// serialized.
+    /// serialized as JSON, its stream or reader failed, or it was shorter
+    /// or longer than the length it declared.
     Body,
 }
 

@@ -146,7 +146,7 @@ impl Exchange {
         }
     }
 
-    /// Steps 1 to 5 of the module docs, once per redirect hop.
+    /// Steps 0 to 5 of the module docs, once per redirect hop.
     async fn run(mut self) -> Result<Response, Error> {
         loop {
             self.attach_cookies();
@@ -316,8 +316,9 @@ impl Exchange {
                 let encode = |out: &mut Vec<u8>| {
                     encode_request_head(method, target, host, headers, declared, out)
                 };
-                conn.send_streamed(encode, streamed, declared.is_none(), deadline)
-                    .await
+                // Boxed, as connecting is: streamed bodies are rare, and
+                // inline every request's future would carry this one's size.
+                Box::pin(conn.send_streamed(encode, streamed, declared.is_none(), deadline)).await
             }
             payload => {
                 let (bytes, body_len) = match payload {

@@ -16,6 +16,16 @@
 //!
 //! - [`Client`] (cheap to clone, one shared keep-alive pool) makes a
 //!   [`RequestBuilder`], which is sent by `.await`ing it (or `send()`).
+//!   [`ClientBuilder`] sets what every request shares: timeouts, a
+//!   [`base_url`](ClientBuilder::base_url) that relative URLs join onto,
+//!   [`default_headers`](ClientBuilder::default_headers), a
+//!   [`cookie_store`](ClientBuilder::cookie_store).
+//! - A request carries [`query`](RequestBuilder::query) parameters (pairs,
+//!   maps, structs) and a body: [`json`](RequestBuilder::json),
+//!   [`form`](RequestBuilder::form), [`multipart`](RequestBuilder::multipart)
+//!   ([`multipart::Form`], files streamed from disk), or any [`Body`] through
+//!   [`body`](RequestBuilder::body): bytes, or streamed from a `Stream` or
+//!   an `AsyncRead` without being held in memory.
 //! - [`Response`] gives status, headers and final URL at once, and the body
 //!   on demand: [`json`](Response::json), [`text`](Response::text),
 //!   [`bytes`](Response::bytes), [`chunk`](Response::chunk).

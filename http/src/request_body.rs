@@ -285,9 +285,13 @@ pub(crate) struct Streamed {
 }
 
 impl Streamed {
-    /// The total length when every source declared its own.
+    /// The total length when every source declared its own (and the sum
+    /// fits; otherwise the body goes chunked, each source still held to
+    /// its length).
     pub(crate) fn declared_len(&self) -> Option<u64> {
-        self.sources.iter().map(|s| s.declared).sum()
+        self.sources
+            .iter()
+            .try_fold(0u64, |total, s| total.checked_add(s.declared?))
     }
 
     /// Makes the next piece ready ([`piece`](Streamed::piece)); returns its
@@ -354,7 +358,7 @@ impl Source {
         Source::new(Supply::Bytes(bytes), Some(len))
     }
 
-    pub(crate) fn reader(reader: impl AsyncRead + Send + 'static, length: Option<u64>) -> Source {
+    fn reader(reader: impl AsyncRead + Send + 'static, length: Option<u64>) -> Source {
         let supply = Supply::Reader {
             reader: Box::pin(reader),
             buf: Vec::new(),
