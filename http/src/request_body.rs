@@ -11,9 +11,9 @@
 //!   flat whatever the size. Sent once: it cannot be replayed, so a redirect
 //!   that keeps the body ends the exchange with the 3xx response, and the
 //!   stale-connection retry is never made for it. Framed with a
-//!   `Content-Length` when every source declared its length (each source is
-//!   then held to it: shorter or longer is an error of kind
-//!   [`Body`](Kind::Body), never a silent cut), chunked otherwise.
+//!   `Content-Length` when every source declared its length, chunked
+//!   otherwise; a source that declared a length is held to it (shorter or
+//!   longer is an error of kind [`Body`](Kind::Body), never a silent cut).
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
@@ -31,7 +31,7 @@ use crate::error::{Error, Kind};
 
 /// The most bytes taken from a body at once (one write on the connection,
 /// one chunk of a chunked body).
-pub(crate) const PIECE: usize = 64 * 1024;
+const PIECE: usize = 64 * 1024;
 
 /// A request body, for [`RequestBuilder::body`](crate::RequestBuilder::body).
 ///
