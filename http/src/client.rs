@@ -129,6 +129,7 @@ impl fmt::Debug for Client {
             .field("max_buffered_body_size", &i.max_buffered_body)
             .field("https_only", &i.https_only)
             .field("https_to_http_redirects", &i.https_to_http_redirects)
+            .field("decompress", &i.decompress)
             .field("user_agent", &i.user_agent)
             .finish_non_exhaustive()
     }
@@ -152,6 +153,7 @@ pub struct ClientBuilder {
     max_buffered_body_size: u64,
     https_only: bool,
     https_to_http_redirects: bool,
+    decompress: bool,
 }
 
 impl Default for ClientBuilder {
@@ -165,7 +167,7 @@ impl ClientBuilder {
     /// timeout, 32 idle connections per host kept for 90 s, environment
     /// trusted, user agent `aio/<version>`, 10 redirects (never from https
     /// to http), bodies read whole up to 100 MiB, no limit on a body read
-    /// piece by piece.
+    /// piece by piece, compressed bodies asked for and decoded.
     pub fn new() -> ClientBuilder {
         ClientBuilder {
             connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
@@ -181,6 +183,7 @@ impl ClientBuilder {
             max_buffered_body_size: DEFAULT_MAX_BUFFERED_BODY_SIZE,
             https_only: false,
             https_to_http_redirects: false,
+            decompress: true,
         }
     }
 
@@ -288,6 +291,20 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether to ask for compressed responses and decode them (default
+    /// `true`): requests carry `Accept-Encoding: gzip, deflate, br, zstd`
+    /// (the codings this build has: cargo features `gzip`, `brotli`,
+    /// `zstd`) unless they set their own, and a body with such a
+    /// `Content-Encoding` is decoded as it is read, every size limit
+    /// counting decoded bytes. [`RequestBuilder::decompress`] overrides it
+    /// per request.
+    ///
+    /// [`RequestBuilder::decompress`]: crate::RequestBuilder::decompress
+    pub fn decompress(mut self, decompress: bool) -> ClientBuilder {
+        self.decompress = decompress;
+        self
+    }
+
     /// Refuses every plain `http://` URL, the first one and those of
     /// redirects, with an error of kind [`InvalidUrl`](Kind::InvalidUrl)
     /// (default `false`).
@@ -339,6 +356,7 @@ impl ClientBuilder {
                 max_buffered_body: self.max_buffered_body_size,
                 https_only: self.https_only,
                 https_to_http_redirects: self.https_to_http_redirects,
+                decompress: self.decompress,
             }),
         })
     }

@@ -151,6 +151,11 @@ impl Conn {
         }
     }
 
+    /// The server's address.
+    pub(crate) fn peer_addr(&self) -> Option<std::net::SocketAddr> {
+        self.io.tcp().peer_addr().ok()
+    }
+
     /// Unconsumed bytes already read.
     pub(crate) fn buffered(&self) -> &[u8] {
         &self.buf[self.start..self.end]

@@ -40,8 +40,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http::header::{
-    HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, LOCATION,
-    PROXY_AUTHORIZATION, TRANSFER_ENCODING, USER_AGENT,
+    HeaderValue, ACCEPT, ACCEPT_ENCODING, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE,
+    LOCATION, PROXY_AUTHORIZATION, RANGE, TRANSFER_ENCODING, USER_AGENT,
 };
 use http::{HeaderMap, Method};
 use url::{Position, Url};
@@ -49,12 +49,13 @@ use url::{Position, Url};
 use crate::body::BodyReader;
 use crate::conn::{self, Conn, Origin, SendError};
 use crate::deadline::Deadline;
+use crate::decode;
 use crate::error::{Error, Kind, Phase};
 use crate::pool::{is_idempotent, may_retry};
 use crate::proto::{encode_request_head, Event, Limits, ResponseDecoder, ResponseHead};
 use crate::redact::redacted;
 use crate::redirect::{next_hop, Hop};
-use crate::response::Response;
+use crate::response::{Parts, Response};
 use crate::shared::Shared;
 
 /// Redirect bodies up to this size are read and dropped so their connection
@@ -68,6 +69,8 @@ pub(crate) struct Request {
     pub(crate) headers: HeaderMap,
     pub(crate) body: Option<Vec<u8>>,
     pub(crate) timeout: Option<Duration>,
+    /// Overrides the client's `decompress` setting.
+    pub(crate) decompress: Option<bool>,
 }
 
 /// Sends `request`, following redirects, and returns the final response.
@@ -84,8 +87,10 @@ struct Exchange {
     headers: HeaderMap,
     body: Option<Vec<u8>>,
     deadline: Deadline,
-    /// Redirects followed so far.
-    followed: usize,
+    /// Undo the response's Content-Encoding.
+    decompress: bool,
+    /// The URLs redirected from so far, in order.
+    redirects: Vec<Url>,
 }
 
 /// A failed attempt, and whether the server can have seen nothing of it
@@ -103,7 +108,9 @@ impl Exchange {
             mut headers,
             body,
             timeout,
+            decompress,
         } = request;
+        let decompress = decompress.unwrap_or(shared.decompress);
         let deadline = Deadline::new(timeout.or(shared.timeout), shared.read_timeout);
         if !headers.contains_key(USER_AGENT) {
             headers.insert(USER_AGENT, shared.user_agent.clone());
@@ -114,6 +121,13 @@ impl Exchange {
         // Credentials for a proxy are for a proxy only; this request goes
         // straight to the origin server.
         headers.remove(PROXY_AUTHORIZATION);
+        // A compressed range is a range of the compressed bytes: ask for
+        // compression only when the whole body is wanted.
+        if decompress && !headers.contains_key(ACCEPT_ENCODING) && !headers.contains_key(RANGE) {
+            if let Some(codings) = decode::accept_encoding() {
+                headers.insert(ACCEPT_ENCODING, HeaderValue::from_static(codings));
+            }
+        }
         Exchange {
             shared,
             method,
@@ -121,7 +135,8 @@ impl Exchange {
             headers,
             body,
             deadline,
-            followed: 0,
+            decompress,
+            redirects: Vec::new(),
         }
     }
 
@@ -137,14 +152,23 @@ impl Exchange {
                 &self.method,
                 head.headers.get(LOCATION),
                 &self.url,
-                self.followed,
+                self.redirects.len(),
                 self.shared.redirect_limit,
             )
             .map_err(|e| e.for_request(&self.method, &self.url))?;
             // From here the body reader owns the connection, and the deadline.
+            let remote_addr = conn.peer_addr();
             let body = BodyReader::new(conn, decoder, Arc::clone(&self.shared), self.deadline);
             let Some(hop) = hop else {
-                return Ok(Response::new(head, self.method, self.url, body));
+                return Ok(Response::new(Parts {
+                    head,
+                    method: self.method,
+                    url: self.url,
+                    body,
+                    decompress: self.decompress,
+                    remote_addr,
+                    redirects: self.redirects,
+                }));
             };
             if is_downgrade(&self.url, &hop.url) && !self.shared.https_to_http_redirects {
                 let e = Error::new(
@@ -172,7 +196,6 @@ impl Exchange {
     /// Re-enters at checkout with the hop's method and URL, dropping the
     /// body and the credentials when the hop says so.
     fn follow(&mut self, hop: Hop) {
-        self.followed += 1;
         if !hop.keep_body {
             self.body = None;
             for name in [CONTENT_TYPE, CONTENT_LENGTH, TRANSFER_ENCODING] {
@@ -185,7 +208,8 @@ impl Exchange {
             }
         }
         self.method = hop.method;
-        self.url = hop.url;
+        let from = std::mem::replace(&mut self.url, hop.url);
+        self.redirects.push(from);
     }
 
     /// Checkout, attempt, and the one retry: sends the request and reads the

@@ -32,6 +32,7 @@ mod body;
 mod client;
 mod conn;
 mod deadline;
+mod decode;
 mod error;
 mod exchange;
 mod pool;

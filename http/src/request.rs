@@ -97,6 +97,7 @@ impl RequestBuilder {
                         headers,
                         body: None,
                         timeout: None,
+                        decompress: None,
                     })
                 }
                 Err((raw, e)) => Err(Error::with_source(Kind::InvalidUrl, "invalid URL", e)
@@ -248,6 +249,16 @@ impl RequestBuilder {
     pub fn timeout(mut self, timeout: Duration) -> RequestBuilder {
         if let Ok(req) = &mut self.request {
             req.timeout = Some(timeout);
+        }
+        self
+    }
+
+    /// Whether to ask for a compressed response and decode it, for this
+    /// request only (overrides
+    /// [`ClientBuilder::decompress`](crate::ClientBuilder::decompress)).
+    pub fn decompress(mut self, decompress: bool) -> RequestBuilder {
+        if let Ok(req) = &mut self.request {
+            req.decompress = Some(decompress);
         }
         self
     }

@@ -34,6 +34,8 @@ pub(crate) struct Shared {
     pub(crate) max_buffered_body: u64,
     /// Refuse every plain-HTTP URL, redirects included.
     pub(crate) https_only: bool,
+    /// Ask for compressed bodies and undo their Content-Encoding.
+    pub(crate) decompress: bool,
     /// Follow a redirect from https to http (off: such a hop is an error).
     pub(crate) https_to_http_redirects: bool,
 }
