@@ -8,9 +8,10 @@ use std::time::Duration;
 use http::{HeaderValue, Method};
 
 use crate::error::{Error, Kind};
-use crate::pool::Pool;
+use crate::pool::{ConnLimits, Pool};
 use crate::proto::Limits;
 use crate::request::{IntoUrl, RequestBuilder};
+use crate::retry::Retry;
 use crate::shared::Shared;
 use crate::tls::{self, TlsOptions};
 
@@ -31,6 +32,11 @@ pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// read with [`Response::chunk`](crate::Response::chunk), or a hostile
 /// server's attempt to take the process's memory.
 pub const DEFAULT_MAX_BUFFERED_BODY_SIZE: u64 = 100 * 1024 * 1024;
+/// Default for [`ClientBuilder::pool_max_connections_per_host`]: enough for
+/// any sensible fan-out to one server, few enough that a `gather` over
+/// thousands of URLs does not open thousands of sockets (browsers use 6,
+/// httpx 100 in all, reqwest no limit).
+pub const DEFAULT_POOL_MAX_CONNECTIONS_PER_HOST: usize = 100;
 /// Default for [`ClientBuilder::redirect_limit`].
 pub const DEFAULT_REDIRECT_LIMIT: usize = 10;
 /// The default `User-Agent`.
@@ -130,6 +136,7 @@ impl fmt::Debug for Client {
             .field("https_only", &i.https_only)
             .field("https_to_http_redirects", &i.https_to_http_redirects)
             .field("decompress", &i.decompress)
+            .field("retry", &i.retry)
             .field("user_agent", &i.user_agent)
             .finish_non_exhaustive()
     }
@@ -145,6 +152,8 @@ pub struct ClientBuilder {
     timeout: Option<Duration>,
     pool_max_idle_per_host: usize,
     pool_idle_timeout: Option<Duration>,
+    pool_max_connections_per_host: Option<usize>,
+    pool_max_connections: Option<usize>,
     trust_env: bool,
     extra_roots_pem: Vec<Vec<u8>>,
     user_agent: String,
@@ -154,6 +163,7 @@ pub struct ClientBuilder {
     https_only: bool,
     https_to_http_redirects: bool,
     decompress: bool,
+    retry: Option<Retry>,
 }
 
 impl Default for ClientBuilder {
@@ -164,7 +174,8 @@ impl Default for ClientBuilder {
 
 impl ClientBuilder {
     /// The defaults: connect timeout 10 s, read timeout 30 s, no total
-    /// timeout, 32 idle connections per host kept for 90 s, environment
+    /// timeout, at most 100 connections per host, 32 of them kept idle for
+    /// 90 s, environment
     /// trusted, user agent `aio/<version>`, 10 redirects (never from https
     /// to http), bodies read whole up to 100 MiB, no limit on a body read
     /// piece by piece, compressed bodies asked for and decoded.
@@ -175,6 +186,8 @@ impl ClientBuilder {
             timeout: None,
             pool_max_idle_per_host: DEFAULT_POOL_MAX_IDLE_PER_HOST,
             pool_idle_timeout: Some(DEFAULT_POOL_IDLE_TIMEOUT),
+            pool_max_connections_per_host: Some(DEFAULT_POOL_MAX_CONNECTIONS_PER_HOST),
+            pool_max_connections: None,
             trust_env: true,
             extra_roots_pem: Vec::new(),
             user_agent: DEFAULT_USER_AGENT.to_owned(),
@@ -184,6 +197,7 @@ impl ClientBuilder {
             https_only: false,
             https_to_http_redirects: false,
             decompress: true,
+            retry: None,
         }
     }
 
@@ -236,6 +250,25 @@ impl ClientBuilder {
     /// connections are closed when the pool next looks at their host.
     pub fn pool_idle_timeout(mut self, timeout: Duration) -> ClientBuilder {
         self.pool_idle_timeout = Some(timeout);
+        self
+    }
+
+    /// Most connections open at once to one (scheme, host, port), idle or
+    /// in use (default [`DEFAULT_POOL_MAX_CONNECTIONS_PER_HOST`], 100;
+    /// `usize::MAX` for no limit). A request that would need one more waits
+    /// until one is released or closed, bounded by the total
+    /// [`timeout`](ClientBuilder::timeout) only; waiting requests are
+    /// served in order.
+    pub fn pool_max_connections_per_host(mut self, max: usize) -> ClientBuilder {
+        self.pool_max_connections_per_host = Some(max.max(1)).filter(|&m| m != usize::MAX);
+        self
+    }
+
+    /// Most connections open at once in all, to every host together (no
+    /// limit by default). Requests over it wait as for
+    /// [`pool_max_connections_per_host`](ClientBuilder::pool_max_connections_per_host).
+    pub fn pool_max_connections(mut self, max: usize) -> ClientBuilder {
+        self.pool_max_connections = Some(max.max(1)).filter(|&m| m != usize::MAX);
         self
     }
 
@@ -305,6 +338,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Retries idempotent requests that could not connect or got a 429 or
+    /// 503, as [`Retry`] describes (off by default).
+    pub fn retry(mut self, retry: Retry) -> ClientBuilder {
+        self.retry = Some(retry);
+        self
+    }
+
     /// Refuses every plain `http://` URL, the first one and those of
     /// redirects, with an error of kind [`InvalidUrl`](Kind::InvalidUrl)
     /// (default `false`).
@@ -342,7 +382,14 @@ impl ClientBuilder {
             .map_err(|e| Error::with_source(Kind::Tls, "cannot build the TLS configuration", e))?;
         Ok(Client {
             shared: Arc::new(Shared {
-                pool: Pool::new(self.pool_max_idle_per_host, self.pool_idle_timeout),
+                pool: Pool::new(
+                    self.pool_max_idle_per_host,
+                    self.pool_idle_timeout,
+                    ConnLimits {
+                        per_host: self.pool_max_connections_per_host,
+                        total: self.pool_max_connections,
+                    },
+                ),
                 tls,
                 connect_timeout: self.connect_timeout,
                 // The far future is "off": no timer armed for every wait.
@@ -357,6 +404,7 @@ impl ClientBuilder {
                 https_only: self.https_only,
                 https_to_http_redirects: self.https_to_http_redirects,
                 decompress: self.decompress,
+                retry: self.retry,
             }),
         })
     }

@@ -18,6 +18,7 @@ use url::Url;
 
 use crate::deadline::{after, Deadline};
 use crate::error::{Error, Kind, Limit, Phase};
+use crate::pool::Slot;
 use crate::tls::{self, ClientTlsStream};
 
 /// Size of a connection's read buffer: one TLS record's worth of plaintext,
@@ -134,6 +135,9 @@ pub(crate) struct Conn {
     pub(crate) idle_since: Instant,
     /// The socket's read-event count when it went back to the pool.
     idle_read_events: u32,
+    /// Its place in the pool's count of open connections (given up when
+    /// the connection is dropped).
+    pub(crate) slot: Option<Slot>,
 }
 
 impl Conn {
@@ -148,6 +152,7 @@ impl Conn {
             reused: false,
             idle_since: Instant::now(),
             idle_read_events: 0,
+            slot: None,
         }
     }
 

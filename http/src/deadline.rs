@@ -72,6 +72,25 @@ impl Deadline {
         .await
     }
 
+    /// Runs `fut` until done or until the total deadline, whatever the read
+    /// timeout.
+    pub(crate) async fn wait_total<F: Future>(
+        &mut self,
+        phase: Phase,
+        fut: F,
+    ) -> Result<F::Output, Error> {
+        let per_wait = self.per_wait.take();
+        let out = self.wait(phase, None, fut).await;
+        self.per_wait = per_wait;
+        out
+    }
+
+    /// Time left before the total deadline, if there is one.
+    pub(crate) fn remaining(&self) -> Option<Duration> {
+        self.total
+            .map(|(at, _)| at.saturating_duration_since(Instant::now()))
+    }
+
     /// Fails at once when the total deadline has already passed (checked
     /// before work that would otherwise succeed without waiting).
     pub(crate) fn check(&self, phase: Phase) -> Result<(), Error> {

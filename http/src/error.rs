@@ -152,6 +152,12 @@ impl Error {
         self
     }
 
+    /// Adds ` (note)` to what this error says.
+    pub(crate) fn with_note(mut self, note: &str) -> Error {
+        self.inner.detail = format!("{} ({note})", self.inner.detail);
+        self
+    }
+
     pub(crate) fn with_status(mut self, status: StatusCode) -> Error {
         self.inner.status = Some(status);
         self
@@ -296,6 +302,7 @@ fn push_causes(text: &mut String, first: Option<&(dyn StdError + 'static)>) {
 /// What the client was doing when a timeout elapsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Phase {
+    PoolWait,
     Connect,
     TlsHandshake,
     SendRequest,
@@ -306,6 +313,10 @@ pub(crate) enum Phase {
 impl Phase {
     fn describe(self) -> &'static str {
         match self {
+            Phase::PoolWait => {
+                "waiting for a free connection (pool_max_connections_per_host and \
+                 pool_max_connections limit how many are open)"
+            }
             Phase::Connect => "connecting",
             Phase::TlsHandshake => "during the TLS handshake",
             Phase::SendRequest => "sending the request",

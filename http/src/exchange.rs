@@ -39,9 +39,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use aio_reactor::time::sleep;
 use http::header::{
     HeaderValue, ACCEPT, ACCEPT_ENCODING, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE,
-    LOCATION, PROXY_AUTHORIZATION, RANGE, TRANSFER_ENCODING, USER_AGENT,
+    LOCATION, PROXY_AUTHORIZATION, RANGE, RETRY_AFTER, TRANSFER_ENCODING, USER_AGENT,
 };
 use http::{HeaderMap, Method};
 use url::{Position, Url};
@@ -51,11 +52,12 @@ use crate::conn::{self, Conn, Origin, SendError};
 use crate::deadline::Deadline;
 use crate::decode;
 use crate::error::{Error, Kind, Phase};
-use crate::pool::{is_idempotent, may_retry};
+use crate::pool::{is_idempotent, may_retry, Acquired};
 use crate::proto::{encode_request_head, Event, Limits, ResponseDecoder, ResponseHead};
 use crate::redact::redacted;
 use crate::redirect::{next_hop, Hop};
 use crate::response::{Parts, Response};
+use crate::retry::Outcome;
 use crate::shared::Shared;
 
 /// Redirect bodies up to this size are read and dropped so their connection
@@ -142,10 +144,25 @@ impl Exchange {
 
     /// Steps 1 to 5 of the module docs, once per redirect hop.
     async fn run(mut self) -> Result<Response, Error> {
+        let mut retries = 0;
         loop {
             let (conn, decoder, head) = match self.response_head().await {
                 Ok(got) => got,
-                Err(e) => return Err(e.for_request(&self.method, &self.url)),
+                Err(e) => {
+                    let retry = (e.kind() == Kind::Connect)
+                        .then(|| self.retry_wait(retries, Outcome::ConnectFailed))
+                        .flatten();
+                    let Some(wait) = retry else {
+                        let e = match retries {
+                            0 => e,
+                            n => e.with_note(&format!("gave up after {n} retries")),
+                        };
+                        return Err(e.for_request(&self.method, &self.url));
+                    };
+                    retries += 1;
+                    sleep(wait).await;
+                    continue;
+                }
             };
             let hop = next_hop(
                 head.status,
@@ -156,10 +173,27 @@ impl Exchange {
                 self.shared.redirect_limit,
             )
             .map_err(|e| e.for_request(&self.method, &self.url))?;
+            let retry = match hop {
+                None => {
+                    let answer = Outcome::Status(head.status, head.headers.get(RETRY_AFTER));
+                    self.retry_wait(retries, answer)
+                }
+                Some(_) => None,
+            };
             // From here the body reader owns the connection, and the deadline.
             let remote_addr = conn.peer_addr();
             let body = BodyReader::new(conn, decoder, Arc::clone(&self.shared), self.deadline);
             let Some(hop) = hop else {
+                if let Some(wait) = retry {
+                    // As for a redirect: read the short answer so its
+                    // connection can carry the retry.
+                    let mut rest = body;
+                    Box::pin(rest.discard(DRAIN_REDIRECT_BODY_MAX)).await;
+                    self.deadline = rest.into_deadline();
+                    retries += 1;
+                    sleep(wait).await;
+                    continue;
+                }
                 return Ok(Response::new(Parts {
                     head,
                     method: self.method,
@@ -190,6 +224,16 @@ impl Exchange {
             Box::pin(rest.discard(DRAIN_REDIRECT_BODY_MAX)).await;
             self.deadline = rest.into_deadline();
             self.follow(hop);
+        }
+    }
+
+    /// How long to wait before retry number `attempt` after `outcome`, if
+    /// the client retries and the wait ends before the total deadline.
+    fn retry_wait(&self, attempt: u32, outcome: Outcome<'_>) -> Option<Duration> {
+        let wait = self.shared.retry?.delay(&self.method, attempt, outcome)?;
+        match self.deadline.remaining() {
+            Some(left) if wait >= left => None,
+            _ => Some(wait),
         }
     }
 
@@ -226,26 +270,30 @@ impl Exchange {
         let mut fresh_only = false;
         loop {
             self.deadline.check(Phase::Connect)?;
-            let pooled = if fresh_only {
-                None
-            } else {
-                self.shared
-                    .pool
-                    .checkout(&origin, is_idempotent(&self.method))
-            };
-            let mut conn = match pooled {
-                Some(conn) => conn,
+            let idempotent = is_idempotent(&self.method);
+            let mut conn = loop {
+                let slot = match self.shared.pool.acquire(&origin, idempotent, fresh_only) {
+                    Acquired::Idle(conn) => break conn,
+                    Acquired::Room(slot) => slot,
+                    Acquired::Full => {
+                        // Only the total timeout bounds the wait: the read
+                        // timeout is about a silent server, not a busy pool.
+                        let room = self.shared.pool.room(&origin);
+                        self.deadline.wait_total(Phase::PoolWait, room).await?;
+                        continue;
+                    }
+                };
                 // Boxed: connecting (DNS, TLS handshake) is rare and its future is
                 // large; inline, every request's future would carry its size.
-                None => {
-                    Box::pin(conn::connect(
-                        &origin,
-                        &self.shared.tls,
-                        self.shared.connect_timeout,
-                        &mut self.deadline,
-                    ))
-                    .await?
-                }
+                let mut conn = Box::pin(conn::connect(
+                    &origin,
+                    &self.shared.tls,
+                    self.shared.connect_timeout,
+                    &mut self.deadline,
+                ))
+                .await?;
+                conn.slot = Some(slot);
+                break conn;
             };
             match self.attempt(&mut conn).await {
                 Ok((decoder, head)) => return Ok((conn, decoder, head)),

@@ -15,6 +15,7 @@ use rustls::ClientConfig;
 
 use crate::pool::Pool;
 use crate::proto::Limits;
+use crate::retry::Retry;
 
 /// A client's configuration and pool, behind one `Arc` shared by every clone
 /// of the client, every request in flight and every unread body.
@@ -34,6 +35,8 @@ pub(crate) struct Shared {
     pub(crate) max_buffered_body: u64,
     /// Refuse every plain-HTTP URL, redirects included.
     pub(crate) https_only: bool,
+    /// Opt-in retries.
+    pub(crate) retry: Option<Retry>,
     /// Ask for compressed bodies and undo their Content-Encoding.
     pub(crate) decompress: bool,
     /// Follow a redirect from https to http (off: such a hop is an error).
