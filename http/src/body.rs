@@ -133,6 +133,11 @@ impl BodyReader {
         self.conn.is_some() && self.failed.is_none()
     }
 
+    /// The client's `max_body_size`.
+    pub(crate) fn max_body(&self) -> Option<u64> {
+        self.shared.limits.max_body_bytes
+    }
+
     /// Largest body the client reads whole into memory.
     pub(crate) fn max_buffered(&self) -> u64 {
         self.shared.max_buffered_body

@@ -10,10 +10,11 @@ use url::Url;
 
 use crate::cookies::Jar;
 use crate::error::{Error, Kind};
-use crate::pool::Pool;
+use crate::pool::{ConnLimits, Pool};
 use crate::proto::Limits;
 use crate::redact::{is_secret_header, redacted, redacted_raw, ShownHeaders};
 use crate::request::{client_owned, IntoUrl, RequestBuilder};
+use crate::retry::Retry;
 use crate::shared::Shared;
 use crate::tls::{self, TlsOptions};
 
@@ -34,6 +35,11 @@ pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// read with [`Response::chunk`](crate::Response::chunk), or a hostile
 /// server's attempt to take the process's memory.
 pub const DEFAULT_MAX_BUFFERED_BODY_SIZE: u64 = 100 * 1024 * 1024;
+/// Default for [`ClientBuilder::pool_max_connections_per_host`]: enough for
+/// any sensible fan-out to one server, few enough that a `gather` over
+/// thousands of URLs does not open thousands of sockets (browsers use 6,
+/// httpx 100 in all, reqwest no limit).
+pub const DEFAULT_POOL_MAX_CONNECTIONS_PER_HOST: usize = 100;
 /// Default for [`ClientBuilder::redirect_limit`].
 pub const DEFAULT_REDIRECT_LIMIT: usize = 10;
 /// The default `User-Agent`.
@@ -132,6 +138,8 @@ impl fmt::Debug for Client {
             .field("max_buffered_body_size", &i.max_buffered_body)
             .field("https_only", &i.https_only)
             .field("https_to_http_redirects", &i.https_to_http_redirects)
+            .field("decompress", &i.decompress)
+            .field("retry", &i.retry)
             .field("user_agent", &i.user_agent)
             .field("default_headers", &ShownHeaders(&i.default_headers))
             .field("base_url", &i.base_url.as_ref().map(redacted))
@@ -150,6 +158,8 @@ pub struct ClientBuilder {
     timeout: Option<Duration>,
     pool_max_idle_per_host: usize,
     pool_idle_timeout: Option<Duration>,
+    pool_max_connections_per_host: Option<usize>,
+    pool_max_connections: Option<usize>,
     trust_env: bool,
     extra_roots_pem: Vec<Vec<u8>>,
     user_agent: String,
@@ -158,6 +168,8 @@ pub struct ClientBuilder {
     max_buffered_body_size: u64,
     https_only: bool,
     https_to_http_redirects: bool,
+    decompress: bool,
+    retry: Option<Retry>,
     default_headers: DefaultHeaders,
     base_url: Option<BaseUrl>,
     cookie_store: bool,
@@ -198,10 +210,11 @@ impl Default for ClientBuilder {
 
 impl ClientBuilder {
     /// The defaults: connect timeout 10 s, read timeout 30 s, no total
-    /// timeout, 32 idle connections per host kept for 90 s, environment
+    /// timeout, at most 100 connections per host, 32 of them kept idle for
+    /// 90 s, environment
     /// trusted, user agent `aio/<version>`, 10 redirects (never from https
     /// to http), bodies read whole up to 100 MiB, no limit on a body read
-    /// piece by piece.
+    /// piece by piece, compressed bodies asked for and decoded.
     pub fn new() -> ClientBuilder {
         ClientBuilder {
             connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
@@ -209,6 +222,8 @@ impl ClientBuilder {
             timeout: None,
             pool_max_idle_per_host: DEFAULT_POOL_MAX_IDLE_PER_HOST,
             pool_idle_timeout: Some(DEFAULT_POOL_IDLE_TIMEOUT),
+            pool_max_connections_per_host: Some(DEFAULT_POOL_MAX_CONNECTIONS_PER_HOST),
+            pool_max_connections: None,
             trust_env: true,
             extra_roots_pem: Vec::new(),
             user_agent: DEFAULT_USER_AGENT.to_owned(),
@@ -220,6 +235,8 @@ impl ClientBuilder {
             default_headers: DefaultHeaders::default(),
             base_url: None,
             cookie_store: false,
+            decompress: true,
+            retry: None,
         }
     }
 
@@ -275,6 +292,25 @@ impl ClientBuilder {
         self
     }
 
+    /// Most connections open at once to one (scheme, host, port), idle or
+    /// in use (default [`DEFAULT_POOL_MAX_CONNECTIONS_PER_HOST`], 100;
+    /// `usize::MAX` for no limit). A request that would need one more waits
+    /// until one is released or closed, bounded by the total
+    /// [`timeout`](ClientBuilder::timeout) only; waiting requests are
+    /// served in order.
+    pub fn pool_max_connections_per_host(mut self, max: usize) -> ClientBuilder {
+        self.pool_max_connections_per_host = Some(max.max(1)).filter(|&m| m != usize::MAX);
+        self
+    }
+
+    /// Most connections open at once in all, to every host together (no
+    /// limit by default). Requests over it wait as for
+    /// [`pool_max_connections_per_host`](ClientBuilder::pool_max_connections_per_host).
+    pub fn pool_max_connections(mut self, max: usize) -> ClientBuilder {
+        self.pool_max_connections = Some(max.max(1)).filter(|&m| m != usize::MAX);
+        self
+    }
+
     /// Whether to trust the environment (default `true`): when
     /// `SSL_CERT_FILE` (a PEM bundle) or `SSL_CERT_DIR` (directories of PEM
     /// files) is set, the roots they name replace the built-in ones, as
@@ -324,6 +360,27 @@ impl ClientBuilder {
     /// not bound by it, only by [`max_body_size`](ClientBuilder::max_body_size).
     pub fn max_buffered_body_size(mut self, max: u64) -> ClientBuilder {
         self.max_buffered_body_size = max;
+        self
+    }
+
+    /// Whether to ask for compressed responses and decode them (default
+    /// `true`): requests carry `Accept-Encoding: gzip, deflate, br, zstd`
+    /// (the codings this build has: cargo features `gzip`, `brotli`,
+    /// `zstd`) unless they set their own, and a body with such a
+    /// `Content-Encoding` is decoded as it is read, every size limit
+    /// counting decoded bytes. [`RequestBuilder::decompress`] overrides it
+    /// per request.
+    ///
+    /// [`RequestBuilder::decompress`]: crate::RequestBuilder::decompress
+    pub fn decompress(mut self, decompress: bool) -> ClientBuilder {
+        self.decompress = decompress;
+        self
+    }
+
+    /// Retries idempotent requests that could not connect or got a 429 or
+    /// 503, as [`Retry`] describes (off by default).
+    pub fn retry(mut self, retry: Retry) -> ClientBuilder {
+        self.retry = Some(retry);
         self
     }
 
@@ -453,7 +510,14 @@ impl ClientBuilder {
             .map_err(|e| Error::with_source(Kind::Tls, "cannot build the TLS configuration", e))?;
         Ok(Client {
             shared: Arc::new(Shared {
-                pool: Pool::new(self.pool_max_idle_per_host, self.pool_idle_timeout),
+                pool: Pool::new(
+                    self.pool_max_idle_per_host,
+                    self.pool_idle_timeout,
+                    ConnLimits {
+                        per_host: self.pool_max_connections_per_host,
+                        total: self.pool_max_connections,
+                    },
+                ),
                 tls,
                 connect_timeout: self.connect_timeout,
                 // The far future is "off": no timer armed for every wait.
@@ -470,6 +534,8 @@ impl ClientBuilder {
                 default_headers,
                 base_url,
                 cookies: self.cookie_store.then(Jar::new),
+                decompress: self.decompress,
+                retry: self.retry,
             }),
         })
     }

@@ -18,6 +18,7 @@ use url::Url;
 
 use crate::deadline::{after, Deadline};
 use crate::error::{Error, Kind, Limit, Phase};
+use crate::pool::Slot;
 use crate::proto::{encode_chunk, LAST_CHUNK};
 use crate::request_body::Streamed;
 use crate::tls::{self, ClientTlsStream};
@@ -136,6 +137,9 @@ pub(crate) struct Conn {
     pub(crate) idle_since: Instant,
     /// The socket's read-event count when it went back to the pool.
     idle_read_events: u32,
+    /// Its place in the pool's count of open connections (given up when
+    /// the connection is dropped).
+    pub(crate) slot: Option<Slot>,
 }
 
 impl Conn {
@@ -150,7 +154,13 @@ impl Conn {
             reused: false,
             idle_since: Instant::now(),
             idle_read_events: 0,
+            slot: None,
         }
+    }
+
+    /// The server's address.
+    pub(crate) fn peer_addr(&self) -> Option<std::net::SocketAddr> {
+        self.io.tcp().peer_addr().ok()
     }
 
     /// Unconsumed bytes already read.

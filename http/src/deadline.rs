@@ -42,27 +42,6 @@ impl Deadline {
         fut: F,
     ) -> Result<F::Output, Error> {
         let per_wait = self.per_wait;
-        self.race(phase, bound, per_wait, fut).await
-    }
-
-    /// Runs `fut` until done or until the total deadline: for waits on
-    /// the caller's side (a request body's stream), which the read timeout,
-    /// a bound on the server's silences, does not cover.
-    pub(crate) async fn wait_total<F: Future>(
-        &mut self,
-        phase: Phase,
-        fut: F,
-    ) -> Result<F::Output, Error> {
-        self.race(phase, None, None, fut).await
-    }
-
-    async fn race<F: Future>(
-        &mut self,
-        phase: Phase,
-        bound: Option<Bound>,
-        per_wait: Option<Duration>,
-        fut: F,
-    ) -> Result<F::Output, Error> {
         if self.total.is_none() && bound.is_none() && per_wait.is_none() {
             return Ok(fut.await);
         }
@@ -91,6 +70,25 @@ impl Deadline {
             }
         })
         .await
+    }
+
+    /// Runs `fut` until done or until the total deadline, whatever the read
+    /// timeout.
+    pub(crate) async fn wait_total<F: Future>(
+        &mut self,
+        phase: Phase,
+        fut: F,
+    ) -> Result<F::Output, Error> {
+        let per_wait = self.per_wait.take();
+        let out = self.wait(phase, None, fut).await;
+        self.per_wait = per_wait;
+        out
+    }
+
+    /// Time left before the total deadline, if there is one.
+    pub(crate) fn remaining(&self) -> Option<Duration> {
+        self.total
+            .map(|(at, _)| at.saturating_duration_since(Instant::now()))
     }
 
     /// Fails at once when the total deadline has already passed (checked

@@ -155,6 +155,12 @@ impl Error {
         self
     }
 
+    /// Adds ` (note)` to what this error says.
+    pub(crate) fn with_note(mut self, note: &str) -> Error {
+        self.inner.detail = format!("{} ({note})", self.inner.detail);
+        self
+    }
+
     pub(crate) fn with_status(mut self, status: StatusCode) -> Error {
         self.inner.status = Some(status);
         self
@@ -299,6 +305,7 @@ fn push_causes(text: &mut String, first: Option<&(dyn StdError + 'static)>) {
 /// What the client was doing when a timeout elapsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Phase {
+    PoolWait,
     Connect,
     TlsHandshake,
     SendRequest,
@@ -309,6 +316,10 @@ pub(crate) enum Phase {
 impl Phase {
     fn describe(self) -> &'static str {
         match self {
+            Phase::PoolWait => {
+                "waiting for a free connection (pool_max_connections_per_host and \
+                 pool_max_connections limit how many are open)"
+            }
             Phase::Connect => "connecting",
             Phase::TlsHandshake => "during the TLS handshake",
             Phase::SendRequest => "sending the request",

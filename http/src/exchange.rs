@@ -48,9 +48,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use aio_reactor::time::sleep;
 use http::header::{
-    HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, LOCATION,
-    PROXY_AUTHORIZATION, TRANSFER_ENCODING, USER_AGENT,
+    HeaderValue, ACCEPT, ACCEPT_ENCODING, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE,
+    LOCATION, PROXY_AUTHORIZATION, RANGE, RETRY_AFTER, TRANSFER_ENCODING, USER_AGENT,
 };
 use http::{HeaderMap, Method};
 use url::{Position, Url};
@@ -58,13 +59,15 @@ use url::{Position, Url};
 use crate::body::BodyReader;
 use crate::conn::{self, Conn, Origin, SendError};
 use crate::deadline::Deadline;
+use crate::decode;
 use crate::error::{Error, Kind, Phase};
-use crate::pool::{is_resendable, may_retry};
+use crate::pool::{is_resendable, may_retry, Acquired};
 use crate::proto::{encode_request_head, Event, Limits, ResponseDecoder, ResponseHead};
 use crate::redact::redacted;
 use crate::redirect::{next_hop, Hop};
 use crate::request_body::{Body, Payload};
-use crate::response::Response;
+use crate::response::{Parts, Response};
+use crate::retry::Outcome;
 use crate::shared::Shared;
 
 /// Redirect bodies up to this size are read and dropped so their connection
@@ -78,6 +81,8 @@ pub(crate) struct Request {
     pub(crate) headers: HeaderMap,
     pub(crate) body: Option<Body>,
     pub(crate) timeout: Option<Duration>,
+    /// Overrides the client's `decompress` setting.
+    pub(crate) decompress: Option<bool>,
 }
 
 /// Sends `request`, following redirects, and returns the final response.
@@ -96,8 +101,10 @@ struct Exchange {
     /// The caller set `Cookie` (and it still applies): the jar stays out.
     caller_cookie: bool,
     deadline: Deadline,
-    /// Redirects followed so far.
-    followed: usize,
+    /// Undo the response's Content-Encoding.
+    decompress: bool,
+    /// The URLs redirected from so far, in order.
+    redirects: Vec<Url>,
 }
 
 /// A failed attempt, and whether the server can have seen nothing of it
@@ -115,7 +122,9 @@ impl Exchange {
             mut headers,
             body,
             timeout,
+            decompress,
         } = request;
+        let decompress = decompress.unwrap_or(shared.decompress);
         let deadline = Deadline::new(timeout.or(shared.timeout), shared.read_timeout);
         // The request's own headers win, name by name, over the defaults.
         for name in shared.default_headers.keys() {
@@ -134,6 +143,13 @@ impl Exchange {
         // Credentials for a proxy are for a proxy only; this request goes
         // straight to the origin server.
         headers.remove(PROXY_AUTHORIZATION);
+        // A compressed range is a range of the compressed bytes: ask for
+        // compression only when the whole body is wanted.
+        if decompress && !headers.contains_key(ACCEPT_ENCODING) && !headers.contains_key(RANGE) {
+            if let Some(codings) = decode::accept_encoding() {
+                headers.insert(ACCEPT_ENCODING, HeaderValue::from_static(codings));
+            }
+        }
         Exchange {
             shared,
             method,
@@ -142,17 +158,33 @@ impl Exchange {
             headers,
             body,
             deadline,
-            followed: 0,
+            decompress,
+            redirects: Vec::new(),
         }
     }
 
     /// Steps 0 to 5 of the module docs, once per redirect hop.
     async fn run(mut self) -> Result<Response, Error> {
+        let mut retries = 0;
         loop {
             self.attach_cookies();
             let (conn, decoder, head) = match self.response_head().await {
                 Ok(got) => got,
-                Err(e) => return Err(e.for_request(&self.method, &self.url)),
+                Err(e) => {
+                    let retry = (e.kind() == Kind::Connect)
+                        .then(|| self.retry_wait(retries, Outcome::ConnectFailed))
+                        .flatten();
+                    let Some(wait) = retry else {
+                        let e = match retries {
+                            0 => e,
+                            n => e.with_note(&format!("gave up after {n} retries")),
+                        };
+                        return Err(e.for_request(&self.method, &self.url));
+                    };
+                    retries += 1;
+                    sleep(wait).await;
+                    continue;
+                }
             };
             if let Some(jar) = &self.shared.cookies {
                 jar.store(&self.url, &head.headers);
@@ -162,17 +194,43 @@ impl Exchange {
                 &self.method,
                 head.headers.get(LOCATION),
                 &self.url,
-                self.followed,
+                self.redirects.len(),
                 self.shared.redirect_limit,
             )
             .map_err(|e| e.for_request(&self.method, &self.url))?;
             // A streamed body was used up by this hop: one that would send
             // it again is not made.
             let hop = hop.filter(|h| !h.keep_body || self.body_replayable());
+            let retry = match hop {
+                None => {
+                    let answer = Outcome::Status(head.status, head.headers.get(RETRY_AFTER));
+                    self.retry_wait(retries, answer)
+                }
+                Some(_) => None,
+            };
             // From here the body reader owns the connection, and the deadline.
+            let remote_addr = conn.peer_addr();
             let body = BodyReader::new(conn, decoder, Arc::clone(&self.shared), self.deadline);
             let Some(hop) = hop else {
-                return Ok(Response::new(head, self.method, self.url, body));
+                if let Some(wait) = retry {
+                    // As for a redirect: read the short answer so its
+                    // connection can carry the retry.
+                    let mut rest = body;
+                    Box::pin(rest.discard(DRAIN_REDIRECT_BODY_MAX)).await;
+                    self.deadline = rest.into_deadline();
+                    retries += 1;
+                    sleep(wait).await;
+                    continue;
+                }
+                return Ok(Response::new(Parts {
+                    head,
+                    method: self.method,
+                    url: self.url,
+                    body,
+                    decompress: self.decompress,
+                    remote_addr,
+                    redirects: self.redirects,
+                }));
             };
             if is_downgrade(&self.url, &hop.url) && !self.shared.https_to_http_redirects {
                 let e = Error::new(
@@ -220,10 +278,23 @@ impl Exchange {
         }
     }
 
+    /// How long to wait before retry number `attempt` after `outcome`, if
+    /// the client retries and the wait ends before the total deadline.
+    /// A streamed body is never sent twice: no retry once it was.
+    fn retry_wait(&self, attempt: u32, outcome: Outcome<'_>) -> Option<Duration> {
+        if !self.body_replayable() {
+            return None;
+        }
+        let wait = self.shared.retry?.delay(&self.method, attempt, outcome)?;
+        match self.deadline.remaining() {
+            Some(left) if wait >= left => None,
+            _ => Some(wait),
+        }
+    }
+
     /// Re-enters at step 0 with the hop's method and URL, dropping the
     /// body and the credentials when the hop says so.
     fn follow(&mut self, hop: Hop) {
-        self.followed += 1;
         if !hop.keep_body {
             self.body = None;
             for name in [CONTENT_TYPE, CONTENT_LENGTH, TRANSFER_ENCODING] {
@@ -238,7 +309,8 @@ impl Exchange {
             self.caller_cookie = false;
         }
         self.method = hop.method;
-        self.url = hop.url;
+        let from = std::mem::replace(&mut self.url, hop.url);
+        self.redirects.push(from);
     }
 
     /// Checkout, attempt, and the one retry: sends the request and reads the
@@ -256,24 +328,29 @@ impl Exchange {
         let mut fresh_only = false;
         loop {
             self.deadline.check(Phase::Connect)?;
-            let pooled = if fresh_only {
-                None
-            } else {
-                self.shared.pool.checkout(&origin, resendable)
-            };
-            let mut conn = match pooled {
-                Some(conn) => conn,
+            let mut conn = loop {
+                let slot = match self.shared.pool.acquire(&origin, resendable, fresh_only) {
+                    Acquired::Idle(conn) => break conn,
+                    Acquired::Room(slot) => slot,
+                    Acquired::Full => {
+                        // Only the total timeout bounds the wait: the read
+                        // timeout is about a silent server, not a busy pool.
+                        let room = self.shared.pool.room(&origin);
+                        self.deadline.wait_total(Phase::PoolWait, room).await?;
+                        continue;
+                    }
+                };
                 // Boxed: connecting (DNS, TLS handshake) is rare and its future is
                 // large; inline, every request's future would carry its size.
-                None => {
-                    Box::pin(conn::connect(
-                        &origin,
-                        &self.shared.tls,
-                        self.shared.connect_timeout,
-                        &mut self.deadline,
-                    ))
-                    .await?
-                }
+                let mut conn = Box::pin(conn::connect(
+                    &origin,
+                    &self.shared.tls,
+                    self.shared.connect_timeout,
+                    &mut self.deadline,
+                ))
+                .await?;
+                conn.slot = Some(slot);
+                break conn;
             };
             match self.attempt(&mut conn).await {
                 Ok((decoder, head)) => return Ok((conn, decoder, head)),

@@ -43,6 +43,7 @@ mod client;
 mod conn;
 mod cookies;
 mod deadline;
+mod decode;
 mod error;
 mod exchange;
 pub mod multipart;
@@ -53,18 +54,21 @@ mod redirect;
 mod request;
 mod request_body;
 mod response;
+mod retry;
 mod shared;
 pub mod tls;
 
 pub use bytes::Bytes;
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BUFFERED_BODY_SIZE,
-    DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_POOL_MAX_IDLE_PER_HOST, DEFAULT_READ_TIMEOUT,
-    DEFAULT_REDIRECT_LIMIT, DEFAULT_USER_AGENT,
+    DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_POOL_MAX_CONNECTIONS_PER_HOST,
+    DEFAULT_POOL_MAX_IDLE_PER_HOST, DEFAULT_READ_TIMEOUT, DEFAULT_REDIRECT_LIMIT,
+    DEFAULT_USER_AGENT,
 };
 pub use error::{Error, Kind};
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version};
 pub use request::{IntoUrl, RequestBuilder};
 pub use request_body::Body;
 pub use response::Response;
+pub use retry::Retry;
 pub use url::Url;

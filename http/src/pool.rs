@@ -4,8 +4,11 @@
 //! [`is_expired`], [`may_retry`], [`is_resendable`]) so it can be tested without sockets; the
 //! [`Pool`] only stores connections and applies them.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use aio_reactor::time::Instant;
@@ -72,74 +75,214 @@ pub(crate) fn may_retry(resendable: bool, reused: bool, nothing_received: bool) 
 /// (RFC 9110 9.2.2) and its body, if any, is held in memory (a streamed
 /// body is used up by sending it once).
 pub(crate) fn is_resendable(method: &Method, body_replayable: bool) -> bool {
-    body_replayable
-        && matches!(
-            *method,
-            Method::GET
-                | Method::HEAD
-                | Method::PUT
-                | Method::DELETE
-                | Method::OPTIONS
-                | Method::TRACE
-        )
+    body_replayable && is_idempotent(method)
 }
 
-/// Idle connections, shared by every clone of a client.
+/// RFC 9110 9.2.2 idempotent methods.
+pub(crate) fn is_idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE
+    )
+}
+
+/// Most connections open at once: per origin, and in all (`None`: no limit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ConnLimits {
+    pub(crate) per_host: Option<usize>,
+    pub(crate) total: Option<usize>,
+}
+
+/// What [`Pool::acquire`] found for a request.
+pub(crate) enum Acquired {
+    /// An idle connection to reuse.
+    Idle(Conn),
+    /// Room for one more connection, counted until the [`Slot`] is dropped
+    /// (it goes into the connection made with it).
+    Room(Slot),
+    /// The limits are reached: wait with [`Pool::room`], then try again.
+    Full,
+}
+
+/// Idle connections and the count of open ones, shared by every clone of a
+/// client.
 pub(crate) struct Pool {
-    idle: Mutex<HashMap<Origin, Vec<Conn>>>,
+    state: Arc<Mutex<State>>,
     max_idle_per_host: usize,
     idle_timeout: Option<Duration>,
+    limits: ConnLimits,
 }
 
-impl Pool {
-    pub(crate) fn new(max_idle_per_host: usize, idle_timeout: Option<Duration>) -> Pool {
-        Pool {
-            idle: Mutex::new(HashMap::new()),
-            max_idle_per_host,
-            idle_timeout,
+#[derive(Default)]
+struct State {
+    idle: HashMap<Origin, Vec<Conn>>,
+    /// Open connections (idle or in use) per origin, and in all.
+    open: HashMap<Origin, usize>,
+    total_open: usize,
+    /// Requests waiting for room, per origin, first come first served.
+    waiting: HashMap<Origin, VecDeque<(u64, Waker)>>,
+    next_waiter: u64,
+}
+
+impl State {
+    fn has_room(&self, origin: &Origin, limits: ConnLimits) -> bool {
+        let open = self.open.get(origin).copied().unwrap_or(0);
+        under(limits.per_host, open) && under(limits.total, self.total_open)
+    }
+
+    /// Wakes the first request waiting for `origin`, if any.
+    fn wake_one(&mut self, origin: &Origin) {
+        if let Some(queue) = self.waiting.get_mut(origin) {
+            if let Some((_, waker)) = queue.pop_front() {
+                waker.wake();
+            }
+            if queue.is_empty() {
+                self.waiting.remove(origin);
+            }
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<Origin, Vec<Conn>>> {
-        // A panic while holding the lock leaves the map consistent.
-        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    /// Wakes the first request waiting for any origin.
+    fn wake_any(&mut self) {
+        if let Some(origin) = self.waiting.keys().next().cloned() {
+            self.wake_one(&origin);
+        }
+    }
+}
+
+/// Whether `count` is under `limit` (no limit: always).
+fn under(limit: Option<usize>, count: usize) -> bool {
+    limit.map_or(true, |max| count < max)
+}
+
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    // A panic while holding the lock leaves the state consistent.
+    state.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// One open connection as the pool counts it; dropping it (with its
+/// connection) makes room for another and wakes a waiting request. It
+/// holds the pool weakly: idle connections live in the pool, and must not
+/// keep it alive.
+pub(crate) struct Slot {
+    state: Weak<Mutex<State>>,
+    origin: Origin,
+    limits: ConnLimits,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let Some(state) = self.state.upgrade() else {
+            return;
+        };
+        let mut st = lock(&state);
+        if let Some(open) = st.open.get_mut(&self.origin) {
+            *open -= 1;
+            if *open == 0 {
+                st.open.remove(&self.origin);
+            }
+        }
+        st.total_open -= 1;
+        st.wake_one(&self.origin);
+        if self.limits.total.is_some() {
+            st.wake_any();
+        }
+    }
+}
+
+impl Pool {
+    pub(crate) fn new(
+        max_idle_per_host: usize,
+        idle_timeout: Option<Duration>,
+        limits: ConnLimits,
+    ) -> Pool {
+        Pool {
+            state: Arc::default(),
+            max_idle_per_host,
+            idle_timeout,
+            limits,
+        }
     }
 
     /// The most recently used idle connection for `origin` that has not
-    /// expired and still looks usable. Connections found dead are closed.
+    /// expired and still looks usable (connections found dead are closed);
+    /// else room for a new one if the limits allow; else `Full`.
     /// `retry_safe`: the request may be retried on a fresh connection, so a
     /// cheaper liveness check will do (see [`Conn::is_idle_usable`]).
-    pub(crate) fn checkout(&self, origin: &Origin, retry_safe: bool) -> Option<Conn> {
+    /// `fresh`: skip the idle connections.
+    pub(crate) fn acquire(&self, origin: &Origin, retry_safe: bool, fresh: bool) -> Acquired {
         let now = Instant::now();
         let mut dead = Vec::new();
         let found = {
-            let mut idle = self.lock();
-            let list = idle.get_mut(origin)?;
-            // Oldest first: expired ones sit at the front.
-            let expired = list
-                .iter()
-                .take_while(|c| is_expired(c.idle_since, now, self.idle_timeout))
-                .count();
-            dead.extend(list.drain(..expired));
+            let mut st = lock(&self.state);
             let mut found = None;
-            while let Some(conn) = list.pop() {
-                if conn.is_idle_usable(retry_safe) {
-                    found = Some(conn);
-                    break;
+            if let Some(list) = st.idle.get_mut(origin).filter(|_| !fresh) {
+                // Oldest first: expired ones sit at the front.
+                let expired = list
+                    .iter()
+                    .take_while(|c| is_expired(c.idle_since, now, self.idle_timeout))
+                    .count();
+                dead.extend(list.drain(..expired));
+                while let Some(conn) = list.pop() {
+                    if conn.is_idle_usable(retry_safe) {
+                        found = Some(conn);
+                        break;
+                    }
+                    dead.push(conn);
                 }
-                dead.push(conn);
+                if list.is_empty() {
+                    st.idle.remove(origin);
+                }
             }
-            if list.is_empty() {
-                idle.remove(origin);
+            let same = dead.len();
+            if found.is_none() && !st.has_room_after(origin, self.limits, same, 0) {
+                // Under a total limit, idle connections to other hosts give
+                // way: the oldest is closed to make room.
+                if let Some(oldest) = st.take_oldest_idle() {
+                    dead.push(oldest);
+                }
             }
-            found
+            match found {
+                Some(conn) => Acquired::Idle(conn),
+                // The dead ones still count until dropped below: count them
+                // out here so their room can be taken at once.
+                None if st.has_room_after(origin, self.limits, same, dead.len() - same) => {
+                    *st.open.entry(origin.clone()).or_default() += 1;
+                    st.total_open += 1;
+                    Acquired::Room(Slot {
+                        state: Arc::downgrade(&self.state),
+                        origin: origin.clone(),
+                        limits: self.limits,
+                    })
+                }
+                None => Acquired::Full,
+            }
         };
-        // Closing sockets deregisters them from the reactor: not under our lock.
+        // Closing sockets deregisters them from the reactor (and their slots
+        // take the lock): not under our lock.
         drop(dead);
-        found.map(|mut conn| {
-            conn.reused = true;
-            conn
-        })
+        match found {
+            Acquired::Idle(mut conn) => {
+                conn.reused = true;
+                Acquired::Idle(conn)
+            }
+            other => other,
+        }
+    }
+
+    /// Resolves when `origin` may have room or an idle connection again
+    /// (a connection to it was released or closed, or any connection was
+    /// closed under a total limit); the caller then tries
+    /// [`acquire`](Pool::acquire) again. Waiters are served in order, and
+    /// a waiter dropped after being woken passes the turn on.
+    pub(crate) fn room(&self, origin: &Origin) -> RoomWait {
+        RoomWait {
+            state: Arc::clone(&self.state),
+            origin: origin.clone(),
+            limits: self.limits,
+            id: None,
+            done: false,
+        }
     }
 
     /// Takes back a connection whose response ended, if the rules allow.
@@ -147,8 +290,8 @@ impl Pool {
         let leftover = conn.has_unread();
         let mut evicted = None;
         {
-            let mut idle = self.lock();
-            let list = idle.entry(conn.origin.clone()).or_default();
+            let mut st = lock(&self.state);
+            let list = st.idle.entry(conn.origin.clone()).or_default();
             let decision = release_decision(Finished {
                 reusable,
                 leftover,
@@ -158,7 +301,7 @@ impl Pool {
             match decision {
                 Release::Close => {
                     if list.is_empty() {
-                        idle.remove(&conn.origin);
+                        st.idle.remove(&conn.origin);
                     }
                     evicted = Some(conn);
                 }
@@ -167,11 +310,115 @@ impl Pool {
                         evicted = Some(list.remove(0));
                     }
                     conn.mark_idle();
+                    let origin = conn.origin.clone();
                     list.push(conn);
+                    st.wake_one(&origin);
                 }
             }
         }
         drop(evicted);
+    }
+}
+
+impl State {
+    /// Whether there is room once connections held by the caller and about
+    /// to be dropped are gone: `same` to `origin`, `other` to other hosts.
+    fn has_room_after(
+        &self,
+        origin: &Origin,
+        limits: ConnLimits,
+        same: usize,
+        other: usize,
+    ) -> bool {
+        let open = self.open.get(origin).copied().unwrap_or(0);
+        under(limits.per_host, open.saturating_sub(same))
+            && under(limits.total, self.total_open.saturating_sub(same + other))
+    }
+
+    /// Takes the idle connection that has waited longest, of any host.
+    fn take_oldest_idle(&mut self) -> Option<Conn> {
+        let origin = self
+            .idle
+            .iter()
+            .filter_map(|(origin, list)| list.first().map(|c| (c.idle_since, origin)))
+            .min_by_key(|(since, _)| *since)
+            .map(|(_, origin)| origin.clone())?;
+        let list = self.idle.get_mut(&origin)?;
+        let oldest = list.remove(0);
+        if list.is_empty() {
+            self.idle.remove(&origin);
+        }
+        Some(oldest)
+    }
+}
+
+/// The future of [`Pool::room`].
+pub(crate) struct RoomWait {
+    state: Arc<Mutex<State>>,
+    origin: Origin,
+    limits: ConnLimits,
+    /// Place in the origin's queue, once queued.
+    id: Option<u64>,
+    done: bool,
+}
+
+impl Future for RoomWait {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        let mut st = lock(&this.state);
+        let ready = match this.id {
+            None => st.idle.contains_key(&this.origin) || st.has_room(&this.origin, this.limits),
+            // Still queued: not woken yet.
+            Some(id) => match st
+                .waiting
+                .get_mut(&this.origin)
+                .and_then(|q| q.iter_mut().find(|(queued, _)| *queued == id))
+            {
+                Some((_, waker)) => {
+                    waker.clone_from(cx.waker());
+                    false
+                }
+                None => true,
+            },
+        };
+        if ready {
+            this.done = true;
+            return Poll::Ready(());
+        }
+        if this.id.is_none() {
+            let id = st.next_waiter;
+            st.next_waiter += 1;
+            let queue = st.waiting.entry(this.origin.clone()).or_default();
+            queue.push_back((id, cx.waker().clone()));
+            this.id = Some(id);
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for RoomWait {
+    fn drop(&mut self) {
+        let (Some(id), false) = (self.id, self.done) else {
+            return;
+        };
+        let mut st = lock(&self.state);
+        let queue = st.waiting.get_mut(&self.origin);
+        match queue
+            .as_ref()
+            .and_then(|q| q.iter().position(|(queued, _)| *queued == id))
+        {
+            Some(at) => {
+                let queue = queue.expect("found in it");
+                queue.remove(at);
+                if queue.is_empty() {
+                    st.waiting.remove(&self.origin);
+                }
+            }
+            // Woken, but gone before taking the turn: pass it on.
+            None => st.wake_one(&self.origin),
+        }
     }
 }
 

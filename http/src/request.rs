@@ -137,6 +137,7 @@ impl RequestBuilder {
                         headers,
                         body: None,
                         timeout: None,
+                        decompress: None,
                     })
                 }
                 Err((raw, url::ParseError::RelativeUrlWithoutBase)) => Err(Error::new(
@@ -376,8 +377,8 @@ impl RequestBuilder {
     ///
     /// A streamed body is sent once: a redirect that would send it again
     /// (307, 308; 301 and 302 except for POST) is not followed, its 3xx
-    /// response is returned, and a request with one is never retried on a
-    /// fresh connection.
+    /// response is returned, and a request with one is never retried (on a
+    /// fresh connection, or by a [`Retry`](crate::Retry) policy).
     ///
     /// ```no_run
     /// # async fn demo() -> Result<(), aio_http::Error> {
@@ -397,6 +398,16 @@ impl RequestBuilder {
     pub fn timeout(mut self, timeout: Duration) -> RequestBuilder {
         if let Ok(req) = &mut self.request {
             req.timeout = Some(timeout);
+        }
+        self
+    }
+
+    /// Whether to ask for a compressed response and decode it, for this
+    /// request only (overrides
+    /// [`ClientBuilder::decompress`](crate::ClientBuilder::decompress)).
+    pub fn decompress(mut self, decompress: bool) -> RequestBuilder {
+        if let Ok(req) = &mut self.request {
+            req.decompress = Some(decompress);
         }
         self
     }

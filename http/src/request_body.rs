@@ -9,8 +9,8 @@
 //! - **Streamed**: pieces pulled from a stream, a reader or a file while the
 //!   request is written, at most [`PIECE`] bytes at a time, so memory stays
 //!   flat whatever the size. Sent once: it cannot be replayed, so a redirect
-//!   that keeps the body ends the exchange with the 3xx response, and the
-//!   stale-connection retry is never made for it. Framed with a
+//!   that keeps the body ends the exchange with the 3xx response, and
+//!   neither the stale-connection retry nor a `Retry` policy resends it. Framed with a
 //!   `Content-Length` when every source declared its length, chunked
 //!   otherwise; a source that declared a length is held to it (shorter or
 //!   longer is an error of kind [`Body`](Kind::Body), never a silent cut).
@@ -43,8 +43,9 @@ const PIECE: usize = 64 * 1024;
 ///
 /// A streamed body is sent once: a redirect that would send it again (307,
 /// 308, or 301/302 for methods other than POST) is not followed, its 3xx
-/// response is the answer; and a request with one is never resent on a
-/// fresh connection after a pooled one failed.
+/// response is the answer; a request with one is never resent on a fresh
+/// connection after a pooled one failed, nor retried by a
+/// [`Retry`](crate::Retry) policy.
 ///
 /// `Debug` shows the shape and length, never the contents.
 ///

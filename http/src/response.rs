@@ -1,12 +1,21 @@
 //! The response: status, headers, final URL, and the body read on demand.
 
 use std::fmt;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
+use bytes::Bytes;
+use encoding_rs::{Encoding, UTF_8};
+use futures_core::Stream;
+use http::header::{CONTENT_ENCODING, CONTENT_TYPE};
 use http::{HeaderMap, Method, StatusCode, Version};
 use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::body::BodyReader;
+use crate::decode::{self, Decoding, Pulled};
 use crate::error::{Error, Kind};
 use crate::proto::ResponseHead;
 use crate::redact::{redacted, ShownHeaders};
@@ -15,10 +24,22 @@ use crate::redact::{redacted, ShownHeaders};
 /// `Content-Length` is a claim, and memory is committed only as bytes arrive.
 const MAX_PREALLOCATE: u64 = 64 * 1024;
 
+/// Most bytes one decoded piece holds: a compressed body is handed out
+/// (and checked against the limits) this much at a time.
+const DECODED_PIECE_MAX: usize = 64 * 1024;
+
 /// An HTTP response whose head has arrived; the body is read on demand with
 /// [`bytes`](Response::bytes), [`text`](Response::text),
 /// [`json`](Response::json) or piece by piece with
-/// [`chunk`](Response::chunk).
+/// [`chunk`](Response::chunk) and [`bytes_stream`](Response::bytes_stream).
+///
+/// A body sent with a `Content-Encoding` this client undoes (`gzip`,
+/// `deflate`, `br`, `zstd`, stacked in any order) is decoded as it is read,
+/// unless decompression was turned off
+/// ([`ClientBuilder::decompress`](crate::ClientBuilder::decompress),
+/// [`RequestBuilder::decompress`](crate::RequestBuilder::decompress)); the
+/// headers stay as the server sent them. An unknown coding is passed
+/// through untouched.
 ///
 /// The connection returns to the client's pool as soon as the body has been
 /// read to its end. Dropping a response before that closes the connection.
@@ -29,12 +50,49 @@ pub struct Response {
     url: Url,
     method: Method,
     content_length: Option<u64>,
+    remote_addr: Option<SocketAddr>,
+    redirects: Vec<Url>,
     body: BodyReader,
+    /// The codings being undone, when the body is encoded.
+    decoding: Option<Box<Decoding>>,
+    /// Decoded bytes handed out so far (checked against `max_body_size`).
+    decoded: u64,
+}
+
+/// What the engine hands over to make a [`Response`].
+pub(crate) struct Parts {
+    pub(crate) head: ResponseHead,
+    pub(crate) method: Method,
+    pub(crate) url: Url,
+    pub(crate) body: BodyReader,
+    pub(crate) decompress: bool,
+    pub(crate) remote_addr: Option<SocketAddr>,
+    pub(crate) redirects: Vec<Url>,
 }
 
 impl Response {
-    pub(crate) fn new(head: ResponseHead, method: Method, url: Url, body: BodyReader) -> Response {
-        let content_length = head.content_length();
+    pub(crate) fn new(parts: Parts) -> Response {
+        let Parts {
+            head,
+            method,
+            url,
+            body,
+            decompress,
+            remote_addr,
+            redirects,
+        } = parts;
+        let codings = if decompress && body.is_pending() {
+            decode::plan(
+                head.headers
+                    .get_all(CONTENT_ENCODING)
+                    .iter()
+                    .map(|v| v.as_bytes()),
+            )
+        } else {
+            None
+        };
+        // A decoded body's length is not the declared one.
+        let content_length = head.content_length().filter(|_| codings.is_none());
         Response {
             status: head.status,
             version: head.version,
@@ -42,7 +100,11 @@ impl Response {
             url,
             method,
             content_length,
+            remote_addr,
+            redirects,
             body,
+            decoding: codings.map(|c| Box::new(Decoding::new(&c))),
+            decoded: 0,
         }
     }
 
@@ -67,24 +129,46 @@ impl Response {
     }
 
     /// The declared `Content-Length`, if any. A response to HEAD declares
-    /// the length a GET would have had, though it carries no body.
+    /// the length a GET would have had, though it carries no body; a body
+    /// being decoded has none (its decoded length is not known in advance).
     pub fn content_length(&self) -> Option<u64> {
         self.content_length
     }
 
+    /// The address of the server this response came from (for a
+    /// redirected request, the last one).
+    pub fn remote_addr(&self) -> Option<SocketAddr> {
+        self.remote_addr
+    }
+
+    /// The URLs of the redirects followed to get here, in order: the first
+    /// is the URL requested, [`url`](Response::url) comes after the last.
+    /// Empty when there was no redirect.
+    pub fn redirects(&self) -> &[Url] {
+        &self.redirects
+    }
+
     /// The next piece of the body as it arrives, `Ok(None)` at the end.
     ///
-    /// Pieces have no meaning of their own (they follow the network reads and
-    /// chunk boundaries). A body cut short, or over `max_body_size`, is an
-    /// error of kind [`Body`](Kind::Body), never a silent end. Only
+    /// Pieces have no meaning of their own (they follow the network reads,
+    /// chunk boundaries and decoding). A body cut short, a corrupt encoding,
+    /// or a body over `max_body_size` is an error, never a silent end. Only
     /// [`max_body_size`](crate::ClientBuilder::max_body_size) bounds the
     /// total.
-    pub async fn chunk(&mut self) -> Result<Option<Vec<u8>>, Error> {
+    pub async fn chunk(&mut self) -> Result<Option<Bytes>, Error> {
         let mut piece = Vec::new();
-        match self.body.next(|data| piece.extend_from_slice(data)).await {
-            Ok(true) => Ok(Some(piece)),
+        match self.next_piece(&mut piece).await {
+            Ok(true) => Ok(Some(Bytes::from(piece))),
             Ok(false) => Ok(None),
             Err(e) => Err(self.context(e)),
+        }
+    }
+
+    /// The body as a [`Stream`] of pieces, as [`chunk`](Response::chunk)
+    /// gives them.
+    pub fn bytes_stream(self) -> impl Stream<Item = Result<Bytes, Error>> + Send + 'static {
+        BytesStream {
+            state: StreamState::Idle(Box::new(self)),
         }
     }
 
@@ -92,19 +176,18 @@ impl Response {
     /// [`max_buffered_body_size`](crate::ClientBuilder::max_buffered_body_size)
     /// (100 MiB by default; a longer body is an error of kind
     /// [`Body`](Kind::Body)).
-    pub async fn bytes(mut self) -> Result<Vec<u8>, Error> {
-        self.read_all().await
+    pub async fn bytes(mut self) -> Result<Bytes, Error> {
+        self.read_all().await.map(Bytes::from)
     }
 
     /// The body as text (read whole, so bounded like
-    /// [`bytes`](Response::bytes)). The body is taken to be UTF-8 whatever its declared
-    /// charset; invalid sequences become U+FFFD (as `String::from_utf8_lossy`).
-    pub async fn text(self) -> Result<String, Error> {
-        let bytes = self.bytes().await?;
-        Ok(match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-        })
+    /// [`bytes`](Response::bytes)), decoded by the `charset` of its
+    /// `Content-Type` (UTF-8 when none is declared, or when the declared one
+    /// is unknown), as httpx and reqwest do. Invalid sequences become
+    /// U+FFFD; a byte order mark is dropped.
+    pub async fn text(mut self) -> Result<String, Error> {
+        let bytes = self.read_all().await?;
+        Ok(decode_text(bytes, self.charset()))
     }
 
     /// The body parsed as JSON into `T` (read whole, so bounded like
@@ -150,21 +233,90 @@ impl Response {
         let capacity = expected.unwrap_or(0).min(MAX_PREALLOCATE) as usize;
         let mut out = Vec::with_capacity(capacity);
         loop {
-            let mut over = false;
-            let step = self.body.next(|data| {
-                if (out.len() + data.len()) as u64 > limit {
-                    over = true;
-                } else {
-                    out.extend_from_slice(data);
+            match self.next_piece(&mut out).await {
+                Ok(true) if out.len() as u64 > limit => {
+                    return Err(self.over_buffered_limit(limit, "it grew"))
                 }
-            });
-            match step.await {
-                Ok(true) if over => return Err(self.over_buffered_limit(limit, "it grew")),
                 Ok(true) => {}
                 Ok(false) => return Ok(out),
                 Err(e) => return Err(self.context(e)),
             }
         }
+    }
+
+    /// Appends the next piece of the body, decoded, to `out`; `false` at
+    /// the end. Errors carry no request context yet.
+    async fn next_piece(&mut self, out: &mut Vec<u8>) -> Result<bool, Error> {
+        let Response {
+            body,
+            decoding,
+            decoded,
+            ..
+        } = self;
+        let Some(decoding) = decoding.as_deref_mut() else {
+            return body.next(|data| out.extend_from_slice(data)).await;
+        };
+        let start = out.len();
+        loop {
+            let pulled = decoding.pull(out, DECODED_PIECE_MAX).map_err(|e| {
+                let e = Error::with_source(
+                    Kind::Decode,
+                    &format!("invalid {}-encoded response body", e.coding.name()),
+                    e.source,
+                );
+                body.give_up(&e);
+                e
+            })?;
+            match pulled {
+                Pulled::Data => {
+                    *decoded += (out.len() - start) as u64;
+                    if let Some(max) = body.max_body().filter(|max| *decoded > *max) {
+                        let e = Error::new(
+                            Kind::Body,
+                            format!(
+                                "response body over the limit of {max} bytes once decoded \
+                                 (max_body_size)"
+                            ),
+                        );
+                        body.give_up(&e);
+                        return Err(e);
+                    }
+                    return Ok(true);
+                }
+                Pulled::End => {
+                    // The encoded stream is over: the body must be too, so
+                    // its connection can go back to the pool.
+                    let mut extra = 0;
+                    while body.next(|data| extra += data.len()).await? {
+                        if extra > 0 {
+                            let e = Error::new(
+                                Kind::Decode,
+                                "response body goes on after the end of its encoded stream",
+                            );
+                            body.give_up(&e);
+                            return Err(e);
+                        }
+                    }
+                    return Ok(false);
+                }
+                Pulled::NeedInput => {
+                    if !body.next(|data| decoding.feed(data)).await? {
+                        decoding.feed_end();
+                    }
+                }
+            }
+        }
+    }
+
+    /// The `charset` parameter of the `Content-Type`, if any.
+    fn charset(&self) -> Option<&str> {
+        let content_type = self.headers.get(CONTENT_TYPE)?.to_str().ok()?;
+        content_type.split(';').skip(1).find_map(|param| {
+            let (name, value) = param.split_once('=')?;
+            name.trim()
+                .eq_ignore_ascii_case("charset")
+                .then(|| value.trim().trim_matches('"'))
+        })
     }
 
     /// The body is longer than `limit` (`how` says how that was found);
@@ -200,6 +352,76 @@ impl Response {
 
     fn context(&self, e: Error) -> Error {
         e.for_request(&self.method, &self.url)
+    }
+}
+
+/// `bytes` as text in `charset` (UTF-8 when `None` or unknown to
+/// encoding_rs). Valid UTF-8 is taken over without a copy.
+fn decode_text(bytes: Vec<u8>, charset: Option<&str>) -> String {
+    let encoding = charset
+        .and_then(|label| Encoding::for_label(label.as_bytes()))
+        .unwrap_or(UTF_8);
+    if encoding == UTF_8 {
+        let bytes = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+            Some(rest) => rest.to_vec(),
+            None => bytes,
+        };
+        return match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        };
+    }
+    encoding.decode(&bytes).0.into_owned()
+}
+
+/// A [`Response`] read as a [`Stream`]: each poll drives one
+/// [`chunk`](Response::chunk) call, kept across polls.
+struct BytesStream {
+    state: StreamState,
+}
+
+type ChunkFuture = Pin<Box<dyn Future<Output = (Box<Response>, ChunkResult)> + Send>>;
+type ChunkResult = Result<Option<Bytes>, Error>;
+
+enum StreamState {
+    Idle(Box<Response>),
+    Reading(ChunkFuture),
+    Done,
+}
+
+impl Stream for BytesStream {
+    type Item = Result<Bytes, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            match std::mem::replace(&mut self.state, StreamState::Done) {
+                StreamState::Idle(mut response) => {
+                    self.state = StreamState::Reading(Box::pin(async move {
+                        let result = response.chunk().await;
+                        (response, result)
+                    }));
+                }
+                StreamState::Reading(mut reading) => {
+                    let (response, result) = match reading.as_mut().poll(cx) {
+                        Poll::Ready(done) => done,
+                        Poll::Pending => {
+                            self.state = StreamState::Reading(reading);
+                            return Poll::Pending;
+                        }
+                    };
+                    return Poll::Ready(match result {
+                        Ok(Some(piece)) => {
+                            self.state = StreamState::Idle(response);
+                            Some(Ok(piece))
+                        }
+                        Ok(None) => None,
+                        // A failed body is over: the error is the last item.
+                        Err(e) => Some(Err(e)),
+                    });
+                }
+                StreamState::Done => return Poll::Ready(None),
+            }
+        }
     }
 }
 

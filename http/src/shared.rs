@@ -18,6 +18,7 @@ use url::Url;
 use crate::cookies::Jar;
 use crate::pool::Pool;
 use crate::proto::Limits;
+use crate::retry::Retry;
 
 /// A client's configuration and pool, behind one `Arc` shared by every clone
 /// of the client, every request in flight and every unread body.
@@ -37,6 +38,10 @@ pub(crate) struct Shared {
     pub(crate) max_buffered_body: u64,
     /// Refuse every plain-HTTP URL, redirects included.
     pub(crate) https_only: bool,
+    /// Opt-in retries.
+    pub(crate) retry: Option<Retry>,
+    /// Ask for compressed bodies and undo their Content-Encoding.
+    pub(crate) decompress: bool,
     /// Follow a redirect from https to http (off: such a hop is an error).
     pub(crate) https_to_http_redirects: bool,
     /// Sent with every request that does not set the same header.

@@ -110,7 +110,7 @@ fn close_delimited_body_is_read_to_eof() {
     });
     let url = server.url("/");
     let body = run(async { client().get(&url).await.unwrap().bytes().await.unwrap() });
-    assert_eq!(body, b"until the end");
+    assert_eq!(body, &b"until the end"[..]);
 }
 
 #[test]

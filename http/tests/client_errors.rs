@@ -30,7 +30,7 @@ fn one_shot(reply: &'static [u8]) -> TestServer {
 
 fn get_body(client: &Client, url: &str) -> Result<Vec<u8>, Error> {
     let (client, url) = (client.clone(), url.to_owned());
-    run(async move { client.get(&url).await?.bytes().await })
+    run(async move { client.get(&url).await?.bytes().await.map(Vec::from) })
 }
 
 #[test]
@@ -394,7 +394,7 @@ fn bodies_cut_short_are_errors_never_truncated_successes() {
     let url = server.url("/");
     run(async {
         let mut resp = client().get(&url).await.unwrap();
-        assert_eq!(resp.chunk().await.unwrap().unwrap(), b"12345");
+        assert_eq!(resp.chunk().await.unwrap().unwrap(), &b"12345"[..]);
         let err = resp.chunk().await.unwrap_err();
         assert_eq!(err.kind(), Kind::Body);
         // And it stays failed.

@@ -1,7 +1,7 @@
 //! Streamed request bodies: chunked framing byte for byte, declared lengths
-//! held to, stream errors and stalls, and the two places a body could be
-//! sent twice (a redirect that keeps it, the stale-connection retry) never
-//! sending a stream again.
+//! held to, stream errors and stalls, and the places a body could be sent
+//! twice (a redirect that keeps it, the stale-connection retry, opt-in
+//! retries) never sending a stream again.
 
 mod support;
 
@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use aio::run;
 use aio_http::multipart::Form;
-use aio_http::{Body, Client, Kind, StatusCode};
+use aio_http::{Body, Client, Kind, Retry, StatusCode};
 use support::server::{recording, response, TestServer};
 use support::upload::{Chunks, Stalled, TempFile};
 
@@ -272,4 +272,33 @@ fn the_stale_connection_retry_never_resends_a_stream() {
     assert_eq!(streamed.requests(), [2]);
     assert_eq!(in_memory.accepts(), 2);
     assert_eq!(in_memory.requests(), [2, 1]);
+}
+
+#[test]
+fn opt_in_retries_never_resend_a_stream() {
+    // 503 for each path's first request, 200 after: a retry would succeed.
+    let (server, requests) = {
+        let seen = std::sync::Mutex::new(std::collections::HashSet::new());
+        recording(move |req| {
+            if seen.lock().unwrap().insert(req.target.clone()) {
+                response("503 Service Unavailable", &[], b"")
+            } else {
+                response("200 OK", &[], b"")
+            }
+        })
+    };
+    run(async {
+        let c = Client::builder()
+            .trust_env(false)
+            .retry(Retry::new(3).backoff(Duration::from_millis(1), Duration::from_millis(5)))
+            .build()
+            .unwrap();
+        let body = Body::wrap_stream(Chunks::of(&[b"once"]));
+        let resp = c.put(server.url("/streamed")).body(body).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let resp = c.put(server.url("/in-memory")).body("again").await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+    });
+    let targets: Vec<String> = requests.try_iter().map(|r| r.target).collect();
+    assert_eq!(targets, ["/streamed", "/in-memory", "/in-memory"]);
 }

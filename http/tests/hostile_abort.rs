@@ -97,7 +97,10 @@ async fn exchange(client: Client, url: String, put_body: Option<Vec<u8>>) -> Vec
         None => client.get(&url),
     };
     let resp = req.await.unwrap_or_else(|e| panic!("{url}: {e}"));
-    resp.bytes().await.unwrap_or_else(|e| panic!("{url}: {e}"))
+    resp.bytes()
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"))
+        .into()
 }
 
 /// A good request right after an abort: its own, complete response.

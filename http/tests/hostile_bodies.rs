@@ -132,7 +132,7 @@ fn body_longer_than_content_length_is_never_read_as_the_next_response() {
     run(async {
         let client = builder().build().unwrap();
         let body = client.get(server.url("/bad")).await.unwrap().bytes().await;
-        assert_eq!(body.unwrap(), b"hello");
+        assert_eq!(body.unwrap(), &b"hello"[..]);
         follow_up(&client, &server).await;
         follow_up(&client, &server).await;
     });
@@ -195,7 +195,7 @@ fn stray_bytes_arriving_while_idle_make_the_connection_unusable() {
     run(async {
         let client = builder().build().unwrap();
         let body = client.get(server.url("/bad")).await.unwrap().bytes().await;
-        assert_eq!(body.unwrap(), b"hello");
+        assert_eq!(body.unwrap(), &b"hello"[..]);
         // Until the stray bytes were written, then one more turn of the
         // loop (it polls for I/O) so the reactor has seen them.
         while server.scripts_played() < 1 {

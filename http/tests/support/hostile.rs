@@ -35,7 +35,7 @@ pub enum Read {
 /// Reads the whole body the way `how` says; `Ok` with the bytes seen.
 pub async fn read_body(resp: Response, how: Read) -> Result<Vec<u8>, Error> {
     match how {
-        Read::Bytes => resp.bytes().await,
+        Read::Bytes => resp.bytes().await.map(Vec::from),
         Read::Text => resp.text().await.map(String::into_bytes),
         Read::Json => resp
             .json::<serde_json::Value>()
