@@ -13,7 +13,7 @@ use pin_project_lite::pin_project;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt;
-use std::future::{poll_fn, Future};
+use std::future::{poll_fn, Future, IntoFuture};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
@@ -45,7 +45,9 @@ use std::task::{Context, Poll, Waker};
 /// });
 /// ```
 ///
-/// Unlike [`gather`](crate::gather), the futures are spawned, so they must be
+/// The items may be anything [`IntoFuture`] (a request builder such as
+/// `client.get(url)`, say), as for [`spawn`](crate::spawn). Unlike
+/// [`gather`](crate::gather), the futures are spawned, so they must be
 /// `'static`. They need not be `Send`, and the `AsCompleted` is neither
 /// `Send` nor `Sync`: it belongs to its loop's thread.
 ///
@@ -60,11 +62,12 @@ use std::task::{Context, Poll, Waker};
 /// # Panics
 /// Outside a running loop, like [`spawn`](crate::spawn).
 #[track_caller]
-pub fn as_completed<I>(futures: I) -> AsCompleted<<I::Item as Future>::Output>
+pub fn as_completed<I>(futures: I) -> AsCompleted<<I::Item as IntoFuture>::Output>
 where
     I: IntoIterator,
-    I::Item: Future + 'static,
-    <I::Item as Future>::Output: 'static,
+    I::Item: IntoFuture,
+    <I::Item as IntoFuture>::IntoFuture: 'static,
+    <I::Item as IntoFuture>::Output: 'static,
 {
     let finished = Rc::new(Finished {
         outputs: RefCell::new(VecDeque::new()),
@@ -75,7 +78,7 @@ where
         .into_iter()
         .map(|future| {
             spawn(Report {
-                future,
+                future: future.into_future(),
                 finished: Rc::clone(&finished),
                 reported: false,
             })

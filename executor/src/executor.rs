@@ -8,7 +8,7 @@ use crate::handle::Handle;
 use crate::park::{Park, ThreadPark};
 use crate::scheduler::{self, Core, CurrentGuard, RunError, SpawnError};
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::panic::Location;
 use std::pin::pin;
 use std::rc::Rc;
@@ -151,6 +151,10 @@ impl Drop for EndMain<'_> {
 /// Awaiting the returned [`JoinHandle`] gives its output; dropping the handle
 /// lets the task run on, detached.
 ///
+/// Anything [`IntoFuture`] is accepted (an `async` block, a request
+/// builder such as `client.get(url)`), as `.await` accepts it; it is
+/// turned into its future here, on the caller's thread.
+///
 /// # Panics
 /// Outside a running loop, with `aio::spawn() called outside of aio::run()`.
 ///
@@ -163,10 +167,12 @@ impl Drop for EndMain<'_> {
 #[track_caller]
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
-    F: Future + 'static,
+    F: IntoFuture,
+    F::IntoFuture: 'static,
     F::Output: 'static,
 {
     let location = Location::caller();
+    let future = future.into_future();
     let handle = scheduler::with_current(move |core| core.spawn(future, location, None));
     match handle {
         Some(handle) => handle,
@@ -206,7 +212,8 @@ impl Builder {
         self
     }
 
-    /// [`spawn`] with these options, on the loop running on this thread.
+    /// [`spawn`] with these options, on the loop running on this thread
+    /// (anything [`IntoFuture`], like `spawn`).
     ///
     /// # Panics
     /// Outside a running loop, with
@@ -214,10 +221,12 @@ impl Builder {
     #[track_caller]
     pub fn spawn<F>(self, future: F) -> JoinHandle<F::Output>
     where
-        F: Future + 'static,
+        F: IntoFuture,
+        F::IntoFuture: 'static,
         F::Output: 'static,
     {
         let location = Location::caller();
+        let future = future.into_future();
         let name = self.name.map(Arc::new);
         let handle = scheduler::with_current(move |core| core.spawn(future, location, name));
         match handle {
@@ -227,7 +236,7 @@ impl Builder {
     }
 
     /// [`Handle::spawn`] with these options: from any thread, onto the
-    /// loop of `handle`.
+    /// loop of `handle` (anything [`IntoFuture`] whose future is `Send`).
     ///
     /// # Errors
     /// [`SpawnError`] once that loop has shut down (the future is dropped).
@@ -238,10 +247,15 @@ impl Builder {
         future: F,
     ) -> Result<JoinHandle<F::Output>, SpawnError>
     where
-        F: Future + Send + 'static,
+        F: IntoFuture,
+        F::IntoFuture: Send + 'static,
         F::Output: Send + 'static,
     {
-        handle.spawn_named(future, Location::caller(), self.name.map(Arc::new))
+        handle.spawn_named(
+            future.into_future(),
+            Location::caller(),
+            self.name.map(Arc::new),
+        )
     }
 }
 

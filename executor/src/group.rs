@@ -38,7 +38,7 @@ use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::error::Error;
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
@@ -170,25 +170,28 @@ impl<E: 'static> TaskGroup<E> {
     ///
     /// `Ok(value)` finishes the child; its handle gives `value`. `Err(e)` or
     /// a panic fails it: the group cancels the other children and `join`
-    /// reports the failure.
+    /// reports the failure. Anything [`IntoFuture`] is accepted, as for
+    /// [`spawn`](crate::spawn).
     ///
     /// # Panics
     /// Outside a running loop, like [`spawn`](crate::spawn).
     #[track_caller]
     pub fn spawn<F, T>(&self, future: F) -> JoinHandle<T>
     where
-        F: Future<Output = Result<T, E>> + 'static,
+        F: IntoFuture<Output = Result<T, E>>,
+        F::IntoFuture: 'static,
         T: 'static,
     {
         if self.group.failed.get() || self.group.cancelling.get() {
-            // Cancelled at once: the future is dropped here, never polled.
+            // Cancelled at once: dropped here, never turned into a future
+            // nor polled.
             drop(future);
             return spawn(cancelled_child());
         }
         self.group.running.set(self.group.running.get() + 1);
         spawn(Child {
             stage: ChildStage::Running {
-                future,
+                future: future.into_future(),
                 waiting_key: NOT_WAITING,
             },
             group: Rc::clone(&self.group),

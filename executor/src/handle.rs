@@ -5,7 +5,7 @@
 use crate::cell::{JoinError, JoinHandle, TaskName};
 use crate::scheduler::{self, SpawnError};
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::panic::Location;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -65,7 +65,9 @@ impl Handle {
 
     /// Spawn `future` on this loop, from any thread; like asyncio's
     /// `run_coroutine_threadsafe`. It starts at the loop's next turn (the
-    /// loop is woken if it is parked).
+    /// loop is woken if it is parked). Anything [`IntoFuture`] whose future
+    /// is `Send` is accepted; it is turned into its future on the calling
+    /// thread.
     ///
     /// # Errors
     /// [`SpawnError`] when the loop has shut down; the future is dropped
@@ -75,10 +77,11 @@ impl Handle {
     #[track_caller]
     pub fn spawn<F>(&self, future: F) -> Result<JoinHandle<F::Output>, SpawnError>
     where
-        F: Future + Send + 'static,
+        F: IntoFuture,
+        F::IntoFuture: Send + 'static,
         F::Output: Send + 'static,
     {
-        self.spawn_named(future, Location::caller(), None)
+        self.spawn_named(future.into_future(), Location::caller(), None)
     }
 
     pub(crate) fn spawn_named<F>(
