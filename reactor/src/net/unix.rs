@@ -322,7 +322,6 @@ impl UnixStream {
 }
 
 stream_async_io_impls!(UnixStream);
-stream_async_io_impls!(&UnixStream);
 
 /// A Unix datagram socket. All methods take `&self`, so one socket can be
 /// shared by a sending and a receiving task (each direction has its own
