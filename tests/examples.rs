@@ -4,8 +4,9 @@
 
 mod support;
 
-use std::process::{Command, Output};
-use support::{example_binary, Server};
+use std::io::Write;
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use support::{example_binary, OutputLines, Server};
 
 /// Run example `name` against `server` (its URL and CA file in the environment).
 fn run_example(
@@ -285,4 +286,137 @@ fn shell_stops_cleanly_on_ctrl_c() {
     assert_eq!(status.signal(), Some(libc::SIGINT), "{status:?}");
     // The cancelled task dropped the child, which kill_on_drop killed.
     assert_eq!(processes_running(&["sleep", "41"]), 0);
+}
+
+/// A running `chat` (server or client), killed on drop even when a test
+/// panics.
+struct Chat {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: OutputLines,
+}
+
+impl Chat {
+    fn start(args: &[&str]) -> Chat {
+        let mut child = Command::new(example_binary("chat"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start chat");
+        let stdin = child.stdin.take();
+        let stdout = OutputLines::new(child.stdout.take().unwrap());
+        Chat {
+            child,
+            stdin,
+            stdout,
+        }
+    }
+
+    /// A server on a free port, and the address it announced.
+    fn server() -> (Chat, String) {
+        let server = Chat::start(&["server", "127.0.0.1:0"]);
+        let first = server.stdout.next("the server's address");
+        let addr = first
+            .strip_prefix("chat server listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+            .to_string();
+        (server, addr)
+    }
+
+    /// A client of the server at `addr`, once it is in the room: its own
+    /// address, from the welcome line, which must say that `others` are
+    /// there ("0 others", "1 other").
+    fn client(addr: &str, others: &str) -> (Chat, String) {
+        let client = Chat::start(&["client", addr]);
+        let welcome = client.stdout.next("the welcome line");
+        let own = welcome
+            .strip_prefix("* welcome, ")
+            .and_then(|rest| rest.strip_suffix(&format!("; {others} here")))
+            .unwrap_or_else(|| panic!("unexpected welcome {welcome:?}"))
+            .to_string();
+        (client, own)
+    }
+
+    fn say(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("input still open");
+        writeln!(stdin, "{line}").unwrap();
+    }
+
+    fn next(&self, expected: &str) -> String {
+        self.stdout.next(expected)
+    }
+}
+
+impl Drop for Chat {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn chat_relays_a_line_from_one_client_to_the_other() {
+    let (server, addr) = Chat::server();
+    let (mut alice, alice_addr) = Chat::client(&addr, "0 others");
+    assert_eq!(server.next("alice joins"), format!("{alice_addr} joined"));
+    let (bob, bob_addr) = Chat::client(&addr, "1 other");
+    assert_eq!(alice.next("bob joins"), format!("* {bob_addr} joined"));
+
+    alice.say("hello from alice");
+    assert_eq!(
+        bob.next("alice's line"),
+        format!("{alice_addr}: hello from alice")
+    );
+
+    // The end of alice's input: she leaves, bob hears of it, and alice's
+    // client exits once the server has closed her connection.
+    drop(alice.stdin.take());
+    assert_eq!(bob.next("alice leaves"), format!("* {alice_addr} left"));
+    assert_eq!(alice.next("the end"), "* disconnected");
+    assert!(alice.child.wait().unwrap().success());
+    assert_eq!(server.next("bob joins"), format!("{bob_addr} joined"));
+    assert_eq!(server.next("alice leaves"), format!("{alice_addr} left"));
+}
+
+#[test]
+fn chat_server_cuts_off_a_client_whose_line_has_no_end() {
+    use std::io::Read;
+
+    let (server, addr) = Chat::server();
+    let (bob, _) = Chat::client(&addr, "0 others");
+    server.next("bob joins");
+    let mut flooder = std::net::TcpStream::connect(&addr).unwrap();
+    let flooder_addr = flooder.local_addr().unwrap();
+    assert_eq!(
+        bob.next("the flooder joins"),
+        format!("* {flooder_addr} joined")
+    );
+
+    let welcome = format!("* welcome, {flooder_addr}; 1 other here\n");
+    let mut received = vec![0; welcome.len()];
+    flooder.read_exact(&mut received).unwrap();
+    assert_eq!(String::from_utf8(received).unwrap(), welcome);
+
+    // 5000 bytes and no newline: over the 4096-byte limit.
+    flooder.write_all(&[b'x'; 5000]).unwrap();
+    // The server closes the connection: the end of the stream, or a reset
+    // (it closed with the flood's last bytes unread).
+    match flooder.read(&mut [0; 64]) {
+        Ok(0) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        other => panic!("expected the connection closed, got {other:?}"),
+    }
+    assert_eq!(
+        server.next("the flooder joins"),
+        format!("{flooder_addr} joined")
+    );
+    assert_eq!(
+        server.next("the flooder is cut off"),
+        format!("{flooder_addr} left: sent a line over 4096 bytes")
+    );
+    assert_eq!(
+        bob.next("the flooder leaves"),
+        format!("* {flooder_addr} left")
+    );
 }
