@@ -13,16 +13,18 @@
 //!
 //! A client sends each line typed on its input and prints each line the
 //! server sends: first `* welcome, ADDR; N others here` (ADDR is its own
-//! address; `1 other here` when there is one), then `* ADDR joined`, `ADDR: TEXT` for every line another
-//! client sends, and `* ADDR left`. At the end of its input the client
-//! leaves (the server then closes the connection); when the connection
-//! closes it prints `* disconnected` and exits.
+//! address; `1 other here` when there is one), then `* ADDR joined`,
+//! `ADDR: TEXT` for every line another client sends, and `* ADDR left`. At
+//! the end of its input the client leaves (the server then closes the
+//! connection); when the connection closes it prints `* disconnected` and
+//! exits.
 //!
 //! Each connection is a task with the stream split in two
 //! ([`TcpStream::into_split`]): the task reads the client's lines from the
 //! read half, and a second task sends the client's outbox (an
 //! [`aio::sync::Queue`]) down the write half, so a client that is slow to
-//! read holds up no one else.
+//! read holds up no one else. A client that stops reading altogether is cut
+//! off once its outbox is full.
 //!
 //! The Python it mirrors:
 //! ```python
@@ -66,7 +68,7 @@ use std::rc::Rc;
 use aio::io::{AsyncBufReadExt, AsyncReadExt, BufReader, StreamExt};
 use aio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use aio::net::{TcpListener, TcpStream};
-use aio::sync::{Queue, TryPutError};
+use aio::sync::{Event, Queue, TryPutError};
 
 /// Lines waiting to be sent to one client. A client that falls this far
 /// behind has stopped reading; it is disconnected rather than buffered for.
@@ -109,37 +111,42 @@ async fn server(addr: &str) -> io::Result<()> {
     }
 }
 
-/// Who is connected, and each one's outbox. Every connection's task runs
-/// on the loop's one thread, so an `Rc<RefCell<...>>` is all they share.
+/// Who is connected. Every connection's task runs on the loop's one
+/// thread, so an `Rc<RefCell<...>>` is all they share.
 #[derive(Clone, Default)]
-struct Room(Rc<RefCell<HashMap<SocketAddr, Queue<String>>>>);
+struct Room(Rc<RefCell<HashMap<SocketAddr, Member>>>);
+
+/// What the room keeps of a client: its outbox, and a flag raised when it
+/// falls too far behind.
+#[derive(Clone)]
+struct Member {
+    outbox: Queue<String>,
+    cut_off: Rc<Event>,
+}
 
 impl Room {
     /// Let `peer` in; gives how many others were here.
-    fn join(&self, peer: SocketAddr, outbox: Queue<String>) -> usize {
+    fn join(&self, peer: SocketAddr, member: Member) -> usize {
         let mut members = self.0.borrow_mut();
-        members.insert(peer, outbox);
+        members.insert(peer, member);
         members.len() - 1
     }
 
-    /// Let `peer` out. Its outbox is shut down: what it holds is still
-    /// sent, then the sending task ends.
     fn leave(&self, peer: SocketAddr) {
-        if let Some(outbox) = self.0.borrow_mut().remove(&peer) {
-            outbox.shutdown();
-        }
+        self.0.borrow_mut().remove(&peer);
     }
 
     /// Queue `line` for everyone but `sender`.
     fn broadcast(&self, line: &str, sender: Option<SocketAddr>) {
-        for (peer, outbox) in self.0.borrow().iter() {
+        for (peer, member) in self.0.borrow().iter() {
             if Some(*peer) == sender {
                 continue;
             }
-            if let Err(TryPutError::Full(_)) = outbox.try_put(line.to_string()) {
-                // It stopped reading: drop its backlog and cut it off (its
-                // sending task ends, and with it the connection).
-                outbox.shutdown_immediate();
+            if let Err(TryPutError::Full(_)) = member.outbox.try_put(line.to_string()) {
+                // It stopped reading: its backlog goes, and its task cuts
+                // it off.
+                member.outbox.shutdown_immediate();
+                member.cut_off.set();
             }
         }
     }
@@ -148,28 +155,36 @@ impl Room {
 /// One connection, from joining to leaving.
 async fn serve(stream: TcpStream, peer: SocketAddr, room: Room) {
     let (reader, writer) = stream.into_split();
-    let outbox = Queue::new(OUTBOX_LINES);
-    let others = room.join(peer, outbox.clone());
-    let others = match others {
+    let member = Member {
+        outbox: Queue::new(OUTBOX_LINES),
+        cut_off: Rc::new(Event::new()),
+    };
+    let others = match room.join(peer, member.clone()) {
         1 => "1 other".to_string(),
         n => format!("{n} others"),
     };
     // The first line in a fresh outbox: it has room.
-    let _ = outbox.try_put(format!("* welcome, {peer}; {others} here\n"));
+    let _ = member
+        .outbox
+        .try_put(format!("* welcome, {peer}; {others} here\n"));
     room.broadcast(&format!("* {peer} joined\n"), Some(peer));
     println!("{peer} joined");
 
-    let sending = aio::spawn(send_outbox(outbox, writer));
+    let mut sending = aio::spawn(send_outbox(member.outbox.clone(), writer));
     let ended = aio::select! {
+        // First: once cut off, a client's lines are relayed no more.
+        () = member.cut_off.wait() => Err(io::Error::other(format!(
+            "fell {OUTBOX_LINES} lines behind"
+        ))),
         read = relay_lines(reader, peer, &room) => read,
-        sent = sending => match sent {
-            Ok(Ok(())) => Err(io::Error::other(format!(
-                "fell {OUTBOX_LINES} lines behind"
-            ))),
-            Ok(Err(e)) => Err(e),
+        sent = &mut sending => match sent {
+            Ok(sent) => sent,
             Err(e) => Err(io::Error::other(e.to_string())),
         },
     };
+    // Lines not sent yet go too: a client that stopped reading must not
+    // hold its connection open. Dropping both halves closes it.
+    sending.abort();
 
     room.leave(peer);
     room.broadcast(&format!("* {peer} left\n"), None);
@@ -207,8 +222,8 @@ async fn relay_lines(reader: OwnedReadHalf, peer: SocketAddr, room: &Room) -> io
     }
 }
 
-/// Send the outbox down the write half until the outbox is shut down.
-/// Then `writer` is dropped, which ends the stream for the client.
+/// Send the outbox down the write half, until the client is cut off or
+/// leaves (this task is then aborted).
 async fn send_outbox(outbox: Queue<String>, mut writer: OwnedWriteHalf) -> io::Result<()> {
     while let Ok(line) = outbox.get().await {
         writer.write_all(line.as_bytes()).await?;

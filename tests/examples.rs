@@ -420,3 +420,37 @@ fn chat_server_cuts_off_a_client_whose_line_has_no_end() {
         format!("* {flooder_addr} left")
     );
 }
+
+#[test]
+fn chat_server_cuts_off_a_client_that_stopped_reading() {
+    let (server, addr) = Chat::server();
+    let idle = std::net::TcpStream::connect(&addr).unwrap(); // never reads
+    let idle_addr = idle.local_addr().unwrap();
+    assert_eq!(
+        server.next("the idle client joins"),
+        format!("{idle_addr} joined")
+    );
+    let mut flooder = std::net::TcpStream::connect(&addr).unwrap();
+    let flooder_addr = flooder.local_addr().unwrap();
+    assert_eq!(
+        server.next("the flooder joins"),
+        format!("{flooder_addr} joined")
+    );
+
+    // 32 MiB of full-length lines: far more than the idle client's socket
+    // buffers and its 256-line outbox hold. On a thread, since these writes
+    // block whenever the server is busy.
+    let flooding = std::thread::spawn(move || {
+        let line = [vec![b'x'; 4095], vec![b'\n']].concat();
+        for _ in 0..8192 {
+            if flooder.write_all(&line).is_err() {
+                break;
+            }
+        }
+    });
+    assert_eq!(
+        server.next("the idle client is cut off"),
+        format!("{idle_addr} left: fell 256 lines behind")
+    );
+    flooding.join().unwrap();
+}
