@@ -211,14 +211,29 @@ impl Reactor {
     /// past the next timer deadline, and never fires a timer before it.
     ///
     /// ```
-    /// use std::time::{Duration, Instant};
+    /// use aio_reactor::net::UdpSocket;
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::Arc;
+    /// use std::task::{Context, Wake, Waker};
+    ///
+    /// struct Flag(AtomicBool);
+    /// impl Wake for Flag {
+    ///     fn wake(self: Arc<Self>) {
+    ///         self.0.store(true, Ordering::SeqCst);
+    ///     }
+    /// }
     ///
     /// let mut reactor = aio_reactor::Reactor::new()?;
-    /// let start = Instant::now();
-    /// reactor.turn(Some(Duration::from_millis(5))); // nothing registered: waits it out
-    /// assert!(start.elapsed() >= Duration::from_millis(5));
-    /// reactor.unparker().unpark();
-    /// reactor.turn(None); // a pending unpark: returns at once
+    /// let _enter = reactor.enter();
+    /// let socket = UdpSocket::from_std(std::net::UdpSocket::bind("127.0.0.1:0")?)?;
+    /// let flag = Arc::new(Flag(AtomicBool::new(false)));
+    /// let waker = Waker::from(Arc::clone(&flag));
+    /// let mut buf = [0; 8];
+    /// // Nothing to read yet: the poll leaves its waker with the reactor.
+    /// assert!(socket.poll_recv_from(&mut Context::from_waker(&waker), &mut buf).is_pending());
+    /// std::net::UdpSocket::bind("127.0.0.1:0")?.send_to(b"hi", socket.local_addr()?)?;
+    /// reactor.turn(None); // the socket is readable: its waker is woken
+    /// assert!(flag.0.load(Ordering::SeqCst));
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn turn(&mut self, timeout: Option<Duration>) {

@@ -121,8 +121,8 @@ impl Sleep {
     /// use aio::time::{sleep, Duration};
     ///
     /// aio::run(async {
-    ///     let mut timer = sleep(Duration::from_millis(5));
-    ///     assert!(!timer.is_elapsed());
+    ///     assert!(!sleep(Duration::from_secs(60)).is_elapsed());
+    ///     let mut timer = sleep(Duration::from_millis(1));
     ///     (&mut timer).await; // Sleep is Unpin: await it by reference
     ///     assert!(timer.is_elapsed());
     /// });

@@ -504,6 +504,23 @@ impl Future for CtrlC {
 /// Only installed when SIGINT had its default disposition before aio: a
 /// program (or parent shell) that ignores or handles SIGINT itself keeps
 /// doing so.
+///
+/// ```
+/// use aio_reactor::signal::RunInterrupt;
+/// use std::future::poll_fn;
+/// use std::task::Poll;
+///
+/// aio::run(async {
+///     // `None` when SIGINT was already ignored or handled (a background job).
+///     if let Some(mut interrupt) = RunInterrupt::install()? {
+///         // A loop polls it beside its main future; no Ctrl-C came, so: pending.
+///         let interrupted = poll_fn(|cx| Poll::Ready(interrupt.poll_interrupted(cx).is_ready())).await;
+///         assert!(!interrupted && !interrupt.is_interrupted());
+///     }
+///     Ok::<_, std::io::Error>(())
+/// })
+/// .unwrap();
+/// ```
 #[derive(Debug)]
 pub struct RunInterrupt {
     listener_key: usize,
