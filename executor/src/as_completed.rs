@@ -94,6 +94,21 @@ where
 /// Outputs in finishing order; returned by [`as_completed`].
 ///
 /// Dropping it cancels the futures that have not finished yet.
+///
+/// ```
+/// use aio_executor::{as_completed, block_on, yield_now};
+///
+/// block_on(async {
+///     let mut finished = as_completed([2, 0].map(|turns| async move {
+///         for _ in 0..turns {
+///             yield_now().await;
+///         }
+///         turns
+///     }));
+///     assert_eq!(finished.next().await, Some(0));
+///     drop(finished); // cancels the future still running
+/// });
+/// ```
 #[must_use = "the futures are cancelled when this is dropped"]
 pub struct AsCompleted<T> {
     finished: Rc<Finished<T>>,
@@ -172,11 +187,28 @@ impl<T> AsCompleted<T> {
     ///
     /// # Panics
     /// Resumes the panic of a future that panicked, when its turn comes.
+    ///
+    /// ```
+    /// aio_executor::block_on(async {
+    ///     let mut outputs = aio_executor::as_completed([async { 1 }]);
+    ///     assert_eq!(outputs.next().await, Some(1));
+    ///     assert_eq!(outputs.next().await, None);
+    /// });
+    /// ```
     pub async fn next(&mut self) -> Option<T> {
         poll_fn(|cx| self.poll_next_output(cx)).await
     }
 
     /// How many outputs are still to come.
+    ///
+    /// ```
+    /// aio_executor::block_on(async {
+    ///     let mut outputs = aio_executor::as_completed([1, 2].map(|n| async move { n }));
+    ///     assert_eq!(outputs.remaining(), 2);
+    ///     outputs.next().await;
+    ///     assert_eq!(outputs.remaining(), 1);
+    /// });
+    /// ```
     pub fn remaining(&self) -> usize {
         self.remaining
     }

@@ -55,6 +55,11 @@ where
 }
 
 /// The future returned by [`gather`].
+///
+/// ```
+/// let gather: aio_executor::Gather<_> = aio_executor::gather(['a', 'b'].map(|c| async move { c }));
+/// assert_eq!(aio_executor::block_on(gather), ['a', 'b']); // in the order given
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Gather<F: Future> {
     slots: Vec<Slot<F>>,
