@@ -81,6 +81,48 @@ fn gather_titles_prints_in_id_order() {
 }
 
 #[test]
+fn api_client_prints_what_its_doc_says() {
+    let (server, url) = https_server();
+    let out = run_example("api_client", &url, server.ca_file.as_deref(), &[]);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    let printed = stdout(&out);
+    // The doc comment's sample output is the contract.
+    let source = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/api_client.rs"
+    ))
+    .unwrap();
+    let documented: String = source
+        .lines()
+        .skip_while(|l| *l != "//! ```text")
+        .skip(1)
+        .take_while(|l| *l != "//! ```")
+        .map(|l| format!("{}\n", l.trim_start_matches("//! ")))
+        .collect();
+    assert_eq!(printed, documented);
+    assert_eq!(
+        printed.lines().next(),
+        Some("User 1: Leanne Graham <Sincere@april.biz>")
+    );
+}
+
+#[test]
+fn api_client_failure_names_what_it_was_doing() {
+    let (_server, url) = https_server();
+    // No CA: the first call fails; anyhow's context comes first, then the cause.
+    let out = run_example("api_client", &url, None, &[]);
+    assert_eq!(out.status.code(), Some(1), "stdout: {}", stdout(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "one line, got: {err}");
+    assert!(
+        err.starts_with(&format!("error: fetching user 1: GET {url}/users/1")),
+        "{err}"
+    );
+    assert!(err.contains("unknown issuer"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
 fn nested_run_shows_the_refusal_and_the_fix() {
     let out = Command::new(example_binary("nested_run")).output().unwrap();
     assert!(out.status.success());
