@@ -92,25 +92,20 @@ impl Api {
 
     /// `POST /posts` with a JSON body; the answer is the post with its new id.
     async fn create_post(&self, post: &NewPost<'_>) -> Result<Post> {
-        let response = self
-            .client
-            .post(format!("{}/posts", self.base))
-            .json(post)
-            .await?
-            .error_for_status()?;
-        Ok(response.json().await?)
+        call(self.client.post(format!("{}/posts", self.base)).json(post)).await
     }
 
-    /// A GET whose JSON answer decodes into `T`; a 4xx or 5xx is an error.
+    /// A GET with a query.
     async fn get<T: DeserializeOwned>(&self, path: &str, query: &[(&str, u64)]) -> Result<T> {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .query(query)
-            .await?
-            .error_for_status()?;
-        Ok(response.json().await?)
+        call(self.client.get(format!("{}{path}", self.base)).query(query)).await
     }
+}
+
+/// Sends `request` and decodes its JSON answer into `T`; a 4xx or 5xx
+/// status is an error (`error_for_status`), not a body to decode.
+async fn call<T: DeserializeOwned>(request: aio::http::RequestBuilder) -> Result<T> {
+    let response = request.await?.error_for_status()?;
+    Ok(response.json().await?)
 }
 
 async fn session(api: &Api) -> Result<()> {

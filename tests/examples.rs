@@ -111,15 +111,8 @@ fn api_client_failure_names_what_it_was_doing() {
     let (_server, url) = https_server();
     // No CA: the first call fails; anyhow's context comes first, then the cause.
     let out = run_example("api_client", &url, None, &[]);
-    assert_eq!(out.status.code(), Some(1), "stdout: {}", stdout(&out));
-    let err = stderr(&out);
-    assert_eq!(err.lines().count(), 1, "one line, got: {err}");
-    assert!(
-        err.starts_with(&format!("error: fetching user 1: GET {url}/users/1")),
-        "{err}"
-    );
-    assert!(err.contains("unknown issuer"), "{err}");
-    assert!(!err.contains("panicked"), "{err}");
+    let start = format!("fetching user 1: GET {url}/users/1");
+    assert_clean_failure(&out, &start, "unknown issuer");
 }
 
 #[test]
@@ -134,12 +127,13 @@ fn nested_run_shows_the_refusal_and_the_fix() {
     );
 }
 
-/// Every failure: one line naming method, URL and cause; exit 1; no panic.
-fn assert_clean_failure(out: &Output, url: &str, cause: &str) {
+/// Every failure: one line, `error: ` then `start` (the method and URL,
+/// after any context), naming the cause; exit 1; no panic.
+fn assert_clean_failure(out: &Output, start: &str, cause: &str) {
     assert_eq!(out.status.code(), Some(1), "stdout: {}", stdout(out));
     let err = stderr(out);
     assert_eq!(err.lines().count(), 1, "one line, got: {err}");
-    assert!(err.starts_with(&format!("error: GET {url}")), "{err}");
+    assert!(err.starts_with(&format!("error: {start}")), "{err}");
     assert!(err.contains(cause), "expected {cause:?} in: {err}");
     assert!(!err.contains("panicked"), "{err}");
 }
@@ -148,7 +142,7 @@ fn assert_clean_failure(out: &Output, url: &str, cause: &str) {
 fn unknown_certificate_authority_is_one_clean_error_line() {
     let (_server, url) = https_server();
     let out = run_example("count_posts", &url, None, &[]);
-    assert_clean_failure(&out, &format!("{url}/posts"), "unknown issuer");
+    assert_clean_failure(&out, &format!("GET {url}/posts"), "unknown issuer");
 }
 
 #[test]
@@ -160,7 +154,7 @@ fn refused_connection_is_one_clean_error_line() {
         .port();
     let url = format!("https://127.0.0.1:{port}");
     let out = run_example("fetch_titles", &url, None, &[]);
-    assert_clean_failure(&out, &format!("{url}/posts/1"), "refused");
+    assert_clean_failure(&out, &format!("GET {url}/posts/1"), "refused");
 }
 
 #[test]
@@ -172,7 +166,7 @@ fn not_found_status_is_one_clean_error_line() {
         server.ca_file.as_deref(),
         &[],
     );
-    assert_clean_failure(&out, &format!("{url}/nope/posts"), "404");
+    assert_clean_failure(&out, &format!("GET {url}/nope/posts"), "404");
 }
 
 #[test]
@@ -196,7 +190,7 @@ fn bad_json_is_one_clean_error_line() {
     let url = format!("http://127.0.0.1:{port}");
     let out = run_example("count_posts", &url, None, &[]);
     server.join().unwrap();
-    assert_clean_failure(&out, &format!("{url}/posts"), "JSON");
+    assert_clean_failure(&out, &format!("GET {url}/posts"), "JSON");
 }
 
 #[test]

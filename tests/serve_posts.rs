@@ -349,17 +349,16 @@ fn filters_compare_the_string_form_of_any_field() {
         .contains("percent-encoding"));
 }
 
+/// The body jsonplaceholder's guide sends to create and to replace a post.
+const NEW_POST: &str = r#"{"title":"foo","body":"bar","userId":1}"#;
+
 #[test]
 fn writes_are_answered_as_jsonplaceholder_does_and_forgotten() {
     let server = Server::start(false);
     // All on one connection: each body is read in full, so the next request
     // parses cleanly after it.
     let mut conn = server.https();
-    let created = conn.request(
-        "POST",
-        "/posts",
-        r#"{"title":"foo","body":"bar","userId":1}"#,
-    );
+    let created = conn.request("POST", "/posts", NEW_POST);
     assert_eq!(created.status, 201);
     assert_eq!(
         created.text(),
@@ -382,11 +381,7 @@ fn writes_are_answered_as_jsonplaceholder_does_and_forgotten() {
         "{\n  \"name\": \"n\",\n  \"postId\": 1,\n  \"id\": 501\n}"
     );
 
-    let replaced = conn.request(
-        "PUT",
-        "/posts/1",
-        r#"{"title":"foo","body":"bar","userId":1}"#,
-    );
+    let replaced = conn.request("PUT", "/posts/1", NEW_POST);
     assert_eq!(replaced.status, 200);
     assert_eq!(
         replaced.text(),
