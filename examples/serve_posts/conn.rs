@@ -15,7 +15,7 @@ use crate::response::Answer;
 const MAX_HEAD: usize = 16 * 1024;
 const MAX_HEADERS: usize = 32;
 /// The largest request body we accept: far more than any record.
-pub const MAX_BODY: usize = 1024 * 1024;
+const MAX_BODY: usize = 1024 * 1024;
 
 /// What the bytes buffered so far hold.
 enum Next<'b> {
