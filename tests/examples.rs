@@ -39,9 +39,12 @@ fn https_server() -> (Server, String) {
     (server, url)
 }
 
-const FIRST_THREE: &str = "Post 1: modi ex aliquam ullam lorem amet adipisci\n\
-                           Post 2: iure sed veniam velit nisi quia incidunt\n\
-                           Post 3: magnam consectetur sed ipsum eum velit nisi iure\n";
+/// What the course programs print against jsonplaceholder (the stand-in
+/// serves its data set).
+const FIRST_THREE: &str = "\
+    Post 1: sunt aut facere repellat provident occaecati excepturi optio reprehenderit\n\
+    Post 2: qui est esse\n\
+    Post 3: ea molestias quasi exercitationem repellat qui ipsa sit aut\n";
 
 #[test]
 fn count_posts_prints_the_total() {
@@ -79,6 +82,41 @@ fn gather_titles_prints_in_id_order() {
 }
 
 #[test]
+fn api_client_prints_what_its_doc_says() {
+    let (server, url) = https_server();
+    let out = run_example("api_client", &url, server.ca_file.as_deref(), &[]);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    let printed = stdout(&out);
+    // The doc comment's sample output is the contract.
+    let source = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/api_client.rs"
+    ))
+    .unwrap();
+    let documented: String = source
+        .lines()
+        .skip_while(|l| *l != "//! ```text")
+        .skip(1)
+        .take_while(|l| *l != "//! ```")
+        .map(|l| format!("{}\n", l.trim_start_matches("//! ")))
+        .collect();
+    assert_eq!(printed, documented);
+    assert_eq!(
+        printed.lines().next(),
+        Some("User 1: Leanne Graham <Sincere@april.biz>")
+    );
+}
+
+#[test]
+fn api_client_failure_names_what_it_was_doing() {
+    let (_server, url) = https_server();
+    // No CA: the first call fails; anyhow's context comes first, then the cause.
+    let out = run_example("api_client", &url, None, &[]);
+    let start = format!("fetching user 1: GET {url}/users/1");
+    assert_clean_failure(&out, &start, "unknown issuer");
+}
+
+#[test]
 fn nested_run_shows_the_refusal_and_the_fix() {
     let out = Command::new(example_binary("nested_run")).output().unwrap();
     assert!(out.status.success());
@@ -90,12 +128,13 @@ fn nested_run_shows_the_refusal_and_the_fix() {
     );
 }
 
-/// Every failure: one line naming method, URL and cause; exit 1; no panic.
-fn assert_clean_failure(out: &Output, url: &str, cause: &str) {
+/// Every failure: one line, `error: ` then `start` (the method and URL,
+/// after any context), naming the cause; exit 1; no panic.
+fn assert_clean_failure(out: &Output, start: &str, cause: &str) {
     assert_eq!(out.status.code(), Some(1), "stdout: {}", stdout(out));
     let err = stderr(out);
     assert_eq!(err.lines().count(), 1, "one line, got: {err}");
-    assert!(err.starts_with(&format!("error: GET {url}")), "{err}");
+    assert!(err.starts_with(&format!("error: {start}")), "{err}");
     assert!(err.contains(cause), "expected {cause:?} in: {err}");
     assert!(!err.contains("panicked"), "{err}");
 }
@@ -104,7 +143,7 @@ fn assert_clean_failure(out: &Output, url: &str, cause: &str) {
 fn unknown_certificate_authority_is_one_clean_error_line() {
     let (_server, url) = https_server();
     let out = run_example("count_posts", &url, None, &[]);
-    assert_clean_failure(&out, &format!("{url}/posts"), "unknown issuer");
+    assert_clean_failure(&out, &format!("GET {url}/posts"), "unknown issuer");
 }
 
 #[test]
@@ -116,7 +155,7 @@ fn refused_connection_is_one_clean_error_line() {
         .port();
     let url = format!("https://127.0.0.1:{port}");
     let out = run_example("fetch_titles", &url, None, &[]);
-    assert_clean_failure(&out, &format!("{url}/posts/1"), "refused");
+    assert_clean_failure(&out, &format!("GET {url}/posts/1"), "refused");
 }
 
 #[test]
@@ -128,7 +167,7 @@ fn not_found_status_is_one_clean_error_line() {
         server.ca_file.as_deref(),
         &[],
     );
-    assert_clean_failure(&out, &format!("{url}/nope/posts"), "404");
+    assert_clean_failure(&out, &format!("GET {url}/nope/posts"), "404");
 }
 
 #[test]
@@ -152,7 +191,7 @@ fn bad_json_is_one_clean_error_line() {
     let url = format!("http://127.0.0.1:{port}");
     let out = run_example("count_posts", &url, None, &[]);
     server.join().unwrap();
-    assert_clean_failure(&out, &format!("{url}/posts"), "JSON");
+    assert_clean_failure(&out, &format!("GET {url}/posts"), "JSON");
 }
 
 #[test]
