@@ -31,6 +31,7 @@
 mod body;
 mod client;
 mod conn;
+mod credentials;
 mod deadline;
 mod decode;
 mod error;
