@@ -38,6 +38,7 @@ mod error;
 mod exchange;
 mod pool;
 pub mod proto;
+mod proxy;
 mod redact;
 mod redirect;
 mod request;
@@ -51,6 +52,7 @@ pub use client::{
     DEFAULT_REDIRECT_LIMIT, DEFAULT_USER_AGENT,
 };
 pub use error::{Error, Kind};
+pub use proxy::Proxy;
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version};
 pub use request::{IntoUrl, RequestBuilder};
 pub use response::Response;

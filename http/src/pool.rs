@@ -1,4 +1,5 @@
-//! The keep-alive pool: idle connections per [`Origin`] (scheme, host, port).
+//! The keep-alive pool: idle connections per [`Route`] (scheme, host, port,
+//! and the proxy they go through).
 //!
 //! Every decision is a small pure function ([`release_decision`],
 //! [`is_expired`], [`may_retry`]) so it can be tested without sockets; the
@@ -11,7 +12,7 @@ use std::time::Duration;
 use aio_reactor::time::Instant;
 use http::Method;
 
-use crate::conn::{Conn, Origin};
+use crate::conn::{Conn, Route};
 
 /// What is known about a connection when its response ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +80,7 @@ pub(crate) fn is_idempotent(method: &Method) -> bool {
 
 /// Idle connections, shared by every clone of a client.
 pub(crate) struct Pool {
-    idle: Mutex<HashMap<Origin, Vec<Conn>>>,
+    idle: Mutex<HashMap<Route, Vec<Conn>>>,
     max_idle_per_host: usize,
     idle_timeout: Option<Duration>,
 }
@@ -93,21 +94,21 @@ impl Pool {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<Origin, Vec<Conn>>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<Route, Vec<Conn>>> {
         // A panic while holding the lock leaves the map consistent.
         self.idle.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The most recently used idle connection for `origin` that has not
+    /// The most recently used idle connection for `route` that has not
     /// expired and still looks usable. Connections found dead are closed.
     /// `retry_safe`: the request may be retried on a fresh connection, so a
     /// cheaper liveness check will do (see [`Conn::is_idle_usable`]).
-    pub(crate) fn checkout(&self, origin: &Origin, retry_safe: bool) -> Option<Conn> {
+    pub(crate) fn checkout(&self, route: &Route, retry_safe: bool) -> Option<Conn> {
         let now = Instant::now();
         let mut dead = Vec::new();
         let found = {
             let mut idle = self.lock();
-            let list = idle.get_mut(origin)?;
+            let list = idle.get_mut(route)?;
             // Oldest first: expired ones sit at the front.
             let expired = list
                 .iter()
@@ -123,7 +124,7 @@ impl Pool {
                 dead.push(conn);
             }
             if list.is_empty() {
-                idle.remove(origin);
+                idle.remove(route);
             }
             found
         };
@@ -141,7 +142,7 @@ impl Pool {
         let mut evicted = None;
         {
             let mut idle = self.lock();
-            let list = idle.entry(conn.origin.clone()).or_default();
+            let list = idle.entry(conn.route.clone()).or_default();
             let decision = release_decision(Finished {
                 reusable,
                 leftover,
@@ -151,7 +152,7 @@ impl Pool {
             match decision {
                 Release::Close => {
                     if list.is_empty() {
-                        idle.remove(&conn.origin);
+                        idle.remove(&conn.route);
                     }
                     evicted = Some(conn);
                 }
