@@ -2,8 +2,8 @@
 //! rcgen, an in-memory duplex transport, `block_on` with a watchdog
 //! (`exec`; tests that need I/O use the facade's `aio::run`), scripted
 //! TCP/TLS servers and hostile ones (`script`, with the client-side checks
-//! in `hostile`). Each test binary uses a different subset, hence the
-//! dead-code allowance.
+//! in `hostile`), and proxies in front of them (`proxy`). Each test binary
+//! uses a different subset, hence the dead-code allowance.
 #![allow(dead_code)]
 
 pub mod certs;
@@ -11,6 +11,7 @@ pub mod duplex;
 pub mod exec;
 pub mod hostile;
 pub mod io;
+pub mod proxy;
 pub mod script;
 pub mod server;
 pub mod tls;
