@@ -6,6 +6,7 @@ CARGO ?= cargo
 test:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --workspace
 	$(CARGO) test --workspace
 	$(MAKE) loom
 

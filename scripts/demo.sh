@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make demo`: runs the two course examples against a local stand-in for
-# jsonplaceholder (examples/serve_posts.rs), so the demo works offline.
+# jsonplaceholder (examples/serve_posts/), so the demo works offline.
 # Expects `cargo build --examples` to have run (the Makefile does that).
 set -euo pipefail
 cd "$(dirname "$0")/.."

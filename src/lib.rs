@@ -194,6 +194,11 @@ impl Default for Runner {
 
 impl Runner {
     /// The options [`run`] uses.
+    ///
+    /// ```
+    /// let runner = aio::Runner::new();
+    /// assert_eq!(runner.run(async { "done" }), "done");
+    /// ```
     pub fn new() -> Runner {
         Runner {
             blocking_shutdown_timeout: BLOCKING_SHUTDOWN_TIMEOUT,
@@ -204,6 +209,12 @@ impl Runner {
 
     /// Debug mode on or off (see [Debug mode](Runner#debug-mode)),
     /// whatever [`DEBUG_ENV`] says. Without this call, `AIO_DEBUG` decides.
+    ///
+    /// ```
+    /// // A poll slower than the threshold is reported on stderr, naming the task.
+    /// let runner = aio::Runner::new().debug(true);
+    /// runner.run(async { std::thread::sleep(std::time::Duration::from_millis(150)) });
+    /// ```
     pub fn debug(mut self, on: bool) -> Runner {
         self.debug = Some(on);
         self
@@ -212,6 +223,13 @@ impl Runner {
     /// How long one poll may hold the loop before debug mode warns
     /// (default [`SLOW_CALLBACK_DURATION`], 100 ms). Has no effect unless
     /// debug mode is on.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let runner = aio::Runner::new().debug(true).slow_callback_duration(Duration::from_secs(1));
+    /// runner.run(async { std::thread::sleep(Duration::from_millis(10)) }); // under it: silent
+    /// ```
     pub fn slow_callback_duration(mut self, threshold: Duration) -> Runner {
         self.slow_callback_duration = threshold;
         self
@@ -227,12 +245,28 @@ impl Runner {
     /// How long shutdown waits for blocking jobs that are still running
     /// (default [`BLOCKING_SHUTDOWN_TIMEOUT`]). Past it, `run` returns
     /// without them and says so on stderr; they finish on their own threads.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let runner = aio::Runner::new().blocking_shutdown_timeout(Duration::from_millis(10));
+    /// runner.run(async {
+    ///     // Still running at shutdown: `run` returns after 10 ms and says so on stderr.
+    ///     drop(aio::spawn_blocking(|| std::thread::sleep(Duration::from_millis(200))));
+    /// });
+    /// ```
     pub fn blocking_shutdown_timeout(mut self, timeout: Duration) -> Runner {
         self.blocking_shutdown_timeout = timeout;
         self
     }
 
     /// [`run`] with these options.
+    ///
+    /// ```
+    /// let runner = aio::Runner::new();
+    /// assert_eq!(runner.run(async { 1 }), 1);
+    /// assert_eq!(runner.run(async { 2 }), 2, "a runner can run again, each time a fresh loop");
+    /// ```
     #[track_caller]
     pub fn run<F: Future>(&self, future: F) -> F::Output {
         match self.try_run(future) {
@@ -242,6 +276,13 @@ impl Runner {
     }
 
     /// [`try_run`] with these options.
+    ///
+    /// ```
+    /// let runner = aio::Runner::new();
+    /// let outer = runner.run(async { aio::Runner::new().try_run(async {}).is_err() });
+    /// assert!(outer, "refused inside a running loop");
+    /// assert_eq!(runner.try_run(async { 3 }).unwrap(), 3);
+    /// ```
     #[track_caller]
     pub fn try_run<F: Future>(&self, future: F) -> Result<F::Output, RunError> {
         // Refuse before doing anything else: no reactor, no threads, no fds.
@@ -293,6 +334,16 @@ impl Runner {
 
 /// What the running loop holds right now: a leak check for tests, and a
 /// first look when a loop will not go idle.
+///
+/// ```
+/// aio::run(async {
+///     let before = aio::loop_stats();
+///     let socket = aio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+///     assert_eq!(aio::loop_stats().sockets, before.sockets + 1);
+///     drop(socket);
+///     assert_eq!(aio::loop_stats(), before, "nothing leaked");
+/// });
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LoopStats {
     /// Spawned tasks not finished yet.

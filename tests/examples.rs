@@ -4,8 +4,9 @@
 
 mod support;
 
-use std::process::{Command, Output};
-use support::{example_binary, Server};
+use std::io::Write;
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use support::{example_binary, OutputLines, Server};
 
 /// Run example `name` against `server` (its URL and CA file in the environment).
 fn run_example(
@@ -38,9 +39,12 @@ fn https_server() -> (Server, String) {
     (server, url)
 }
 
-const FIRST_THREE: &str = "Post 1: modi ex aliquam ullam lorem amet adipisci\n\
-                           Post 2: iure sed veniam velit nisi quia incidunt\n\
-                           Post 3: magnam consectetur sed ipsum eum velit nisi iure\n";
+/// What the course programs print against jsonplaceholder (the stand-in
+/// serves its data set).
+const FIRST_THREE: &str = "\
+    Post 1: sunt aut facere repellat provident occaecati excepturi optio reprehenderit\n\
+    Post 2: qui est esse\n\
+    Post 3: ea molestias quasi exercitationem repellat qui ipsa sit aut\n";
 
 #[test]
 fn count_posts_prints_the_total() {
@@ -78,6 +82,41 @@ fn gather_titles_prints_in_id_order() {
 }
 
 #[test]
+fn api_client_prints_what_its_doc_says() {
+    let (server, url) = https_server();
+    let out = run_example("api_client", &url, server.ca_file.as_deref(), &[]);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    let printed = stdout(&out);
+    // The doc comment's sample output is the contract.
+    let source = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/api_client.rs"
+    ))
+    .unwrap();
+    let documented: String = source
+        .lines()
+        .skip_while(|l| *l != "//! ```text")
+        .skip(1)
+        .take_while(|l| *l != "//! ```")
+        .map(|l| format!("{}\n", l.trim_start_matches("//! ")))
+        .collect();
+    assert_eq!(printed, documented);
+    assert_eq!(
+        printed.lines().next(),
+        Some("User 1: Leanne Graham <Sincere@april.biz>")
+    );
+}
+
+#[test]
+fn api_client_failure_names_what_it_was_doing() {
+    let (_server, url) = https_server();
+    // No CA: the first call fails; anyhow's context comes first, then the cause.
+    let out = run_example("api_client", &url, None, &[]);
+    let start = format!("fetching user 1: GET {url}/users/1");
+    assert_clean_failure(&out, &start, "unknown issuer");
+}
+
+#[test]
 fn nested_run_shows_the_refusal_and_the_fix() {
     let out = Command::new(example_binary("nested_run")).output().unwrap();
     assert!(out.status.success());
@@ -89,12 +128,13 @@ fn nested_run_shows_the_refusal_and_the_fix() {
     );
 }
 
-/// Every failure: one line naming method, URL and cause; exit 1; no panic.
-fn assert_clean_failure(out: &Output, url: &str, cause: &str) {
+/// Every failure: one line, `error: ` then `start` (the method and URL,
+/// after any context), naming the cause; exit 1; no panic.
+fn assert_clean_failure(out: &Output, start: &str, cause: &str) {
     assert_eq!(out.status.code(), Some(1), "stdout: {}", stdout(out));
     let err = stderr(out);
     assert_eq!(err.lines().count(), 1, "one line, got: {err}");
-    assert!(err.starts_with(&format!("error: GET {url}")), "{err}");
+    assert!(err.starts_with(&format!("error: {start}")), "{err}");
     assert!(err.contains(cause), "expected {cause:?} in: {err}");
     assert!(!err.contains("panicked"), "{err}");
 }
@@ -103,7 +143,7 @@ fn assert_clean_failure(out: &Output, url: &str, cause: &str) {
 fn unknown_certificate_authority_is_one_clean_error_line() {
     let (_server, url) = https_server();
     let out = run_example("count_posts", &url, None, &[]);
-    assert_clean_failure(&out, &format!("{url}/posts"), "unknown issuer");
+    assert_clean_failure(&out, &format!("GET {url}/posts"), "unknown issuer");
 }
 
 #[test]
@@ -115,7 +155,7 @@ fn refused_connection_is_one_clean_error_line() {
         .port();
     let url = format!("https://127.0.0.1:{port}");
     let out = run_example("fetch_titles", &url, None, &[]);
-    assert_clean_failure(&out, &format!("{url}/posts/1"), "refused");
+    assert_clean_failure(&out, &format!("GET {url}/posts/1"), "refused");
 }
 
 #[test]
@@ -127,7 +167,7 @@ fn not_found_status_is_one_clean_error_line() {
         server.ca_file.as_deref(),
         &[],
     );
-    assert_clean_failure(&out, &format!("{url}/nope/posts"), "404");
+    assert_clean_failure(&out, &format!("GET {url}/nope/posts"), "404");
 }
 
 #[test]
@@ -151,7 +191,7 @@ fn bad_json_is_one_clean_error_line() {
     let url = format!("http://127.0.0.1:{port}");
     let out = run_example("count_posts", &url, None, &[]);
     server.join().unwrap();
-    assert_clean_failure(&out, &format!("{url}/posts"), "JSON");
+    assert_clean_failure(&out, &format!("GET {url}/posts"), "JSON");
 }
 
 #[test]
@@ -285,4 +325,171 @@ fn shell_stops_cleanly_on_ctrl_c() {
     assert_eq!(status.signal(), Some(libc::SIGINT), "{status:?}");
     // The cancelled task dropped the child, which kill_on_drop killed.
     assert_eq!(processes_running(&["sleep", "41"]), 0);
+}
+
+/// A running `chat` (server or client), killed on drop even when a test
+/// panics.
+struct Chat {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: OutputLines,
+}
+
+impl Chat {
+    fn start(args: &[&str]) -> Chat {
+        let mut child = Command::new(example_binary("chat"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start chat");
+        let stdin = child.stdin.take();
+        let stdout = OutputLines::new(child.stdout.take().unwrap());
+        Chat {
+            child,
+            stdin,
+            stdout,
+        }
+    }
+
+    /// A server on a free port, and the address it announced.
+    fn server() -> (Chat, String) {
+        let server = Chat::start(&["server", "127.0.0.1:0"]);
+        let first = server.stdout.next("the server's address");
+        let addr = first
+            .strip_prefix("chat server listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+            .to_string();
+        (server, addr)
+    }
+
+    /// A client of the server at `addr`, once it is in the room: its own
+    /// address, from the welcome line, which must say that `others` are
+    /// there ("0 others", "1 other").
+    fn client(addr: &str, others: &str) -> (Chat, String) {
+        let client = Chat::start(&["client", addr]);
+        let welcome = client.stdout.next("the welcome line");
+        let own = welcome
+            .strip_prefix("* welcome, ")
+            .and_then(|rest| rest.strip_suffix(&format!("; {others} here")))
+            .unwrap_or_else(|| panic!("unexpected welcome {welcome:?}"))
+            .to_string();
+        (client, own)
+    }
+
+    fn say(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("input still open");
+        writeln!(stdin, "{line}").unwrap();
+    }
+
+    fn next(&self, expected: &str) -> String {
+        self.stdout.next(expected)
+    }
+}
+
+impl Drop for Chat {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn chat_relays_a_line_from_one_client_to_the_other() {
+    let (server, addr) = Chat::server();
+    let (mut alice, alice_addr) = Chat::client(&addr, "0 others");
+    assert_eq!(server.next("alice joins"), format!("{alice_addr} joined"));
+    let (bob, bob_addr) = Chat::client(&addr, "1 other");
+    assert_eq!(alice.next("bob joins"), format!("* {bob_addr} joined"));
+
+    alice.say("hello from alice");
+    assert_eq!(
+        bob.next("alice's line"),
+        format!("{alice_addr}: hello from alice")
+    );
+
+    // The end of alice's input: she leaves, bob hears of it, and alice's
+    // client exits once the server has closed her connection.
+    drop(alice.stdin.take());
+    assert_eq!(bob.next("alice leaves"), format!("* {alice_addr} left"));
+    assert_eq!(alice.next("the end"), "* disconnected");
+    assert!(alice.child.wait().unwrap().success());
+    assert_eq!(server.next("bob joins"), format!("{bob_addr} joined"));
+    assert_eq!(server.next("alice leaves"), format!("{alice_addr} left"));
+}
+
+#[test]
+fn chat_server_cuts_off_a_client_whose_line_has_no_end() {
+    use std::io::Read;
+
+    let (server, addr) = Chat::server();
+    let (bob, _) = Chat::client(&addr, "0 others");
+    server.next("bob joins");
+    let mut flooder = std::net::TcpStream::connect(&addr).unwrap();
+    let flooder_addr = flooder.local_addr().unwrap();
+    assert_eq!(
+        bob.next("the flooder joins"),
+        format!("* {flooder_addr} joined")
+    );
+
+    let welcome = format!("* welcome, {flooder_addr}; 1 other here\n");
+    let mut received = vec![0; welcome.len()];
+    flooder.read_exact(&mut received).unwrap();
+    assert_eq!(String::from_utf8(received).unwrap(), welcome);
+
+    // 5000 bytes and no newline: over the 4096-byte limit.
+    flooder.write_all(&[b'x'; 5000]).unwrap();
+    // The server closes the connection: the end of the stream, or a reset
+    // (it closed with the flood's last bytes unread).
+    match flooder.read(&mut [0; 64]) {
+        Ok(0) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        other => panic!("expected the connection closed, got {other:?}"),
+    }
+    assert_eq!(
+        server.next("the flooder joins"),
+        format!("{flooder_addr} joined")
+    );
+    assert_eq!(
+        server.next("the flooder is cut off"),
+        format!("{flooder_addr} left: sent a line over 4096 bytes")
+    );
+    assert_eq!(
+        bob.next("the flooder leaves"),
+        format!("* {flooder_addr} left")
+    );
+}
+
+#[test]
+fn chat_server_cuts_off_a_client_that_stopped_reading() {
+    let (server, addr) = Chat::server();
+    let idle = std::net::TcpStream::connect(&addr).unwrap(); // never reads
+    let idle_addr = idle.local_addr().unwrap();
+    assert_eq!(
+        server.next("the idle client joins"),
+        format!("{idle_addr} joined")
+    );
+    let mut flooder = std::net::TcpStream::connect(&addr).unwrap();
+    let flooder_addr = flooder.local_addr().unwrap();
+    assert_eq!(
+        server.next("the flooder joins"),
+        format!("{flooder_addr} joined")
+    );
+
+    // 32 MiB of full-length lines: far more than the idle client's socket
+    // buffers and its 256-line outbox hold. On a thread, since these writes
+    // block whenever the server is busy.
+    let flooding = std::thread::spawn(move || {
+        let line = [vec![b'x'; 4095], vec![b'\n']].concat();
+        for _ in 0..8192 {
+            if flooder.write_all(&line).is_err() {
+                break;
+            }
+        }
+    });
+    assert_eq!(
+        server.next("the idle client is cut off"),
+        format!("{idle_addr} left: fell 256 lines behind")
+    );
+    flooding.join().unwrap();
 }

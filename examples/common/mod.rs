@@ -21,12 +21,13 @@ pub struct Post {
     pub title: String,
 }
 
-/// Run `main` on an event loop; on failure print one `error: ...` line (the
-/// error names the method, the URL and, with `{:#}`, the whole cause chain)
-/// and exit 1.
-pub fn run_or_exit<F>(main: F)
+/// Run `main` on an event loop; on failure print one `error: ...` line (an
+/// `aio::http::Error` names the method, the URL and, with `{:#}`, the whole
+/// cause chain; an `anyhow::Error` its contexts, then that) and exit 1.
+pub fn run_or_exit<F, E>(main: F)
 where
-    F: std::future::Future<Output = Result<(), aio::http::Error>>,
+    F: std::future::Future<Output = Result<(), E>>,
+    E: std::fmt::Display,
 {
     if let Err(e) = aio::run(main) {
         eprintln!("error: {e:#}");

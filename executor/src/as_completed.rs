@@ -13,7 +13,7 @@ use pin_project_lite::pin_project;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt;
-use std::future::{poll_fn, Future};
+use std::future::{poll_fn, Future, IntoFuture};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
@@ -45,7 +45,9 @@ use std::task::{Context, Poll, Waker};
 /// });
 /// ```
 ///
-/// Unlike [`gather`](crate::gather), the futures are spawned, so they must be
+/// The items may be anything [`IntoFuture`] (a request builder such as
+/// `client.get(url)`, say), as for [`spawn`](crate::spawn). Unlike
+/// [`gather`](crate::gather), the futures are spawned, so they must be
 /// `'static`. They need not be `Send`, and the `AsCompleted` is neither
 /// `Send` nor `Sync`: it belongs to its loop's thread.
 ///
@@ -60,11 +62,12 @@ use std::task::{Context, Poll, Waker};
 /// # Panics
 /// Outside a running loop, like [`spawn`](crate::spawn).
 #[track_caller]
-pub fn as_completed<I>(futures: I) -> AsCompleted<<I::Item as Future>::Output>
+pub fn as_completed<I>(futures: I) -> AsCompleted<<I::Item as IntoFuture>::Output>
 where
     I: IntoIterator,
-    I::Item: Future + 'static,
-    <I::Item as Future>::Output: 'static,
+    I::Item: IntoFuture,
+    <I::Item as IntoFuture>::IntoFuture: 'static,
+    <I::Item as IntoFuture>::Output: 'static,
 {
     let finished = Rc::new(Finished {
         outputs: RefCell::new(VecDeque::new()),
@@ -75,7 +78,7 @@ where
         .into_iter()
         .map(|future| {
             spawn(Report {
-                future,
+                future: future.into_future(),
                 finished: Rc::clone(&finished),
                 reported: false,
             })
@@ -91,6 +94,21 @@ where
 /// Outputs in finishing order; returned by [`as_completed`].
 ///
 /// Dropping it cancels the futures that have not finished yet.
+///
+/// ```
+/// use aio_executor::{as_completed, block_on, yield_now};
+///
+/// block_on(async {
+///     let mut finished = as_completed([2, 0].map(|turns| async move {
+///         for _ in 0..turns {
+///             yield_now().await;
+///         }
+///         turns
+///     }));
+///     assert_eq!(finished.next().await, Some(0));
+///     drop(finished); // cancels the future still running
+/// });
+/// ```
 #[must_use = "the futures are cancelled when this is dropped"]
 pub struct AsCompleted<T> {
     finished: Rc<Finished<T>>,
@@ -169,11 +187,28 @@ impl<T> AsCompleted<T> {
     ///
     /// # Panics
     /// Resumes the panic of a future that panicked, when its turn comes.
+    ///
+    /// ```
+    /// aio_executor::block_on(async {
+    ///     let mut outputs = aio_executor::as_completed([async { 1 }]);
+    ///     assert_eq!(outputs.next().await, Some(1));
+    ///     assert_eq!(outputs.next().await, None);
+    /// });
+    /// ```
     pub async fn next(&mut self) -> Option<T> {
         poll_fn(|cx| self.poll_next_output(cx)).await
     }
 
     /// How many outputs are still to come.
+    ///
+    /// ```
+    /// aio_executor::block_on(async {
+    ///     let mut outputs = aio_executor::as_completed([1, 2].map(|n| async move { n }));
+    ///     assert_eq!(outputs.remaining(), 2);
+    ///     outputs.next().await;
+    ///     assert_eq!(outputs.remaining(), 1);
+    /// });
+    /// ```
     pub fn remaining(&self) -> usize {
         self.remaining
     }

@@ -8,7 +8,7 @@ use crate::handle::Handle;
 use crate::park::{Park, ThreadPark};
 use crate::scheduler::{self, Core, CurrentGuard, RunError, SpawnError};
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::panic::Location;
 use std::pin::pin;
 use std::rc::Rc;
@@ -23,6 +23,16 @@ const TASKS_PER_IO_CHECK: usize = 61;
 /// One event loop's task side. Created on, and bound to, the current thread.
 ///
 /// Most programs use `aio::run` instead; this is the piece it is built from.
+///
+/// ```
+/// use aio_executor::{Executor, ThreadPark};
+///
+/// let mut executor = Executor::enter().unwrap();
+/// let task = aio_executor::spawn(async { 20 });
+/// let answer = executor.block_on(async { task.await.unwrap() + 22 }, &mut ThreadPark::new());
+/// assert_eq!(answer, 42);
+/// executor.shutdown();
+/// ```
 pub struct Executor {
     core: Rc<Core>,
     // Cleared last: while it exists, this thread counts as running a loop.
@@ -31,6 +41,17 @@ pub struct Executor {
 
 impl Executor {
     /// Mark this thread as running a loop, or refuse when it already does.
+    ///
+    /// ```
+    /// use aio_executor::Executor;
+    ///
+    /// let executor = Executor::enter().unwrap();
+    /// assert!(aio_executor::in_running_loop());
+    /// // One loop per thread: a second one is refused.
+    /// assert!(Executor::enter().is_err());
+    /// drop(executor);
+    /// assert!(!aio_executor::in_running_loop());
+    /// ```
     pub fn enter() -> Result<Executor, RunError> {
         let core = Rc::new(Core::new());
         let guard = CurrentGuard::install(&core)?;
@@ -47,12 +68,30 @@ impl Executor {
     /// [`shutdown`](Executor::shutdown) cancels. Off, it costs one branch
     /// per poll. (`aio::run` turns it on from `AIO_DEBUG`; the executor
     /// itself reads no environment.)
+    ///
+    /// ```
+    /// use aio_executor::{Executor, ThreadPark};
+    ///
+    /// let mut executor = Executor::enter().unwrap();
+    /// executor.set_debug(true); // polls slower than the threshold now warn on stderr
+    /// assert_eq!(executor.block_on(async { 1 }, &mut ThreadPark::new()), 1);
+    /// ```
     pub fn set_debug(&mut self, on: bool) {
         self.core.set_debug(on);
     }
 
     /// How long a poll may hold the loop before debug mode warns
     /// (default 100 ms, asyncio's `slow_callback_duration`).
+    ///
+    /// ```
+    /// use aio_executor::{Executor, ThreadPark};
+    /// use std::time::Duration;
+    ///
+    /// let mut executor = Executor::enter().unwrap();
+    /// executor.set_debug(true);
+    /// executor.set_slow_callback_duration(Duration::from_secs(1));
+    /// assert_eq!(executor.block_on(async { 2 }, &mut ThreadPark::new()), 2);
+    /// ```
     pub fn set_slow_callback_duration(&mut self, threshold: Duration) {
         self.core.set_slow_callback_duration(threshold);
     }
@@ -62,6 +101,20 @@ impl Executor {
     ///
     /// While it runs, `future` counts as a task named `"main"` spawned
     /// where this was called (see `task::current`).
+    ///
+    /// ```
+    /// use aio_executor::{Executor, ThreadPark};
+    ///
+    /// let mut executor = Executor::enter().unwrap();
+    /// let mut park = ThreadPark::new();
+    /// let name = executor.block_on(
+    ///     async { aio_executor::task::current().unwrap().name().map(String::from) },
+    ///     &mut park,
+    /// );
+    /// assert_eq!(name.as_deref(), Some("main"));
+    /// // The executor can run another future afterwards.
+    /// assert_eq!(executor.block_on(async { 3 }, &mut park), 3);
+    /// ```
     #[track_caller]
     pub fn block_on<F: Future>(&mut self, future: F, park: &mut dyn Park) -> F::Output {
         self.block_on_at(future, park, Location::caller())
@@ -70,6 +123,20 @@ impl Executor {
     /// [`block_on`](Executor::block_on), with the main future reported as
     /// spawned at `location`: for wrappers that cannot pass their caller's
     /// location through `#[track_caller]` (a closure in between, say).
+    ///
+    /// ```
+    /// use aio_executor::{Executor, ThreadPark};
+    /// use std::panic::Location;
+    ///
+    /// let mut executor = Executor::enter().unwrap();
+    /// let here = Location::caller();
+    /// let line = executor.block_on_at(
+    ///     async { aio_executor::task::current().unwrap().location().line() },
+    ///     &mut ThreadPark::new(),
+    ///     here,
+    /// );
+    /// assert_eq!(line, here.line());
+    /// ```
     pub fn block_on_at<F: Future>(
         &mut self,
         future: F,
@@ -100,6 +167,16 @@ impl Executor {
     }
 
     /// How many spawned tasks have not finished yet.
+    ///
+    /// ```
+    /// use aio_executor::{Executor, ThreadPark};
+    ///
+    /// let mut executor = Executor::enter().unwrap();
+    /// let task = aio_executor::spawn(async {});
+    /// assert_eq!(executor.live_tasks(), 1);
+    /// executor.block_on(task, &mut ThreadPark::new()).unwrap();
+    /// assert_eq!(executor.live_tasks(), 0);
+    /// ```
     pub fn live_tasks(&self) -> usize {
         self.core.live_tasks()
     }
@@ -107,6 +184,16 @@ impl Executor {
     /// Cancel every task still alive (their futures are dropped here, so
     /// destructors run on this thread), refuse further wakes, and stop
     /// counting as the thread's running loop. Called by `Drop` too.
+    ///
+    /// ```
+    /// use aio_executor::Executor;
+    ///
+    /// let executor = Executor::enter().unwrap();
+    /// let task = aio_executor::spawn(std::future::pending::<()>());
+    /// executor.shutdown(); // the pending task is cancelled
+    /// assert!(task.is_finished());
+    /// assert!(!aio_executor::in_running_loop());
+    /// ```
     pub fn shutdown(mut self) {
         self.shutdown_in_place();
     }
@@ -151,6 +238,10 @@ impl Drop for EndMain<'_> {
 /// Awaiting the returned [`JoinHandle`] gives its output; dropping the handle
 /// lets the task run on, detached.
 ///
+/// Anything [`IntoFuture`] is accepted (an `async` block, a request
+/// builder such as `client.get(url)`), as `.await` accepts it; it is
+/// turned into its future here, on the caller's thread.
+///
 /// # Panics
 /// Outside a running loop, with `aio::spawn() called outside of aio::run()`.
 ///
@@ -163,10 +254,12 @@ impl Drop for EndMain<'_> {
 #[track_caller]
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
-    F: Future + 'static,
+    F: IntoFuture,
+    F::IntoFuture: 'static,
     F::Output: 'static,
 {
     let location = Location::caller();
+    let future = future.into_future();
     let handle = scheduler::with_current(move |core| core.spawn(future, location, None));
     match handle {
         Some(handle) => handle,
@@ -196,28 +289,55 @@ pub struct Builder {
 
 impl Builder {
     /// A builder with no name set.
+    ///
+    /// ```
+    /// aio_executor::block_on(async {
+    ///     let task = aio_executor::task::Builder::new().spawn(async { 5 });
+    ///     assert_eq!(task.await.unwrap(), 5);
+    /// });
+    /// ```
     pub fn new() -> Builder {
         Builder::default()
     }
 
     /// The task's name.
+    ///
+    /// ```
+    /// use aio_executor::task::{self, Builder};
+    ///
+    /// aio_executor::block_on(async {
+    ///     let _worker = Builder::new().name(format!("worker-{}", 1)).spawn(std::future::pending::<()>());
+    ///     aio_executor::yield_now().await;
+    ///     assert_eq!(task::all()[1].name(), Some("worker-1"));
+    /// });
+    /// ```
     pub fn name(mut self, name: impl Into<String>) -> Builder {
         self.name = Some(name.into());
         self
     }
 
-    /// [`spawn`] with these options, on the loop running on this thread.
+    /// [`spawn`] with these options, on the loop running on this thread
+    /// (anything [`IntoFuture`], like `spawn`).
     ///
     /// # Panics
     /// Outside a running loop, with
     /// `aio::task::Builder::spawn() called outside of aio::run()`.
+    ///
+    /// ```
+    /// aio_executor::block_on(async {
+    ///     let task = aio_executor::task::Builder::new().name("adder").spawn(async { 2 + 2 });
+    ///     assert_eq!(task.await.unwrap(), 4);
+    /// });
+    /// ```
     #[track_caller]
     pub fn spawn<F>(self, future: F) -> JoinHandle<F::Output>
     where
-        F: Future + 'static,
+        F: IntoFuture,
+        F::IntoFuture: 'static,
         F::Output: 'static,
     {
         let location = Location::caller();
+        let future = future.into_future();
         let name = self.name.map(Arc::new);
         let handle = scheduler::with_current(move |core| core.spawn(future, location, name));
         match handle {
@@ -227,10 +347,27 @@ impl Builder {
     }
 
     /// [`Handle::spawn`] with these options: from any thread, onto the
-    /// loop of `handle`.
+    /// loop of `handle` (anything [`IntoFuture`] whose future is `Send`).
     ///
     /// # Errors
     /// [`SpawnError`] once that loop has shut down (the future is dropped).
+    ///
+    /// ```
+    /// use aio_executor::{task::Builder, Handle};
+    ///
+    /// aio_executor::block_on(async {
+    ///     let handle = Handle::current();
+    ///     let task = std::thread::spawn(move || {
+    ///         Builder::new()
+    ///             .name("from-thread")
+    ///             .spawn_on(&handle, async { aio_executor::task::current().unwrap().name().map(String::from) })
+    ///             .unwrap()
+    ///     })
+    ///     .join()
+    ///     .unwrap();
+    ///     assert_eq!(task.await.unwrap().as_deref(), Some("from-thread"));
+    /// });
+    /// ```
     #[track_caller]
     pub fn spawn_on<F>(
         self,
@@ -238,10 +375,15 @@ impl Builder {
         future: F,
     ) -> Result<JoinHandle<F::Output>, SpawnError>
     where
-        F: Future + Send + 'static,
+        F: IntoFuture,
+        F::IntoFuture: Send + 'static,
         F::Output: Send + 'static,
     {
-        handle.spawn_named(future, Location::caller(), self.name.map(Arc::new))
+        handle.spawn_named(
+            future.into_future(),
+            Location::caller(),
+            self.name.map(Arc::new),
+        )
     }
 }
 
@@ -251,6 +393,14 @@ impl Builder {
 ///
 /// # Panics
 /// When a loop already runs on this thread.
+///
+/// ```
+/// let output = aio_executor::block_on(async {
+///     let task = aio_executor::spawn(async { 21 });
+///     task.await.unwrap() * 2
+/// });
+/// assert_eq!(output, 42);
+/// ```
 #[track_caller]
 pub fn block_on<F: Future>(future: F) -> F::Output {
     let mut executor = match Executor::enter() {

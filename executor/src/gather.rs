@@ -2,7 +2,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -11,22 +11,25 @@ use std::task::{Context, Poll, Wake, Waker};
 /// Run every future concurrently (within the current task) and give their
 /// outputs in input order, like `asyncio.gather`.
 ///
-/// The futures may borrow from the caller: they are polled in place, not
-/// spawned. Only the futures that were woken are polled again, so gathering
-/// thousands costs no scan of all of them on each wake.
+/// The items may be anything [`IntoFuture`] (`async` blocks, request
+/// builders such as `client.get(url)`, `JoinHandle`s), as `.await` accepts;
+/// each is turned into its future here, in order. The futures may borrow
+/// from the caller: they are polled in place, not spawned. Only the futures
+/// that were woken are polled again, so gathering thousands costs no scan of
+/// all of them on each wake.
 ///
 /// ```
 /// let doubled = aio_executor::block_on(aio_executor::gather((1..=3).map(|i| async move { i * 2 })));
 /// assert_eq!(doubled, vec![2, 4, 6]);
 /// ```
-pub fn gather<I>(futures: I) -> Gather<I::Item>
+pub fn gather<I>(futures: I) -> Gather<<I::Item as IntoFuture>::IntoFuture>
 where
     I: IntoIterator,
-    I::Item: Future,
+    I::Item: IntoFuture,
 {
-    let slots: Vec<Slot<I::Item>> = futures
+    let slots: Vec<Slot<_>> = futures
         .into_iter()
-        .map(|future| Slot::Pending(Box::pin(future)))
+        .map(|future| Slot::Pending(Box::pin(future.into_future())))
         .collect();
     let count = slots.len();
     let wakes = Arc::new(Wakes {
@@ -52,6 +55,11 @@ where
 }
 
 /// The future returned by [`gather`].
+///
+/// ```
+/// let gather: aio_executor::Gather<_> = aio_executor::gather(['a', 'b'].map(|c| async move { c }));
+/// assert_eq!(aio_executor::block_on(gather), ['a', 'b']); // in the order given
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Gather<F: Future> {
     slots: Vec<Slot<F>>,

@@ -38,7 +38,7 @@ use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::error::Error;
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
@@ -143,6 +143,15 @@ struct Group<E> {
 
 impl TaskGroup {
     /// A group whose children fail with `Box<dyn Error + Send + Sync>`.
+    ///
+    /// ```
+    /// aio_executor::block_on(async {
+    ///     let group = aio_executor::TaskGroup::new();
+    ///     let child = group.spawn(async { Ok("done") });
+    ///     group.join().await.unwrap();
+    ///     assert_eq!(child.await.unwrap(), "done");
+    /// });
+    /// ```
     pub fn new() -> TaskGroup {
         TaskGroup::default()
     }
@@ -170,25 +179,28 @@ impl<E: 'static> TaskGroup<E> {
     ///
     /// `Ok(value)` finishes the child; its handle gives `value`. `Err(e)` or
     /// a panic fails it: the group cancels the other children and `join`
-    /// reports the failure.
+    /// reports the failure. Anything [`IntoFuture`] is accepted, as for
+    /// [`spawn`](crate::spawn).
     ///
     /// # Panics
     /// Outside a running loop, like [`spawn`](crate::spawn).
     #[track_caller]
     pub fn spawn<F, T>(&self, future: F) -> JoinHandle<T>
     where
-        F: Future<Output = Result<T, E>> + 'static,
+        F: IntoFuture<Output = Result<T, E>>,
+        F::IntoFuture: 'static,
         T: 'static,
     {
         if self.group.failed.get() || self.group.cancelling.get() {
-            // Cancelled at once: the future is dropped here, never polled.
+            // Cancelled at once: dropped here, never turned into a future
+            // nor polled.
             drop(future);
             return spawn(cancelled_child());
         }
         self.group.running.set(self.group.running.get() + 1);
         spawn(Child {
             stage: ChildStage::Running {
-                future,
+                future: future.into_future(),
                 waiting_key: NOT_WAITING,
             },
             group: Rc::clone(&self.group),
@@ -198,17 +210,49 @@ impl<E: 'static> TaskGroup<E> {
     /// Wait until every child has ended. `Ok(())` when none failed;
     /// otherwise a [`TaskGroupError`] with every failure, in the order they
     /// happened. The group is consumed: nothing can join it after this.
+    ///
+    /// ```
+    /// aio_executor::block_on(async {
+    ///     let group = aio_executor::TaskGroup::new();
+    ///     group.spawn(async { Ok(()) });
+    ///     group.spawn(async { Err::<(), _>("disk full".into()) });
+    ///     let error = group.join().await.unwrap_err(); // waits for both
+    ///     assert_eq!(error.failures().len(), 1);
+    /// });
+    /// ```
     pub fn join(self) -> TaskGroupJoin<E> {
         TaskGroupJoin { group: self }
     }
 
     /// How many children have not ended yet.
+    ///
+    /// ```
+    /// aio_executor::block_on(async {
+    ///     let group = aio_executor::TaskGroup::new();
+    ///     group.spawn(async { Ok(()) });
+    ///     assert_eq!(group.running(), 1);
+    ///     group.join().await.unwrap();
+    /// });
+    /// ```
     pub fn running(&self) -> usize {
         self.group.running.get()
     }
 
     /// True once a child failed (or the group is otherwise cancelling its
     /// children); children spawned from then on are cancelled at once.
+    ///
+    /// ```
+    /// aio_executor::block_on(async {
+    ///     let group = aio_executor::TaskGroup::new();
+    ///     group.spawn(async { Err::<(), _>("failed".into()) });
+    ///     assert!(!group.is_cancelling());
+    ///     aio_executor::yield_now().await; // the child runs and fails
+    ///     assert!(group.is_cancelling());
+    ///     let late = group.spawn(async { Ok(()) }); // cancelled at once
+    ///     assert!(late.await.unwrap_err().is_cancelled());
+    ///     assert!(group.join().await.is_err());
+    /// });
+    /// ```
     pub fn is_cancelling(&self) -> bool {
         self.group.failed.get() || self.group.cancelling.get()
     }
@@ -509,6 +553,16 @@ fn cancelled_child<T>() -> impl Future<Output = T> {
 ///
 /// Dropping it before it finished drops the group, which cancels the
 /// children still running.
+///
+/// ```
+/// aio_executor::block_on(async {
+///     let group = aio_executor::TaskGroup::new();
+///     let forever = group.spawn(std::future::pending::<Result<(), _>>());
+///     let join: aio_executor::TaskGroupJoin<_> = group.join();
+///     drop(join); // drops the group: the child is cancelled
+///     assert!(forever.await.unwrap_err().is_cancelled());
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct TaskGroupJoin<E> {
     group: TaskGroup<E>,
@@ -554,6 +608,17 @@ impl<E> fmt::Debug for TaskGroupJoin<E> {
 /// Display gives the count (`"2 tasks in the group failed"`); the alternate
 /// form (`{:#}`) adds every failure; [`source`](Error::source) is the first
 /// failure.
+///
+/// ```
+/// aio_executor::block_on(async {
+///     let group = aio_executor::TaskGroup::new();
+///     group.spawn(async { Err::<(), _>("timeout".into()) });
+///     let error = group.join().await.unwrap_err();
+///     assert_eq!(error.to_string(), "1 task in the group failed");
+///     assert_eq!(format!("{error:#}"), "1 task in the group failed: timeout");
+///     assert_eq!(std::error::Error::source(&error).unwrap().to_string(), "timeout");
+/// });
+/// ```
 #[derive(Debug)]
 pub struct TaskGroupError<E> {
     failures: Vec<ChildFailure<E>>,
@@ -561,11 +626,32 @@ pub struct TaskGroupError<E> {
 
 impl<E> TaskGroupError<E> {
     /// Every failure, in the order the children failed.
+    ///
+    /// ```
+    /// aio_executor::block_on(async {
+    ///     let group = aio_executor::TaskGroup::<String>::default();
+    ///     group.spawn(async { Err::<(), _>(String::from("first")) });
+    ///     let error = group.join().await.unwrap_err();
+    ///     let errors: Vec<_> = error.failures().iter().filter_map(|f| f.error()).collect();
+    ///     assert_eq!(errors, ["first"]);
+    /// });
+    /// ```
     pub fn failures(&self) -> &[ChildFailure<E>] {
         &self.failures
     }
 
     /// Every failure, by value (to resume a panic, or to look at an error).
+    ///
+    /// ```
+    /// use aio_executor::ChildFailure;
+    ///
+    /// aio_executor::block_on(async {
+    ///     let group = aio_executor::TaskGroup::<u32>::default();
+    ///     group.spawn(async { Err::<(), _>(404) });
+    ///     let failures = group.join().await.unwrap_err().into_failures();
+    ///     assert!(matches!(failures[..], [ChildFailure::Failed(404)]));
+    /// });
+    /// ```
     pub fn into_failures(self) -> Vec<ChildFailure<E>> {
         self.failures
     }
@@ -595,6 +681,20 @@ impl<E: fmt::Debug + fmt::Display + 'static> Error for TaskGroupError<E> {
 }
 
 /// How one child of a [`TaskGroup`] failed.
+///
+/// ```
+/// use aio_executor::ChildFailure;
+///
+/// aio_executor::block_on(async {
+///     let group = aio_executor::TaskGroup::<&str>::default();
+///     group.spawn::<_, ()>(async { panic!("bug") });
+///     let failures = group.join().await.unwrap_err().into_failures();
+///     match &failures[0] {
+///         ChildFailure::Panicked(panic) => assert_eq!(panic.message(), Some("bug")),
+///         ChildFailure::Failed(error) => unreachable!("{error}"),
+///     }
+/// });
+/// ```
 #[derive(Debug)]
 pub enum ChildFailure<E> {
     /// Its future returned `Err`.
@@ -605,6 +705,15 @@ pub enum ChildFailure<E> {
 
 impl<E> ChildFailure<E> {
     /// The error, when the child returned one.
+    ///
+    /// ```
+    /// aio_executor::block_on(async {
+    ///     let group = aio_executor::TaskGroup::<&str>::default();
+    ///     group.spawn(async { Err::<(), _>("refused") });
+    ///     let error = group.join().await.unwrap_err();
+    ///     assert_eq!(error.failures()[0].error(), Some(&"refused"));
+    /// });
+    /// ```
     pub fn error(&self) -> Option<&E> {
         match self {
             ChildFailure::Failed(error) => Some(error),
@@ -613,6 +722,15 @@ impl<E> ChildFailure<E> {
     }
 
     /// True when the child panicked.
+    ///
+    /// ```
+    /// aio_executor::block_on(async {
+    ///     let group = aio_executor::TaskGroup::new();
+    ///     group.spawn::<_, ()>(async { panic!("bug") });
+    ///     let error = group.join().await.unwrap_err();
+    ///     assert!(error.failures()[0].is_panic());
+    /// });
+    /// ```
     pub fn is_panic(&self) -> bool {
         matches!(self, ChildFailure::Panicked(_))
     }
@@ -656,6 +774,18 @@ impl<E: fmt::Debug + fmt::Display + 'static> Error for ChildFailure<E> {
 /// The payload sits behind a mutex only so that the error is `Sync` (a
 /// panic payload is `Send` alone), which lets a [`TaskGroupError`] travel
 /// in a `Box<dyn Error + Send + Sync>`, e.g. out of a nested group.
+///
+/// ```
+/// use aio_executor::ChildFailure;
+///
+/// aio_executor::block_on(async {
+///     let group = aio_executor::TaskGroup::new();
+///     group.spawn::<_, ()>(async { panic!("bug") });
+///     let failures = group.join().await.unwrap_err().into_failures();
+///     let Some(ChildFailure::Panicked(panic)) = failures.into_iter().next() else { unreachable!() };
+///     assert_eq!(panic.to_string(), "task panicked: bug");
+/// });
+/// ```
 pub struct ChildPanic {
     message: Option<String>,
     payload: Mutex<Box<dyn Any + Send>>,
@@ -674,11 +804,36 @@ impl ChildPanic {
     }
 
     /// The panic message, when the payload is a string.
+    ///
+    /// ```
+    /// use aio_executor::ChildFailure;
+    ///
+    /// aio_executor::block_on(async {
+    ///     let group = aio_executor::TaskGroup::new();
+    ///     group.spawn::<_, ()>(async { panic!("index {} out of range", 3) });
+    ///     let error = group.join().await.unwrap_err();
+    ///     let ChildFailure::Panicked(panic) = &error.failures()[0] else { unreachable!() };
+    ///     assert_eq!(panic.message(), Some("index 3 out of range"));
+    /// });
+    /// ```
     pub fn message(&self) -> Option<&str> {
         self.message.as_deref()
     }
 
     /// The payload, for `std::panic::resume_unwind`.
+    ///
+    /// ```
+    /// use aio_executor::ChildFailure;
+    ///
+    /// aio_executor::block_on(async {
+    ///     let group = aio_executor::TaskGroup::new();
+    ///     group.spawn::<_, ()>(async { std::panic::panic_any(7_i32) });
+    ///     let failures = group.join().await.unwrap_err().into_failures();
+    ///     let Some(ChildFailure::Panicked(panic)) = failures.into_iter().next() else { unreachable!() };
+    ///     // To resume the panic in the caller: std::panic::resume_unwind(payload).
+    ///     assert_eq!(panic.into_payload().downcast_ref::<i32>(), Some(&7));
+    /// });
+    /// ```
     pub fn into_payload(self) -> Box<dyn Any + Send> {
         self.payload
             .into_inner()

@@ -5,7 +5,7 @@
 use crate::cell::{JoinError, JoinHandle, TaskName};
 use crate::scheduler::{self, SpawnError};
 use std::fmt;
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::panic::Location;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -48,6 +48,14 @@ impl Handle {
     /// # Panics
     /// Outside a running loop, with
     /// `aio::Handle::current() called outside of aio::run()`.
+    ///
+    /// ```
+    /// aio_executor::block_on(async {
+    ///     let handle = aio_executor::Handle::current();
+    ///     let task = handle.spawn(async { 1 }).unwrap();
+    ///     assert_eq!(task.await.unwrap(), 1);
+    /// });
+    /// ```
     #[track_caller]
     pub fn current() -> Handle {
         match Handle::try_current() {
@@ -57,6 +65,13 @@ impl Handle {
     }
 
     /// The loop running on this thread, or `None` outside one.
+    ///
+    /// ```
+    /// use aio_executor::Handle;
+    ///
+    /// assert!(Handle::try_current().is_none());
+    /// aio_executor::block_on(async { assert!(Handle::try_current().is_some()) });
+    /// ```
     pub fn try_current() -> Option<Handle> {
         scheduler::with_current(|core| Handle {
             inner: core.handle().clone(),
@@ -65,20 +80,35 @@ impl Handle {
 
     /// Spawn `future` on this loop, from any thread; like asyncio's
     /// `run_coroutine_threadsafe`. It starts at the loop's next turn (the
-    /// loop is woken if it is parked).
+    /// loop is woken if it is parked). Anything [`IntoFuture`] whose future
+    /// is `Send` is accepted; it is turned into its future on the calling
+    /// thread.
     ///
     /// # Errors
     /// [`SpawnError`] when the loop has shut down; the future is dropped
     /// here, unpolled. A task accepted just before the loop shut down is
     /// cancelled with the loop's other tasks: its handle gives
     /// [`JoinError::Cancelled`].
+    ///
+    /// ```
+    /// let answer = aio_executor::block_on(async {
+    ///     let handle = aio_executor::Handle::current();
+    ///     // From another thread: the task runs on this loop.
+    ///     let task = std::thread::spawn(move || handle.spawn(async { 6 * 7 }).unwrap())
+    ///         .join()
+    ///         .unwrap();
+    ///     task.await.unwrap()
+    /// });
+    /// assert_eq!(answer, 42);
+    /// ```
     #[track_caller]
     pub fn spawn<F>(&self, future: F) -> Result<JoinHandle<F::Output>, SpawnError>
     where
-        F: Future + Send + 'static,
+        F: IntoFuture,
+        F::IntoFuture: Send + 'static,
         F::Output: Send + 'static,
     {
-        self.spawn_named(future, Location::caller(), None)
+        self.spawn_named(future.into_future(), Location::caller(), None)
     }
 
     pub(crate) fn spawn_named<F>(

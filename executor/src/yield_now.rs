@@ -17,6 +17,22 @@ pub fn yield_now() -> YieldNow {
 }
 
 /// The future returned by [`yield_now`].
+///
+/// ```
+/// use std::rc::Rc;
+/// use std::cell::Cell;
+///
+/// aio_executor::block_on(async {
+///     let ran = Rc::new(Cell::new(false));
+///     let other = aio_executor::spawn({
+///         let ran = Rc::clone(&ran);
+///         async move { ran.set(true) }
+///     });
+///     aio_executor::yield_now().await; // the other task runs meanwhile
+///     assert!(ran.get());
+///     other.await.unwrap();
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 #[derive(Debug)]
 pub struct YieldNow {

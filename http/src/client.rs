@@ -12,6 +12,7 @@ use crate::cookies::Jar;
 use crate::error::{Error, Kind};
 use crate::pool::{ConnLimits, Pool};
 use crate::proto::Limits;
+use crate::proxy::{proxies_from_env, Proxies, Proxy};
 use crate::redact::{is_secret_header, redacted, redacted_raw, ShownHeaders};
 use crate::request::{client_owned, IntoUrl, RequestBuilder};
 use crate::retry::Retry;
@@ -65,8 +66,9 @@ impl Client {
     /// A client with the default settings (see [`ClientBuilder`]).
     ///
     /// # Panics
-    /// When the default TLS configuration cannot be built: the file named
-    /// by `SSL_CERT_FILE` is unreadable or holds no certificate. Use
+    /// When the environment it trusts is unusable: the file named by
+    /// `SSL_CERT_FILE` is unreadable or holds no certificate, or a proxy
+    /// variable (`HTTPS_PROXY`, `NO_PROXY`...) is malformed. Use
     /// `Client::builder().build()` to get that as an error instead.
     pub fn new() -> Client {
         match Client::builder().build() {
@@ -144,6 +146,7 @@ impl fmt::Debug for Client {
             .field("default_headers", &ShownHeaders(&i.default_headers))
             .field("base_url", &i.base_url.as_ref().map(redacted))
             .field("cookie_store", &i.cookies.is_some())
+            .field("proxies", &i.proxies)
             .finish_non_exhaustive()
     }
 }
@@ -170,6 +173,8 @@ pub struct ClientBuilder {
     https_to_http_redirects: bool,
     decompress: bool,
     retry: Option<Retry>,
+    proxies: Vec<Proxy>,
+    no_proxy: bool,
     default_headers: DefaultHeaders,
     base_url: Option<BaseUrl>,
     cookie_store: bool,
@@ -237,11 +242,14 @@ impl ClientBuilder {
             cookie_store: false,
             decompress: true,
             retry: None,
+            proxies: Vec::new(),
+            no_proxy: false,
         }
     }
 
     /// Limit for opening a connection: DNS, TCP connect and TLS handshake
-    /// together (default 10 s).
+    /// together, and through a proxy the `CONNECT` exchange or SOCKS5
+    /// handshake as well (default 10 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> ClientBuilder {
         self.connect_timeout = Some(timeout);
         self
@@ -311,12 +319,30 @@ impl ClientBuilder {
         self
     }
 
-    /// Whether to trust the environment (default `true`): when
-    /// `SSL_CERT_FILE` (a PEM bundle) or `SSL_CERT_DIR` (directories of PEM
-    /// files) is set, the roots they name replace the built-in ones, as
-    /// OpenSSL, curl and httpx read them. An unreadable file or directory
-    /// makes [`build`](ClientBuilder::build) fail naming it and the
-    /// variable. `false` ignores both variables.
+    /// Whether to trust the environment (default `true`), read once by
+    /// [`build`](ClientBuilder::build):
+    ///
+    /// - when `SSL_CERT_FILE` (a PEM bundle) or `SSL_CERT_DIR` (directories
+    ///   of PEM files) is set, the roots they name replace the built-in
+    ///   ones, as OpenSSL, curl and httpx read them;
+    /// - unless proxies were given with [`proxy`](ClientBuilder::proxy),
+    ///   `HTTP_PROXY` (plain-HTTP requests), `HTTPS_PROXY` (HTTPS requests)
+    ///   and `ALL_PROXY` (both) name proxies, in any form [`Proxy`] takes,
+    ///   and `NO_PROXY` the hosts that go direct (see
+    ///   [`Proxy::no_proxy`]). As in curl, the lower-case form of each
+    ///   (`https_proxy`) wins over the upper-case one, and an empty value
+    ///   means none. Under CGI (`REQUEST_METHOD` set) upper-case
+    ///   `HTTP_PROXY` is ignored: a CGI server sets it from the request's
+    ///   `Proxy:` header ("httpoxy").
+    ///
+    /// An unreadable file or directory, or a malformed proxy variable,
+    /// makes `build` fail naming it and the variable. `false` ignores all
+    /// of these variables.
+    ///
+    /// ```
+    /// // Whatever HTTPS_PROXY says, this client goes direct.
+    /// let client = aio_http::Client::builder().trust_env(false).build().unwrap();
+    /// ```
     pub fn trust_env(mut self, trust: bool) -> ClientBuilder {
         self.trust_env = trust;
         self
@@ -487,10 +513,46 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends requests through `proxy` (see [`Proxy`] for the kinds). Call
+    /// it again to add more: for each request the first proxy whose scope
+    /// (http, https or all) covers its URL and whose
+    /// [`no_proxy`](Proxy::no_proxy) list does not name its host is used;
+    /// a request no proxy serves goes direct. Giving any proxy here turns
+    /// off the proxy environment variables (see
+    /// [`trust_env`](ClientBuilder::trust_env)).
+    ///
+    /// ```
+    /// use aio_http::{Client, Proxy};
+    ///
+    /// # fn demo() -> Result<(), aio_http::Error> {
+    /// let client = Client::builder()
+    ///     .proxy(Proxy::all("http://user:secret@proxy.internal:3128")?)
+    ///     .build()?;
+    /// # Ok(()) }
+    /// # demo().unwrap();
+    /// ```
+    pub fn proxy(mut self, proxy: Proxy) -> ClientBuilder {
+        self.proxies.push(proxy);
+        self
+    }
+
+    /// Sends every request direct: no proxy from the environment, and none
+    /// given with [`proxy`](ClientBuilder::proxy), whichever is called
+    /// first.
+    ///
+    /// ```
+    /// let client = aio_http::Client::builder().no_proxy().build().unwrap();
+    /// ```
+    pub fn no_proxy(mut self) -> ClientBuilder {
+        self.no_proxy = true;
+        self
+    }
+
     /// Builds the client. Fails (kind [`Tls`](Kind::Tls)) when the trusted
     /// roots cannot be loaded, or (kind [`Builder`](Kind::Builder)) when
     /// the user agent cannot be a header value, a default header is one
-    /// only the client may set, or the base URL is unusable.
+    /// only the client may set, the base URL is unusable, or a proxy
+    /// environment variable is malformed.
     pub fn build(self) -> Result<Client, Error> {
         let user_agent = HeaderValue::from_str(&self.user_agent).map_err(|e| {
             Error::with_source(
@@ -501,6 +563,15 @@ impl ClientBuilder {
         })?;
         let default_headers = checked_default_headers(self.default_headers.0)?;
         let base_url = self.base_url.map(checked_base_url).transpose()?;
+        let proxies = if self.no_proxy {
+            Vec::new()
+        } else if !self.proxies.is_empty() {
+            self.proxies
+        } else if self.trust_env {
+            proxies_from_env(|name| std::env::var_os(name))?
+        } else {
+            Vec::new()
+        };
         let opts = TlsOptions {
             webpki_roots: true,
             trust_env: self.trust_env,
@@ -519,6 +590,7 @@ impl ClientBuilder {
                     },
                 ),
                 tls,
+                proxies: Proxies::new(proxies),
                 connect_timeout: self.connect_timeout,
                 // The far future is "off": no timer armed for every wait.
                 read_timeout: self.read_timeout.filter(|d| *d != Duration::MAX),

@@ -1,6 +1,7 @@
-//! One HTTP/1.1 connection: its identity ([`Origin`]: scheme, host, port),
-//! its transport (TCP or TLS over TCP), its reused read and write buffers,
-//! and how it is opened.
+//! One HTTP/1.1 connection: its identity ([`Route`]: the [`Origin`] it
+//! talks to, and the proxy it goes through if any), its transport (TCP or
+//! TLS over TCP, possibly through a proxy's tunnel), its reused read and
+//! write buffers, and how it is opened.
 
 use std::fmt;
 use std::future::poll_fn;
@@ -13,13 +14,15 @@ use std::time::Duration;
 use aio_reactor::net::TcpStream;
 use aio_reactor::time::Instant;
 use futures_io::{AsyncRead, AsyncWrite};
+use http::HeaderValue;
 use rustls::ClientConfig;
 use url::Url;
 
-use crate::deadline::{after, Deadline};
+use crate::deadline::{after, Bound, Deadline};
 use crate::error::{Error, Kind, Limit, Phase};
 use crate::pool::Slot;
 use crate::proto::{encode_chunk, LAST_CHUNK};
+use crate::proxy::{socks, tunnel, ProxyKind, ProxyTarget};
 use crate::request_body::Streamed;
 use crate::tls::{self, ClientTlsStream};
 
@@ -69,9 +72,7 @@ impl Transport {
     }
 }
 
-/// Which server a connection talks to, and how: its identity. Two requests
-/// with the same origin may share a connection (the pool keys on it).
-/// Later: proxy and TLS settings belong here too.
+/// Which server a request is for: scheme, host and port of its URL.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Origin {
     pub(crate) https: bool,
@@ -119,6 +120,37 @@ impl fmt::Debug for Origin {
     }
 }
 
+/// How a connection reaches its origin: straight, or through a proxy. Its
+/// identity: two requests with the same route may share a connection (the
+/// pool keys on it), so a connection through one proxy, or with one
+/// proxy's credentials, never carries a request meant for another route.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Route {
+    pub(crate) origin: Origin,
+    pub(crate) proxy: Option<Arc<ProxyTarget>>,
+}
+
+impl Route {
+    /// The HTTP proxy that takes this route's requests in absolute form
+    /// (plain HTTP through an HTTP proxy). On every other route the
+    /// requests reach the origin as they would directly: through a tunnel,
+    /// through SOCKS, or straight.
+    pub(crate) fn forwarding_proxy(&self) -> Option<&ProxyTarget> {
+        self.proxy
+            .as_deref()
+            .filter(|p| p.kind == ProxyKind::Http && !self.origin.https)
+    }
+}
+
+impl fmt::Debug for Route {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.proxy {
+            Some(proxy) => write!(f, "{:?} via {proxy}", self.origin),
+            None => self.origin.fmt(f),
+        }
+    }
+}
+
 /// An open connection with its buffers.
 pub(crate) struct Conn {
     io: Transport,
@@ -128,8 +160,8 @@ pub(crate) struct Conn {
     end: usize,
     /// Holds the encoded request head (and small bodies); reused.
     write_buf: Vec<u8>,
-    /// Whom it talks to; the pool files it under this.
-    pub(crate) origin: Origin,
+    /// Whom it talks to, and through what; the pool files it under this.
+    pub(crate) route: Route,
     /// Whether this connection already carried a request (came from the
     /// pool): a failure before any response byte is then the stale case.
     pub(crate) reused: bool,
@@ -143,14 +175,14 @@ pub(crate) struct Conn {
 }
 
 impl Conn {
-    fn new(io: Transport, origin: Origin) -> Conn {
+    fn new(io: Transport, route: Route) -> Conn {
         Conn {
             io,
             buf: vec![0; READ_BUF_SIZE].into_boxed_slice(),
             start: 0,
             end: 0,
             write_buf: Vec::new(),
-            origin,
+            route,
             reused: false,
             idle_since: Instant::now(),
             idle_read_events: 0,
@@ -375,23 +407,45 @@ pub(crate) enum SendError {
     Body(Error),
 }
 
-/// Opens a connection to `origin`: TCP connect (DNS on the blocking pool,
-/// each address tried), then, for https, the TLS handshake with `tls`. Both
-/// are bounded by the connect timeout together, and by the total deadline.
+/// Opens a connection along `route`: TCP connect (DNS on the blocking pool,
+/// each address tried) to the origin or to the proxy; through a proxy, the
+/// `CONNECT` tunnel (https through an HTTP proxy) or the SOCKS5 handshake;
+/// then, for https, the TLS handshake with the origin, `tls`. All of it is
+/// bounded by the connect timeout together, and by the total deadline.
 pub(crate) async fn connect(
-    origin: &Origin,
+    route: &Route,
     tls: &Arc<ClientConfig>,
+    user_agent: &HeaderValue,
     connect_timeout: Option<Duration>,
     deadline: &mut Deadline,
 ) -> Result<Conn, Error> {
     let bound = connect_timeout.map(|d| (after(d), Limit::Connect, d));
-    let label = origin.authority();
-    let tcp = deadline
-        .wait(Phase::Connect, bound, TcpStream::connect(label.as_str()))
-        .await?
-        .map_err(|e| connect_error(e, &label))?;
-    // Requests are written whole; don't let Nagle hold the last segment.
-    let _ = tcp.set_nodelay(true);
+    let origin = &route.origin;
+    let tcp = match &route.proxy {
+        None => {
+            let label = origin.authority();
+            let context = format!("could not connect to {label}");
+            tcp_connect(&label, &context, bound, deadline).await?
+        }
+        Some(proxy) => {
+            let label = proxy.authority();
+            let context = format!("could not connect to proxy {proxy}");
+            let mut tcp = tcp_connect(&label, &context, bound, deadline).await?;
+            match proxy.kind {
+                ProxyKind::Http if !origin.https => {}
+                ProxyKind::Http => {
+                    let authority = origin.authority();
+                    let open = tunnel::open(&mut tcp, proxy, &authority, user_agent);
+                    deadline.wait(Phase::ProxyHandshake, bound, open).await??;
+                }
+                ProxyKind::Socks5 | ProxyKind::Socks5h => {
+                    let open = socks::handshake(&mut tcp, proxy, &origin.host, origin.port);
+                    deadline.wait(Phase::ProxyHandshake, bound, open).await??;
+                }
+            }
+            tcp
+        }
+    };
     let io = if origin.https {
         let name =
             tls::server_name(&origin.host).map_err(|e| Error::with_source(Kind::Tls, "", e))?;
@@ -407,7 +461,23 @@ pub(crate) async fn connect(
     } else {
         Transport::Plain(tcp)
     };
-    Ok(Conn::new(io, origin.clone()))
+    Ok(Conn::new(io, route.clone()))
+}
+
+/// TCP connect to `label` (`host:port`), an error saying `context`.
+async fn tcp_connect(
+    label: &str,
+    context: &str,
+    bound: Option<Bound>,
+    deadline: &mut Deadline,
+) -> Result<TcpStream, Error> {
+    let tcp = deadline
+        .wait(Phase::Connect, bound, TcpStream::connect(label))
+        .await?
+        .map_err(|e| connect_error(e, label, context))?;
+    // Requests are written whole; don't let Nagle hold the last segment.
+    let _ = tcp.set_nodelay(true);
+    Ok(tcp)
 }
 
 /// A failed handshake. When rustls refused it, the description of what was
@@ -423,20 +493,60 @@ fn handshake_error(e: io::Error) -> Error {
     }
 }
 
-/// "could not connect to X" is this error's own words; the reasons (one per
-/// address tried) are its source, an `io::Error` of the last one's kind. The
-/// reactor's error already starts with those words: they are split off so
-/// they are not shown twice.
-fn connect_error(e: io::Error, label: &str) -> Error {
-    let context = format!("could not connect to {label}");
+/// `context` ("could not connect to X") is this error's own words; the
+/// reasons (one per address tried) are its source, an `io::Error` of the
+/// last one's kind. The reactor's error starts with "could not connect to
+/// `label`": that is split off so it is not shown twice.
+fn connect_error(e: io::Error, label: &str, context: &str) -> Error {
     let text = e.to_string();
+    let reactor_context = format!("could not connect to {label}");
     match text
-        .strip_prefix(context.as_str())
+        .strip_prefix(reactor_context.as_str())
         .and_then(|r| r.strip_prefix(": "))
     {
         Some(reasons) => {
-            Error::with_source(Kind::Connect, &context, io::Error::new(e.kind(), reasons))
+            Error::with_source(Kind::Connect, context, io::Error::new(e.kind(), reasons))
         }
-        None => Error::with_source(Kind::Connect, &context, e),
+        None => Error::with_source(Kind::Connect, context, e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    fn route(url: &str, proxy: Option<&str>) -> Route {
+        Route {
+            origin: Origin::of(&Url::parse(url).unwrap()).unwrap(),
+            proxy: proxy.map(|p| Arc::new(ProxyTarget::parse(p, None).unwrap())),
+        }
+    }
+
+    #[test]
+    fn routes_to_one_origin_differ_by_proxy_and_its_credentials() {
+        let url = "https://example.com/";
+        let routes = [
+            route(url, None),
+            route(url, Some("http://p:1")),
+            route(url, Some("http://p:2")),
+            route(url, Some("http://ann:x@p:1")),
+            route(url, Some("http://ann:y@p:1")),
+            route(url, Some("socks5://p:1")),
+            route(url, Some("socks5h://p:1")),
+        ];
+        let keys: HashSet<Route> = routes.iter().cloned().collect();
+        assert_eq!(keys.len(), routes.len());
+        assert!(keys.contains(&route(url, Some("http://ann:x@p:1"))));
+    }
+
+    #[test]
+    fn only_plain_http_through_an_http_proxy_is_forwarded() {
+        let forwarded = |url, proxy| route(url, proxy).forwarding_proxy().is_some();
+        assert!(forwarded("http://example.com/", Some("http://p:1")));
+        assert!(!forwarded("https://example.com/", Some("http://p:1")));
+        assert!(!forwarded("http://example.com/", Some("socks5://p:1")));
+        assert!(!forwarded("http://example.com/", None));
     }
 }

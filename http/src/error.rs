@@ -26,7 +26,10 @@ pub enum Kind {
     /// or form that cannot be urlencoded, an invalid multipart content
     /// type.
     Builder,
-    /// No connection could be made: DNS resolution or TCP connect failed.
+    /// No connection could be made: DNS resolution or TCP connect failed,
+    /// or a proxy refused the request or the tunnel (a 407 or another
+    /// answer to `CONNECT` than 2xx, a SOCKS5 failure); the message names
+    /// the proxy, its password as `***`.
     Connect,
     /// The TLS configuration could not be built, or the handshake failed
     /// (e.g. the certificate expired, names another host, or was issued by
@@ -191,7 +194,8 @@ impl Error {
         self.inner.method.as_ref()
     }
 
-    /// The response status, for errors made by `error_for_status`.
+    /// The response status, for errors made by `error_for_status`, and
+    /// the proxy's status when it refused a request or a tunnel (e.g. 407).
     pub fn status(&self) -> Option<StatusCode> {
         self.inner.status
     }
@@ -307,6 +311,7 @@ fn push_causes(text: &mut String, first: Option<&(dyn StdError + 'static)>) {
 pub(crate) enum Phase {
     PoolWait,
     Connect,
+    ProxyHandshake,
     TlsHandshake,
     SendRequest,
     ResponseHead,
@@ -321,6 +326,7 @@ impl Phase {
                  pool_max_connections limit how many are open)"
             }
             Phase::Connect => "connecting",
+            Phase::ProxyHandshake => "setting up the tunnel through the proxy",
             Phase::TlsHandshake => "during the TLS handshake",
             Phase::SendRequest => "sending the request",
             Phase::ResponseHead => "waiting for the response head",

@@ -13,12 +13,17 @@
 //!  ┌─────────────►├─ 0 cookies   the jar's Cookie for this URL
 //!  │              │              (unless the caller set one)
 //!  │              │
-//!  │              ├─ 1 checkout  Origin::of(url), Pool::checkout   Pool ──► Exchange
+//!  │              ├─ 1 checkout  Route: Origin::of(url) and the    Pool ──► Exchange
+//!  │              │              proxy for it; Pool::checkout
 //!  │              │              nothing usable: conn::connect     Exchange
+//!  │              │              (through the proxy, if any)
 //!  │              │
 //!  │              ├─ 2 attempt   write the request, read the head  Exchange
 //!  │              │    (a streamed body is pulled as it is
 //!  │              │    written: chunked, or its declared length)
+//!  │              │    (absolute form with Proxy-Authorization
+//!  │              │    when an HTTP proxy forwards it; its 407
+//!  │              │    is an error)
 //!  │              │    failed on a REUSED connection before any
 //!  │              │    response byte, idempotent method, body
 //!  │              │    in memory (not streamed):
@@ -45,6 +50,7 @@
 //! One [`Deadline`] (total and read timeouts, one timer) goes along the whole
 //! way, through redirects and into the body reader.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -53,16 +59,17 @@ use http::header::{
     HeaderValue, ACCEPT, ACCEPT_ENCODING, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE,
     LOCATION, PROXY_AUTHORIZATION, RANGE, RETRY_AFTER, TRANSFER_ENCODING, USER_AGENT,
 };
-use http::{HeaderMap, Method};
+use http::{HeaderMap, Method, StatusCode};
 use url::{Position, Url};
 
 use crate::body::BodyReader;
-use crate::conn::{self, Conn, Origin, SendError};
+use crate::conn::{self, Conn, Origin, Route, SendError};
 use crate::deadline::Deadline;
 use crate::decode;
 use crate::error::{Error, Kind, Phase};
 use crate::pool::{is_resendable, may_retry, Acquired};
 use crate::proto::{encode_request_head, Event, Limits, ResponseDecoder, ResponseHead};
+use crate::proxy::tunnel::refusal;
 use crate::redact::redacted;
 use crate::redirect::{next_hop, Hop};
 use crate::request_body::{Body, Payload};
@@ -97,6 +104,9 @@ struct Exchange {
     method: Method,
     url: Url,
     headers: HeaderMap,
+    /// The caller's own `Proxy-Authorization`, kept apart from `headers`:
+    /// it goes to a proxy that forwards the request, never to an origin.
+    proxy_authorization: Option<HeaderValue>,
     body: Option<Body>,
     /// The caller set `Cookie` (and it still applies): the jar stays out.
     caller_cookie: bool,
@@ -140,9 +150,9 @@ impl Exchange {
         if !headers.contains_key(ACCEPT) {
             headers.insert(ACCEPT, HeaderValue::from_static("*/*"));
         }
-        // Credentials for a proxy are for a proxy only; this request goes
-        // straight to the origin server.
-        headers.remove(PROXY_AUTHORIZATION);
+        // Credentials for a proxy are for a proxy only: sent (in attempt)
+        // only on a route whose proxy reads the request.
+        let proxy_authorization = headers.remove(PROXY_AUTHORIZATION);
         // A compressed range is a range of the compressed bytes: ask for
         // compression only when the whole body is wanted.
         if decompress && !headers.contains_key(ACCEPT_ENCODING) && !headers.contains_key(RANGE) {
@@ -156,6 +166,7 @@ impl Exchange {
             url,
             caller_cookie: headers.contains_key(COOKIE),
             headers,
+            proxy_authorization,
             body,
             deadline,
             decompress,
@@ -302,11 +313,12 @@ impl Exchange {
             }
         }
         if hop.cross_origin {
-            for name in [AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION] {
+            for name in [AUTHORIZATION, COOKIE] {
                 self.headers.remove(name);
             }
             // The jar, if any, has the cookies for the new origin.
             self.caller_cookie = false;
+            self.proxy_authorization = None;
         }
         self.method = hop.method;
         let from = std::mem::replace(&mut self.url, hop.url);
@@ -325,17 +337,23 @@ impl Exchange {
             ));
         }
         let resendable = is_resendable(&self.method, self.body_replayable());
+        let proxy = self
+            .shared
+            .proxies
+            .select(origin.https, &origin.host, origin.port)
+            .cloned();
+        let route = Route { origin, proxy };
         let mut fresh_only = false;
         loop {
             self.deadline.check(Phase::Connect)?;
             let mut conn = loop {
-                let slot = match self.shared.pool.acquire(&origin, resendable, fresh_only) {
+                let slot = match self.shared.pool.acquire(&route, resendable, fresh_only) {
                     Acquired::Idle(conn) => break conn,
                     Acquired::Room(slot) => slot,
                     Acquired::Full => {
                         // Only the total timeout bounds the wait: the read
                         // timeout is about a silent server, not a busy pool.
-                        let room = self.shared.pool.room(&origin);
+                        let room = self.shared.pool.room(&route);
                         self.deadline.wait_total(Phase::PoolWait, room).await?;
                         continue;
                     }
@@ -343,8 +361,9 @@ impl Exchange {
                 // Boxed: connecting (DNS, TLS handshake) is rare and its future is
                 // large; inline, every request's future would carry its size.
                 let mut conn = Box::pin(conn::connect(
-                    &origin,
+                    &route,
                     &self.shared.tls,
+                    &self.shared.user_agent,
                     self.shared.connect_timeout,
                     &mut self.deadline,
                 ))
@@ -353,7 +372,18 @@ impl Exchange {
                 break conn;
             };
             match self.attempt(&mut conn).await {
-                Ok((decoder, head)) => return Ok((conn, decoder, head)),
+                Ok((decoder, head)) => {
+                    // A 407 to a forwarded request is the proxy's own.
+                    let proxy = route
+                        .forwarding_proxy()
+                        .filter(|_| head.status == StatusCode::PROXY_AUTHENTICATION_REQUIRED);
+                    if let Some(proxy) = proxy {
+                        let sent =
+                            self.proxy_authorization.is_some() || proxy.authorization.is_some();
+                        return Err(refusal(proxy, &head, "refused the request", sent));
+                    }
+                    return Ok((conn, decoder, head));
+                }
                 Err(f) => {
                     // The stale-connection retry: the only place a request
                     // is sent twice.
@@ -376,22 +406,42 @@ impl Exchange {
             method,
             url,
             headers,
+            proxy_authorization,
             body,
             deadline,
             shared,
             ..
         } = self;
         let host = host_header(url);
-        let target = request_target(url);
+        // A streamed body of unknown length goes chunked.
+        if let Some(Payload::Streamed(streamed)) = body.as_mut().map(Body::payload) {
+            if streamed.declared_len().is_none() {
+                headers.insert(TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
+            }
+        }
+        // An HTTP proxy that forwards the request reads its URL whole, and
+        // its own credentials: the caller's if given, else the proxy URL's.
+        let (target, headers) = match conn.route.forwarding_proxy() {
+            None => (Cow::Borrowed(request_target(url)), Cow::Borrowed(&*headers)),
+            Some(proxy) => {
+                let mut with_credentials = headers.clone();
+                if let Some(value) = proxy_authorization
+                    .as_ref()
+                    .or(proxy.authorization.as_ref())
+                {
+                    with_credentials.insert(PROXY_AUTHORIZATION, value.clone());
+                }
+                (
+                    Cow::Owned(absolute_target(url)),
+                    Cow::Owned(with_credentials),
+                )
+            }
+        };
         let sent = match body.as_mut().map(Body::payload) {
             Some(Payload::Streamed(streamed)) => {
                 let declared = streamed.declared_len();
-                if declared.is_none() {
-                    headers.insert(TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
-                }
-                let headers = &*headers;
                 let encode = |out: &mut Vec<u8>| {
-                    encode_request_head(method, target, host, headers, declared, out)
+                    encode_request_head(method, &target, host, &headers, declared, out)
                 };
                 // Boxed, as connecting is: streamed bodies are rare, and
                 // inline every request's future would carry this one's size.
@@ -407,9 +457,8 @@ impl Exchange {
                     }
                     _ => (&[][..], None),
                 };
-                let headers = &*headers;
                 let encode = |out: &mut Vec<u8>| {
-                    encode_request_head(method, target, host, headers, body_len, out)
+                    encode_request_head(method, &target, host, &headers, body_len, out)
                 };
                 conn.send(encode, bytes, deadline).await
             }
@@ -509,6 +558,17 @@ fn request_target(url: &Url) -> &str {
     &url[Position::BeforePath..Position::AfterQuery]
 }
 
+/// The request-target in absolute form, for a proxy: scheme, host, port,
+/// path and query; never userinfo (a redirect's `Location` may carry some)
+/// nor the fragment.
+fn absolute_target(url: &Url) -> String {
+    format!(
+        "{}://{}",
+        url.scheme(),
+        &url[Position::BeforeHost..Position::AfterQuery]
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -523,6 +583,17 @@ mod tests {
         assert_eq!(h("http://[::1]:8080/"), "[::1]:8080");
         assert_eq!(h("http://[::1]/"), "[::1]");
         assert_eq!(h("http://user:pw@example.com:81/"), "example.com:81");
+    }
+
+    #[test]
+    fn absolute_targets_drop_userinfo_and_fragment() {
+        let t = |s: &str| absolute_target(&Url::parse(s).unwrap());
+        assert_eq!(t("http://example.com"), "http://example.com/");
+        assert_eq!(
+            t("http://u:pw@example.com:81/a?b=c#d"),
+            "http://example.com:81/a?b=c"
+        );
+        assert_eq!(t("http://[::1]:8080/x"), "http://[::1]:8080/x");
     }
 
     #[test]

@@ -29,6 +29,11 @@
 //! - [`Response`] gives status, headers and final URL at once, and the body
 //!   on demand: [`json`](Response::json), [`text`](Response::text),
 //!   [`bytes`](Response::bytes), [`chunk`](Response::chunk).
+//! - [`Proxy`]: HTTP proxies (absolute-form requests for http, `CONNECT`
+//!   tunnels for https) and SOCKS5, given with
+//!   [`ClientBuilder::proxy`] or read from `HTTP_PROXY`, `HTTPS_PROXY`,
+//!   `ALL_PROXY` and `NO_PROXY` as curl reads them
+//!   ([`ClientBuilder::trust_env`]).
 //! - Every failure is an [`Error`] with a [`Kind`], the method and URL, and
 //!   its causes through `source()`; `{:#}` prints the whole chain on one
 //!   line (`eprintln!("error: {e:#}")`).
@@ -42,6 +47,7 @@ mod body;
 mod client;
 mod conn;
 mod cookies;
+mod credentials;
 mod deadline;
 mod decode;
 mod error;
@@ -49,6 +55,7 @@ mod exchange;
 pub mod multipart;
 mod pool;
 pub mod proto;
+mod proxy;
 mod redact;
 mod redirect;
 mod request;
@@ -67,6 +74,7 @@ pub use client::{
 };
 pub use error::{Error, Kind};
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version};
+pub use proxy::Proxy;
 pub use request::{IntoUrl, RequestBuilder};
 pub use request_body::Body;
 pub use response::Response;

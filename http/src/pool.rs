@@ -1,4 +1,5 @@
-//! The keep-alive pool: idle connections per [`Origin`] (scheme, host, port).
+//! The keep-alive pool: idle connections per [`Route`] (scheme, host, port,
+//! and the proxy they go through).
 //!
 //! Every decision is a small pure function ([`release_decision`],
 //! [`is_expired`], [`may_retry`], [`is_resendable`]) so it can be tested without sockets; the
@@ -14,7 +15,7 @@ use std::time::Duration;
 use aio_reactor::time::Instant;
 use http::Method;
 
-use crate::conn::{Conn, Origin};
+use crate::conn::{Conn, Route};
 
 /// What is known about a connection when its response ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,7 +87,7 @@ pub(crate) fn is_idempotent(method: &Method) -> bool {
     )
 }
 
-/// Most connections open at once: per origin, and in all (`None`: no limit).
+/// Most connections open at once: per route, and in all (`None`: no limit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ConnLimits {
     pub(crate) per_host: Option<usize>,
@@ -115,37 +116,37 @@ pub(crate) struct Pool {
 
 #[derive(Default)]
 struct State {
-    idle: HashMap<Origin, Vec<Conn>>,
-    /// Open connections (idle or in use) per origin, and in all.
-    open: HashMap<Origin, usize>,
+    idle: HashMap<Route, Vec<Conn>>,
+    /// Open connections (idle or in use) per route, and in all.
+    open: HashMap<Route, usize>,
     total_open: usize,
-    /// Requests waiting for room, per origin, first come first served.
-    waiting: HashMap<Origin, VecDeque<(u64, Waker)>>,
+    /// Requests waiting for room, per route, first come first served.
+    waiting: HashMap<Route, VecDeque<(u64, Waker)>>,
     next_waiter: u64,
 }
 
 impl State {
-    fn has_room(&self, origin: &Origin, limits: ConnLimits) -> bool {
-        let open = self.open.get(origin).copied().unwrap_or(0);
+    fn has_room(&self, route: &Route, limits: ConnLimits) -> bool {
+        let open = self.open.get(route).copied().unwrap_or(0);
         under(limits.per_host, open) && under(limits.total, self.total_open)
     }
 
-    /// Wakes the first request waiting for `origin`, if any.
-    fn wake_one(&mut self, origin: &Origin) {
-        if let Some(queue) = self.waiting.get_mut(origin) {
+    /// Wakes the first request waiting for `route`, if any.
+    fn wake_one(&mut self, route: &Route) {
+        if let Some(queue) = self.waiting.get_mut(route) {
             if let Some((_, waker)) = queue.pop_front() {
                 waker.wake();
             }
             if queue.is_empty() {
-                self.waiting.remove(origin);
+                self.waiting.remove(route);
             }
         }
     }
 
-    /// Wakes the first request waiting for any origin.
+    /// Wakes the first request waiting for any route.
     fn wake_any(&mut self) {
-        if let Some(origin) = self.waiting.keys().next().cloned() {
-            self.wake_one(&origin);
+        if let Some(route) = self.waiting.keys().next().cloned() {
+            self.wake_one(&route);
         }
     }
 }
@@ -166,7 +167,7 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
 /// keep it alive.
 pub(crate) struct Slot {
     state: Weak<Mutex<State>>,
-    origin: Origin,
+    route: Route,
     limits: ConnLimits,
 }
 
@@ -176,14 +177,14 @@ impl Drop for Slot {
             return;
         };
         let mut st = lock(&state);
-        if let Some(open) = st.open.get_mut(&self.origin) {
+        if let Some(open) = st.open.get_mut(&self.route) {
             *open -= 1;
             if *open == 0 {
-                st.open.remove(&self.origin);
+                st.open.remove(&self.route);
             }
         }
         st.total_open -= 1;
-        st.wake_one(&self.origin);
+        st.wake_one(&self.route);
         if self.limits.total.is_some() {
             st.wake_any();
         }
@@ -204,19 +205,19 @@ impl Pool {
         }
     }
 
-    /// The most recently used idle connection for `origin` that has not
+    /// The most recently used idle connection for `route` that has not
     /// expired and still looks usable (connections found dead are closed);
     /// else room for a new one if the limits allow; else `Full`.
     /// `retry_safe`: the request may be retried on a fresh connection, so a
     /// cheaper liveness check will do (see [`Conn::is_idle_usable`]).
     /// `fresh`: skip the idle connections.
-    pub(crate) fn acquire(&self, origin: &Origin, retry_safe: bool, fresh: bool) -> Acquired {
+    pub(crate) fn acquire(&self, route: &Route, retry_safe: bool, fresh: bool) -> Acquired {
         let now = Instant::now();
         let mut dead = Vec::new();
         let found = {
             let mut st = lock(&self.state);
             let mut found = None;
-            if let Some(list) = st.idle.get_mut(origin).filter(|_| !fresh) {
+            if let Some(list) = st.idle.get_mut(route).filter(|_| !fresh) {
                 // Oldest first: expired ones sit at the front.
                 let expired = list
                     .iter()
@@ -231,11 +232,11 @@ impl Pool {
                     dead.push(conn);
                 }
                 if list.is_empty() {
-                    st.idle.remove(origin);
+                    st.idle.remove(route);
                 }
             }
             let same = dead.len();
-            if found.is_none() && !st.has_room_after(origin, self.limits, same, 0) {
+            if found.is_none() && !st.has_room_after(route, self.limits, same, 0) {
                 // Under a total limit, idle connections to other hosts give
                 // way: the oldest is closed to make room.
                 if let Some(oldest) = st.take_oldest_idle() {
@@ -246,12 +247,12 @@ impl Pool {
                 Some(conn) => Acquired::Idle(conn),
                 // The dead ones still count until dropped below: count them
                 // out here so their room can be taken at once.
-                None if st.has_room_after(origin, self.limits, same, dead.len() - same) => {
-                    *st.open.entry(origin.clone()).or_default() += 1;
+                None if st.has_room_after(route, self.limits, same, dead.len() - same) => {
+                    *st.open.entry(route.clone()).or_default() += 1;
                     st.total_open += 1;
                     Acquired::Room(Slot {
                         state: Arc::downgrade(&self.state),
-                        origin: origin.clone(),
+                        route: route.clone(),
                         limits: self.limits,
                     })
                 }
@@ -270,15 +271,15 @@ impl Pool {
         }
     }
 
-    /// Resolves when `origin` may have room or an idle connection again
+    /// Resolves when `route` may have room or an idle connection again
     /// (a connection to it was released or closed, or any connection was
     /// closed under a total limit); the caller then tries
     /// [`acquire`](Pool::acquire) again. Waiters are served in order, and
     /// a waiter dropped after being woken passes the turn on.
-    pub(crate) fn room(&self, origin: &Origin) -> RoomWait {
+    pub(crate) fn room(&self, route: &Route) -> RoomWait {
         RoomWait {
             state: Arc::clone(&self.state),
-            origin: origin.clone(),
+            route: route.clone(),
             limits: self.limits,
             id: None,
             done: false,
@@ -291,7 +292,7 @@ impl Pool {
         let mut evicted = None;
         {
             let mut st = lock(&self.state);
-            let list = st.idle.entry(conn.origin.clone()).or_default();
+            let list = st.idle.entry(conn.route.clone()).or_default();
             let decision = release_decision(Finished {
                 reusable,
                 leftover,
@@ -301,7 +302,7 @@ impl Pool {
             match decision {
                 Release::Close => {
                     if list.is_empty() {
-                        st.idle.remove(&conn.origin);
+                        st.idle.remove(&conn.route);
                     }
                     evicted = Some(conn);
                 }
@@ -310,9 +311,9 @@ impl Pool {
                         evicted = Some(list.remove(0));
                     }
                     conn.mark_idle();
-                    let origin = conn.origin.clone();
+                    let route = conn.route.clone();
                     list.push(conn);
-                    st.wake_one(&origin);
+                    st.wake_one(&route);
                 }
             }
         }
@@ -322,31 +323,25 @@ impl Pool {
 
 impl State {
     /// Whether there is room once connections held by the caller and about
-    /// to be dropped are gone: `same` to `origin`, `other` to other hosts.
-    fn has_room_after(
-        &self,
-        origin: &Origin,
-        limits: ConnLimits,
-        same: usize,
-        other: usize,
-    ) -> bool {
-        let open = self.open.get(origin).copied().unwrap_or(0);
+    /// to be dropped are gone: `same` to `route`, `other` to other hosts.
+    fn has_room_after(&self, route: &Route, limits: ConnLimits, same: usize, other: usize) -> bool {
+        let open = self.open.get(route).copied().unwrap_or(0);
         under(limits.per_host, open.saturating_sub(same))
             && under(limits.total, self.total_open.saturating_sub(same + other))
     }
 
     /// Takes the idle connection that has waited longest, of any host.
     fn take_oldest_idle(&mut self) -> Option<Conn> {
-        let origin = self
+        let route = self
             .idle
             .iter()
-            .filter_map(|(origin, list)| list.first().map(|c| (c.idle_since, origin)))
+            .filter_map(|(route, list)| list.first().map(|c| (c.idle_since, route)))
             .min_by_key(|(since, _)| *since)
-            .map(|(_, origin)| origin.clone())?;
-        let list = self.idle.get_mut(&origin)?;
+            .map(|(_, route)| route.clone())?;
+        let list = self.idle.get_mut(&route)?;
         let oldest = list.remove(0);
         if list.is_empty() {
-            self.idle.remove(&origin);
+            self.idle.remove(&route);
         }
         Some(oldest)
     }
@@ -355,9 +350,9 @@ impl State {
 /// The future of [`Pool::room`].
 pub(crate) struct RoomWait {
     state: Arc<Mutex<State>>,
-    origin: Origin,
+    route: Route,
     limits: ConnLimits,
-    /// Place in the origin's queue, once queued.
+    /// Place in the route's queue, once queued.
     id: Option<u64>,
     done: bool,
 }
@@ -369,11 +364,11 @@ impl Future for RoomWait {
         let this = &mut *self;
         let mut st = lock(&this.state);
         let ready = match this.id {
-            None => st.idle.contains_key(&this.origin) || st.has_room(&this.origin, this.limits),
+            None => st.idle.contains_key(&this.route) || st.has_room(&this.route, this.limits),
             // Still queued: not woken yet.
             Some(id) => match st
                 .waiting
-                .get_mut(&this.origin)
+                .get_mut(&this.route)
                 .and_then(|q| q.iter_mut().find(|(queued, _)| *queued == id))
             {
                 Some((_, waker)) => {
@@ -390,7 +385,7 @@ impl Future for RoomWait {
         if this.id.is_none() {
             let id = st.next_waiter;
             st.next_waiter += 1;
-            let queue = st.waiting.entry(this.origin.clone()).or_default();
+            let queue = st.waiting.entry(this.route.clone()).or_default();
             queue.push_back((id, cx.waker().clone()));
             this.id = Some(id);
         }
@@ -404,7 +399,7 @@ impl Drop for RoomWait {
             return;
         };
         let mut st = lock(&self.state);
-        let queue = st.waiting.get_mut(&self.origin);
+        let queue = st.waiting.get_mut(&self.route);
         match queue
             .as_ref()
             .and_then(|q| q.iter().position(|(queued, _)| *queued == id))
@@ -413,11 +408,11 @@ impl Drop for RoomWait {
                 let queue = queue.expect("found in it");
                 queue.remove(at);
                 if queue.is_empty() {
-                    st.waiting.remove(&self.origin);
+                    st.waiting.remove(&self.route);
                 }
             }
             // Woken, but gone before taking the turn: pass it on.
-            None => st.wake_one(&self.origin),
+            None => st.wake_one(&self.route),
         }
     }
 }

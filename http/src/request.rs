@@ -14,10 +14,10 @@ use http::header::{
     TRAILER, TRANSFER_ENCODING, UPGRADE,
 };
 use http::{HeaderMap, Method};
-use percent_encoding::percent_decode_str;
 use serde::Serialize;
 use url::Url;
 
+use crate::credentials::{basic_value, userinfo};
 use crate::error::{Error, Kind};
 use crate::exchange::{self, Request};
 use crate::multipart::Form;
@@ -219,11 +219,8 @@ impl RequestBuilder {
         username: U,
         password: Option<P>,
     ) -> RequestBuilder {
-        let credentials = match password {
-            Some(password) => format!("{username}:{password}"),
-            None => format!("{username}:"),
-        };
-        let value = basic_value(credentials.as_bytes());
+        let password = password.map(|p| p.to_string()).unwrap_or_default();
+        let value = basic_value(username.to_string().as_bytes(), password.as_bytes());
         self.authorization(value)
     }
 
@@ -449,26 +446,11 @@ pub(crate) fn client_owned(name: &HeaderName) -> Option<&'static str> {
 /// `Authorization` value (percent-decoded, as curl and reqwest send it):
 /// userinfo is never sent in the URL, nor shown in one.
 fn take_userinfo(url: &mut Url) -> Option<HeaderValue> {
-    if url.username().is_empty() && url.password().is_none() {
-        return None;
-    }
-    let mut credentials: Vec<u8> = percent_decode_str(url.username()).collect();
-    credentials.push(b':');
-    credentials.extend(percent_decode_str(url.password().unwrap_or("")));
+    let (user, password) = userinfo(url)?;
     // Cannot fail: a URL with userinfo has a host, so it can lose it.
     let _ = url.set_username("");
     let _ = url.set_password(None);
-    Some(basic_value(&credentials))
-}
-
-/// `Basic <base64>`, marked sensitive.
-fn basic_value(credentials: &[u8]) -> HeaderValue {
-    use base64::Engine as _;
-    let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
-    let mut value = HeaderValue::try_from(format!("Basic {encoded}"))
-        .expect("base64 is always a valid header value");
-    value.set_sensitive(true);
-    value
+    Some(basic_value(&user, &password))
 }
 
 impl IntoFuture for RequestBuilder {

@@ -1,8 +1,8 @@
 //! What every request of a client shares: the configuration, fixed when the
 //! client was built, and the keep-alive pool.
 //!
-//! A leaf under the request machinery: it knows only the pool and the
-//! cookie jar. The engine
+//! A leaf under the request machinery: it knows only the pool, the cookie
+//! jar and the proxy list. The engine
 //! (`exchange`) and the body reader (`body`) read it; the public [`Client`]
 //! is a reference-counted handle to it.
 //!
@@ -18,6 +18,7 @@ use url::Url;
 use crate::cookies::Jar;
 use crate::pool::Pool;
 use crate::proto::Limits;
+use crate::proxy::Proxies;
 use crate::retry::Retry;
 
 /// A client's configuration and pool, behind one `Arc` shared by every clone
@@ -25,6 +26,8 @@ use crate::retry::Retry;
 pub(crate) struct Shared {
     pub(crate) pool: Pool,
     pub(crate) tls: Arc<ClientConfig>,
+    /// Which requests go through which proxy; empty: all go direct.
+    pub(crate) proxies: Proxies,
     pub(crate) connect_timeout: Option<Duration>,
     pub(crate) read_timeout: Option<Duration>,
     /// The whole request's limit, unless the request sets its own.

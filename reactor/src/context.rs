@@ -15,6 +15,17 @@ thread_local! {
 ///
 /// Returned by [`Reactor::enter`](crate::Reactor::enter). It is `!Send`: the
 /// thread-local it restores belongs to the thread that created it.
+///
+/// ```
+/// let outer = aio_reactor::Reactor::new()?;
+/// let inner = aio_reactor::Reactor::new()?;
+/// let _outer_guard = outer.enter();
+/// {
+///     let _inner_guard = inner.enter(); // `inner` is current here
+/// }
+/// assert!(aio_reactor::is_entered(), "`outer` is current again");
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[must_use = "the reactor is only current while the guard is alive"]
 pub struct EnterGuard<'a> {
     prev: Option<Arc<Handle>>,
@@ -46,6 +57,11 @@ impl Drop for EnterGuard<'_> {
 
 /// True when this thread is inside [`Reactor::enter`](crate::Reactor::enter),
 /// i.e. when `sleep`, `TcpStream::connect`, `blocking::run` ... would not panic.
+///
+/// ```
+/// assert!(!aio_reactor::is_entered());
+/// aio::run(async { assert!(aio_reactor::is_entered()) });
+/// ```
 pub fn is_entered() -> bool {
     CURRENT.with(|c| c.borrow().is_some())
 }
@@ -62,6 +78,21 @@ pub(crate) fn current(what: &str) -> Arc<Handle> {
 ///
 /// Cheap (two uncontended locks): meant for leak checks in tests and for
 /// debugging a loop that will not go idle.
+///
+/// ```
+/// use aio::time::{sleep, Duration};
+///
+/// assert!(aio_reactor::current_stats().is_none());
+/// aio::run(async {
+///     let socket = aio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+///     let timer = aio::spawn(sleep(Duration::from_secs(60)));
+///     aio::yield_now().await; // the timer registers on its first poll
+///     let stats = aio_reactor::current_stats().unwrap();
+///     assert_eq!((stats.sockets, stats.timers), (1, 1));
+///     timer.abort();
+///     drop(socket);
+/// });
+/// ```
 pub fn current_stats() -> Option<ReactorStats> {
     let handle = CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()?;
     let sockets = lock(&handle.io).live_count();
@@ -70,6 +101,15 @@ pub fn current_stats() -> Option<ReactorStats> {
 }
 
 /// A snapshot of a reactor's registrations, from [`current_stats`].
+///
+/// ```
+/// let reactor = aio_reactor::Reactor::new()?;
+/// let _enter = reactor.enter();
+/// let _socket = aio_reactor::net::UdpSocket::from_std(std::net::UdpSocket::bind("127.0.0.1:0")?)?;
+/// let stats = aio_reactor::current_stats().unwrap();
+/// assert_eq!(stats, aio_reactor::ReactorStats { sockets: 1, timers: 0 });
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ReactorStats {
     /// Sockets registered with the reactor (listeners, streams, UDP sockets).

@@ -100,6 +100,17 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
 ///
 /// # Panics
 /// When called outside of `aio::run()`.
+///
+/// ```
+/// aio::run(async {
+///     let addrs = aio::net::lookup_host("127.0.0.1:8080").await?;
+///     assert_eq!(addrs, ["127.0.0.1:8080".parse().unwrap()]);
+///     let addrs = aio::net::lookup_host("localhost:80").await?; // a name: resolved
+///     assert!(addrs.iter().all(|addr| addr.ip().is_loopback() && addr.port() == 80));
+///     Ok::<_, std::io::Error>(())
+/// })
+/// .unwrap();
+/// ```
 pub fn lookup_host(
     host_port: &str,
 ) -> impl std::future::Future<Output = io::Result<Vec<SocketAddr>>> + Send + 'static {

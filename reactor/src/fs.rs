@@ -47,6 +47,18 @@ const DIR_BATCH: usize = 128;
 /// path, and the original error as its [`source`](std::error::Error::source).
 ///
 /// Reach it with [`io::Error::get_ref`] and `downcast_ref::<PathError>()`.
+///
+/// ```
+/// use aio::fs::PathError;
+///
+/// aio::run(async {
+///     let error = aio::fs::read("/no/such/dir/file").await.unwrap_err();
+///     assert_eq!(error.kind(), std::io::ErrorKind::NotFound);
+///     assert!(error.to_string().starts_with("read /no/such/dir/file: "));
+///     let inner = error.get_ref().unwrap().downcast_ref::<PathError>().unwrap();
+///     assert_eq!(inner.operation(), "read");
+/// });
+/// ```
 #[derive(Debug)]
 pub struct PathError {
     operation: &'static str,
@@ -57,21 +69,64 @@ pub struct PathError {
 
 impl PathError {
     /// What was being done: `"open"`, `"read"`, `"rename"`, ...
+    ///
+    /// ```
+    /// use aio::fs::PathError;
+    ///
+    /// aio::run(async {
+    ///     let error = aio::fs::remove_file("/no/such/file").await.unwrap_err();
+    ///     let inner = error.get_ref().unwrap().downcast_ref::<PathError>().unwrap();
+    ///     assert_eq!(inner.operation(), "remove file");
+    /// });
+    /// ```
     pub fn operation(&self) -> &'static str {
         self.operation
     }
 
     /// The path it was done to (for `rename` and `copy`, the source path).
+    ///
+    /// ```
+    /// use aio::fs::PathError;
+    /// use std::path::Path;
+    ///
+    /// aio::run(async {
+    ///     let error = aio::fs::metadata("/no/such/file").await.unwrap_err();
+    ///     let inner = error.get_ref().unwrap().downcast_ref::<PathError>().unwrap();
+    ///     assert_eq!(inner.path(), Path::new("/no/such/file"));
+    /// });
+    /// ```
     pub fn path(&self) -> &Path {
         &self.path
     }
 
     /// For `rename` and `copy`, the destination path.
+    ///
+    /// ```
+    /// use aio::fs::PathError;
+    /// use std::path::Path;
+    ///
+    /// aio::run(async {
+    ///     let error = aio::fs::rename("/no/such/file", "/tmp/renamed").await.unwrap_err();
+    ///     let inner = error.get_ref().unwrap().downcast_ref::<PathError>().unwrap();
+    ///     assert_eq!(inner.destination(), Some(Path::new("/tmp/renamed")));
+    ///     assert!(error.to_string().starts_with("rename /no/such/file to /tmp/renamed: "));
+    /// });
+    /// ```
     pub fn destination(&self) -> Option<&Path> {
         self.to.as_deref()
     }
 
     /// The error the operating system gave.
+    ///
+    /// ```
+    /// use aio::fs::PathError;
+    ///
+    /// aio::run(async {
+    ///     let error = aio::fs::read("/no/such/file").await.unwrap_err();
+    ///     let inner = error.get_ref().unwrap().downcast_ref::<PathError>().unwrap();
+    ///     assert_eq!(inner.os_error().raw_os_error(), Some(2)); // ENOENT
+    /// });
+    /// ```
     pub fn os_error(&self) -> &io::Error {
         &self.source
     }
@@ -183,6 +238,16 @@ where
 }
 
 /// The whole contents of a file, like [`std::fs::read`].
+///
+/// ```
+/// let path = std::env::temp_dir().join(format!("aio-doc-read-{}", std::process::id()));
+/// aio::run(async {
+///     aio::fs::write(&path, [1, 2, 3]).await?;
+///     assert_eq!(aio::fs::read(&path).await?, [1, 2, 3]);
+///     aio::fs::remove_file(&path).await
+/// })
+/// .unwrap();
+/// ```
 pub async fn read(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
     on_pool("read", path.as_ref().to_owned(), |p| std::fs::read(p)).await
 }
@@ -190,6 +255,19 @@ pub async fn read(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
 /// The whole contents of a file as a `String`, like
 /// [`std::fs::read_to_string`]; invalid UTF-8 is an
 /// [`InvalidData`](io::ErrorKind::InvalidData) error.
+///
+/// ```
+/// let path = std::env::temp_dir().join(format!("aio-doc-read-to-string-{}", std::process::id()));
+/// aio::run(async {
+///     aio::fs::write(&path, "héllo").await?;
+///     assert_eq!(aio::fs::read_to_string(&path).await?, "héllo");
+///     aio::fs::write(&path, [0xff]).await?;
+///     let error = aio::fs::read_to_string(&path).await.unwrap_err();
+///     assert_eq!(error.kind(), std::io::ErrorKind::InvalidData);
+///     aio::fs::remove_file(&path).await
+/// })
+/// .unwrap();
+/// ```
 pub async fn read_to_string(path: impl AsRef<Path>) -> io::Result<String> {
     on_pool("read", path.as_ref().to_owned(), |p| {
         std::fs::read_to_string(p)
@@ -199,6 +277,17 @@ pub async fn read_to_string(path: impl AsRef<Path>) -> io::Result<String> {
 
 /// Create or truncate a file and write `contents` to it, like
 /// [`std::fs::write`].
+///
+/// ```
+/// let path = std::env::temp_dir().join(format!("aio-doc-write-{}", std::process::id()));
+/// aio::run(async {
+///     aio::fs::write(&path, "first, longer").await?;
+///     aio::fs::write(&path, "second").await?; // truncates
+///     assert_eq!(aio::fs::read_to_string(&path).await?, "second");
+///     aio::fs::remove_file(&path).await
+/// })
+/// .unwrap();
+/// ```
 pub async fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> io::Result<()> {
     let contents = contents.as_ref().to_owned();
     on_pool("write", path.as_ref().to_owned(), move |p| {
@@ -208,6 +297,17 @@ pub async fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> io::Re
 }
 
 /// Create a directory (its parent must exist), like [`std::fs::create_dir`].
+///
+/// ```
+/// let dir = std::env::temp_dir().join(format!("aio-doc-create-dir-{}", std::process::id()));
+/// aio::run(async {
+///     aio::fs::create_dir(&dir).await?;
+///     let again = aio::fs::create_dir(&dir).await.unwrap_err();
+///     assert_eq!(again.kind(), std::io::ErrorKind::AlreadyExists);
+///     aio::fs::remove_dir(&dir).await
+/// })
+/// .unwrap();
+/// ```
 pub async fn create_dir(path: impl AsRef<Path>) -> io::Result<()> {
     on_pool("create directory", path.as_ref().to_owned(), |p| {
         std::fs::create_dir(p)
@@ -217,6 +317,16 @@ pub async fn create_dir(path: impl AsRef<Path>) -> io::Result<()> {
 
 /// Create a directory and every missing parent, like
 /// [`std::fs::create_dir_all`].
+///
+/// ```
+/// let top = std::env::temp_dir().join(format!("aio-doc-create-dir-all-{}", std::process::id()));
+/// aio::run(async {
+///     aio::fs::create_dir_all(top.join("a/b/c")).await?;
+///     assert!(aio::fs::metadata(top.join("a/b/c")).await?.is_dir());
+///     aio::fs::remove_dir_all(&top).await
+/// })
+/// .unwrap();
+/// ```
 pub async fn create_dir_all(path: impl AsRef<Path>) -> io::Result<()> {
     on_pool("create directory", path.as_ref().to_owned(), |p| {
         std::fs::create_dir_all(p)
@@ -225,6 +335,17 @@ pub async fn create_dir_all(path: impl AsRef<Path>) -> io::Result<()> {
 }
 
 /// Remove a file, like [`std::fs::remove_file`].
+///
+/// ```
+/// let path = std::env::temp_dir().join(format!("aio-doc-remove-file-{}", std::process::id()));
+/// aio::run(async {
+///     aio::fs::write(&path, "").await?;
+///     aio::fs::remove_file(&path).await?;
+///     assert!(aio::fs::metadata(&path).await.is_err());
+///     Ok::<_, std::io::Error>(())
+/// })
+/// .unwrap();
+/// ```
 pub async fn remove_file(path: impl AsRef<Path>) -> io::Result<()> {
     on_pool("remove file", path.as_ref().to_owned(), |p| {
         std::fs::remove_file(p)
@@ -233,6 +354,18 @@ pub async fn remove_file(path: impl AsRef<Path>) -> io::Result<()> {
 }
 
 /// Remove an empty directory, like [`std::fs::remove_dir`].
+///
+/// ```
+/// let dir = std::env::temp_dir().join(format!("aio-doc-remove-dir-{}", std::process::id()));
+/// aio::run(async {
+///     aio::fs::create_dir(&dir).await?;
+///     aio::fs::write(dir.join("file"), "").await?;
+///     assert!(aio::fs::remove_dir(&dir).await.is_err(), "not empty");
+///     aio::fs::remove_file(dir.join("file")).await?;
+///     aio::fs::remove_dir(&dir).await
+/// })
+/// .unwrap();
+/// ```
 pub async fn remove_dir(path: impl AsRef<Path>) -> io::Result<()> {
     on_pool("remove directory", path.as_ref().to_owned(), |p| {
         std::fs::remove_dir(p)
@@ -242,6 +375,18 @@ pub async fn remove_dir(path: impl AsRef<Path>) -> io::Result<()> {
 
 /// Remove a directory and everything in it, like
 /// [`std::fs::remove_dir_all`].
+///
+/// ```
+/// let dir = std::env::temp_dir().join(format!("aio-doc-remove-dir-all-{}", std::process::id()));
+/// aio::run(async {
+///     aio::fs::create_dir_all(dir.join("sub")).await?;
+///     aio::fs::write(dir.join("sub/file"), "x").await?;
+///     aio::fs::remove_dir_all(&dir).await?;
+///     assert!(aio::fs::metadata(&dir).await.is_err());
+///     Ok::<_, std::io::Error>(())
+/// })
+/// .unwrap();
+/// ```
 pub async fn remove_dir_all(path: impl AsRef<Path>) -> io::Result<()> {
     on_pool("remove directory", path.as_ref().to_owned(), |p| {
         std::fs::remove_dir_all(p)
@@ -251,6 +396,18 @@ pub async fn remove_dir_all(path: impl AsRef<Path>) -> io::Result<()> {
 
 /// Rename a file or directory, replacing `to` if it is a file, like
 /// [`std::fs::rename`].
+///
+/// ```
+/// let dir = std::env::temp_dir().join(format!("aio-doc-rename-{}", std::process::id()));
+/// aio::run(async {
+///     aio::fs::create_dir(&dir).await?;
+///     aio::fs::write(dir.join("old"), "data").await?;
+///     aio::fs::rename(dir.join("old"), dir.join("new")).await?;
+///     assert_eq!(aio::fs::read_to_string(dir.join("new")).await?, "data");
+///     aio::fs::remove_dir_all(&dir).await
+/// })
+/// .unwrap();
+/// ```
 pub async fn rename(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<()> {
     let (from, to) = (from.as_ref().to_owned(), to.as_ref().to_owned());
     on_pool_two("rename", from, to, |f, t| std::fs::rename(f, t)).await
@@ -258,12 +415,36 @@ pub async fn rename(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<
 
 /// Copy a file's contents and permissions, like [`std::fs::copy`]; returns
 /// the number of bytes copied.
+///
+/// ```
+/// let dir = std::env::temp_dir().join(format!("aio-doc-copy-{}", std::process::id()));
+/// aio::run(async {
+///     aio::fs::create_dir(&dir).await?;
+///     aio::fs::write(dir.join("a"), "12345").await?;
+///     assert_eq!(aio::fs::copy(dir.join("a"), dir.join("b")).await?, 5);
+///     assert_eq!(aio::fs::read(dir.join("b")).await?, b"12345");
+///     aio::fs::remove_dir_all(&dir).await
+/// })
+/// .unwrap();
+/// ```
 pub async fn copy(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<u64> {
     let (from, to) = (from.as_ref().to_owned(), to.as_ref().to_owned());
     on_pool_two("copy", from, to, |f, t| std::fs::copy(f, t)).await
 }
 
 /// A path's metadata, following symlinks, like [`std::fs::metadata`].
+///
+/// ```
+/// let path = std::env::temp_dir().join(format!("aio-doc-metadata-{}", std::process::id()));
+/// aio::run(async {
+///     aio::fs::write(&path, "four").await?;
+///     let metadata = aio::fs::metadata(&path).await?;
+///     assert!(metadata.is_file());
+///     assert_eq!(metadata.len(), 4);
+///     aio::fs::remove_file(&path).await
+/// })
+/// .unwrap();
+/// ```
 pub async fn metadata(path: impl AsRef<Path>) -> io::Result<std::fs::Metadata> {
     on_pool("metadata of", path.as_ref().to_owned(), |p| {
         std::fs::metadata(p)
@@ -273,6 +454,16 @@ pub async fn metadata(path: impl AsRef<Path>) -> io::Result<std::fs::Metadata> {
 
 /// The absolute path with every symlink resolved, like
 /// [`std::fs::canonicalize`].
+///
+/// ```
+/// use std::path::Path;
+///
+/// aio::run(async {
+///     assert_eq!(aio::fs::canonicalize("/usr/../usr/./bin").await?, Path::new("/usr/bin"));
+///     Ok::<_, std::io::Error>(())
+/// })
+/// .unwrap();
+/// ```
 pub async fn canonicalize(path: impl AsRef<Path>) -> io::Result<PathBuf> {
     on_pool("canonicalize", path.as_ref().to_owned(), |p| {
         std::fs::canonicalize(p)
@@ -282,6 +473,25 @@ pub async fn canonicalize(path: impl AsRef<Path>) -> io::Result<PathBuf> {
 
 /// The entries of a directory, like [`std::fs::read_dir`]: call
 /// [`ReadDir::next_entry`] until it gives `None`.
+///
+/// ```
+/// let dir = std::env::temp_dir().join(format!("aio-doc-read-dir-{}", std::process::id()));
+/// aio::run(async {
+///     aio::fs::create_dir(&dir).await?;
+///     for name in ["a", "b"] {
+///         aio::fs::write(dir.join(name), "").await?;
+///     }
+///     let mut names = Vec::new();
+///     let mut entries = aio::fs::read_dir(&dir).await?;
+///     while let Some(entry) = entries.next_entry().await? {
+///         names.push(entry.file_name());
+///     }
+///     names.sort();
+///     assert_eq!(names, ["a", "b"]);
+///     aio::fs::remove_dir_all(&dir).await
+/// })
+/// .unwrap();
+/// ```
 pub async fn read_dir(path: impl AsRef<Path>) -> io::Result<ReadDir> {
     let path: Arc<Path> = Arc::from(path.as_ref());
     let dir = path.clone();
@@ -350,6 +560,22 @@ enum DirState {
 ///
 /// Dropping a [`next_entry`](ReadDir::next_entry) future part-way loses no
 /// entry: the batch being fetched is kept for the next call.
+///
+/// ```
+/// use aio::io::StreamExt;
+///
+/// let dir = std::env::temp_dir().join(format!("aio-doc-readdir-stream-{}", std::process::id()));
+/// aio::run(async {
+///     aio::fs::create_dir(&dir).await?;
+///     aio::fs::write(dir.join("only"), "").await?;
+///     // Also a Stream of entries.
+///     let entries: Vec<_> = aio::fs::read_dir(&dir).await?.collect().await;
+///     assert_eq!(entries.len(), 1);
+///     assert_eq!(entries[0].as_ref().unwrap().file_name(), "only");
+///     aio::fs::remove_dir_all(&dir).await
+/// })
+/// .unwrap();
+/// ```
 pub struct ReadDir {
     path: Arc<Path>,
     state: DirState,
@@ -366,12 +592,38 @@ impl fmt::Debug for ReadDir {
 impl ReadDir {
     /// The next entry (`.` and `..` are never given), or `None` when the
     /// directory has no more.
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("aio-doc-next-entry-{}", std::process::id()));
+    /// aio::run(async {
+    ///     aio::fs::create_dir(&dir).await?;
+    ///     let mut entries = aio::fs::read_dir(&dir).await?;
+    ///     assert!(entries.next_entry().await?.is_none(), "empty: no . or ..");
+    ///     aio::fs::remove_dir(&dir).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn next_entry(&mut self) -> io::Result<Option<DirEntry>> {
         poll_fn(|cx| self.poll_next_entry(cx)).await
     }
 
     /// Poll for the next entry: the poll form of
     /// [`next_entry`](ReadDir::next_entry).
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    ///
+    /// let dir = std::env::temp_dir().join(format!("aio-doc-poll-next-entry-{}", std::process::id()));
+    /// aio::run(async {
+    ///     aio::fs::create_dir(&dir).await?;
+    ///     aio::fs::write(dir.join("x"), "").await?;
+    ///     let mut entries = aio::fs::read_dir(&dir).await?;
+    ///     let first = poll_fn(|cx| entries.poll_next_entry(cx)).await?;
+    ///     assert_eq!(first.unwrap().file_name(), "x");
+    ///     aio::fs::remove_dir_all(&dir).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn poll_next_entry(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<DirEntry>>> {
         loop {
             match &mut self.state {
@@ -419,22 +671,70 @@ impl futures_lite::Stream for ReadDir {
 }
 
 /// One entry of a directory, given by [`ReadDir::next_entry`].
+///
+/// ```
+/// let dir = std::env::temp_dir().join(format!("aio-doc-dir-entry-{}", std::process::id()));
+/// aio::run(async {
+///     aio::fs::create_dir(&dir).await?;
+///     aio::fs::write(dir.join("file"), "abc").await?;
+///     let entry = aio::fs::read_dir(&dir).await?.next_entry().await?.unwrap();
+///     assert_eq!(entry.path(), dir.join("file"));
+///     assert_eq!(entry.metadata().await?.len(), 3);
+///     aio::fs::remove_dir_all(&dir).await
+/// })
+/// .unwrap();
+/// ```
 #[derive(Debug, Clone)]
 pub struct DirEntry(Arc<std::fs::DirEntry>);
 
 impl DirEntry {
     /// The entry's full path (the directory's path joined with its name).
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("aio-doc-entry-path-{}", std::process::id()));
+    /// aio::run(async {
+    ///     aio::fs::create_dir(&dir).await?;
+    ///     aio::fs::write(dir.join("f"), "").await?;
+    ///     let entry = aio::fs::read_dir(&dir).await?.next_entry().await?.unwrap();
+    ///     assert_eq!(entry.path(), dir.join("f"));
+    ///     aio::fs::remove_dir_all(&dir).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn path(&self) -> PathBuf {
         self.0.path()
     }
 
     /// The entry's bare name.
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("aio-doc-entry-name-{}", std::process::id()));
+    /// aio::run(async {
+    ///     aio::fs::create_dir(&dir).await?;
+    ///     aio::fs::write(dir.join("name.txt"), "").await?;
+    ///     let entry = aio::fs::read_dir(&dir).await?.next_entry().await?.unwrap();
+    ///     assert_eq!(entry.file_name(), "name.txt");
+    ///     aio::fs::remove_dir_all(&dir).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn file_name(&self) -> OsString {
         self.0.file_name()
     }
 
     /// The entry's metadata, not following a symlink, like
     /// [`std::fs::DirEntry::metadata`].
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("aio-doc-entry-metadata-{}", std::process::id()));
+    /// aio::run(async {
+    ///     aio::fs::create_dir_all(dir.join("sub")).await?;
+    ///     let entry = aio::fs::read_dir(&dir).await?.next_entry().await?.unwrap();
+    ///     assert!(entry.metadata().await?.is_dir());
+    ///     aio::fs::remove_dir_all(&dir).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn metadata(&self) -> io::Result<std::fs::Metadata> {
         let entry = self.0.clone();
         job_output(
@@ -451,6 +751,18 @@ impl DirEntry {
 
     /// The entry's file type, not following a symlink (usually known without
     /// another system call, but some file systems need one).
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("aio-doc-entry-type-{}", std::process::id()));
+    /// aio::run(async {
+    ///     aio::fs::create_dir(&dir).await?;
+    ///     std::os::unix::fs::symlink("/nowhere", dir.join("link"))?;
+    ///     let entry = aio::fs::read_dir(&dir).await?.next_entry().await?.unwrap();
+    ///     assert!(entry.file_type().await?.is_symlink(), "not followed");
+    ///     aio::fs::remove_dir_all(&dir).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn file_type(&self) -> io::Result<std::fs::FileType> {
         let entry = self.0.clone();
         job_output(
@@ -486,35 +798,110 @@ impl Default for OpenOptions {
 
 impl OpenOptions {
     /// No access at all yet: set at least one of read, write or append.
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("aio-doc-options-new-{}", std::process::id()));
+    /// aio::run(async {
+    ///     let mut file = aio::fs::OpenOptions::new().write(true).create(true).open(&path).await?;
+    ///     file.write_all(b"made").await?;
+    ///     file.flush().await?;
+    ///     assert_eq!(aio::fs::read(&path).await?, b"made");
+    ///     aio::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn new() -> OpenOptions {
         OpenOptions(std::fs::OpenOptions::new())
     }
 
     /// Open for reading.
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("aio-doc-options-read-{}", std::process::id()));
+    /// aio::run(async {
+    ///     aio::fs::write(&path, "text").await?;
+    ///     let mut file = aio::fs::OpenOptions::new().read(true).open(&path).await?;
+    ///     let mut text = String::new();
+    ///     file.read_to_string(&mut text).await?;
+    ///     assert_eq!(text, "text");
+    ///     aio::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn read(&mut self, read: bool) -> &mut OpenOptions {
         self.0.read(read);
         self
     }
 
     /// Open for writing.
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("aio-doc-options-write-{}", std::process::id()));
+    /// aio::run(async {
+    ///     aio::fs::write(&path, "abcdef").await?;
+    ///     // Write without truncating: overwrite the start.
+    ///     let mut file = aio::fs::OpenOptions::new().write(true).open(&path).await?;
+    ///     file.write_all(b"XY").await?;
+    ///     file.flush().await?;
+    ///     assert_eq!(aio::fs::read(&path).await?, b"XYcdef");
+    ///     aio::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn write(&mut self, write: bool) -> &mut OpenOptions {
         self.0.write(write);
         self
     }
 
     /// Open for appending: every write goes to the end of the file.
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("aio-doc-options-append-{}", std::process::id()));
+    /// aio::run(async {
+    ///     aio::fs::write(&path, "one\n").await?;
+    ///     let mut log = aio::fs::OpenOptions::new().append(true).open(&path).await?;
+    ///     log.write_all(b"two\n").await?;
+    ///     log.flush().await?;
+    ///     assert_eq!(aio::fs::read_to_string(&path).await?, "one\ntwo\n");
+    ///     aio::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn append(&mut self, append: bool) -> &mut OpenOptions {
         self.0.append(append);
         self
     }
 
     /// Truncate the file to 0 bytes on opening (needs write access).
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("aio-doc-options-truncate-{}", std::process::id()));
+    /// aio::run(async {
+    ///     aio::fs::write(&path, "old contents").await?;
+    ///     let file = aio::fs::OpenOptions::new().write(true).truncate(true).open(&path).await?;
+    ///     drop(file);
+    ///     assert_eq!(aio::fs::metadata(&path).await?.len(), 0);
+    ///     aio::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn truncate(&mut self, truncate: bool) -> &mut OpenOptions {
         self.0.truncate(truncate);
         self
     }
 
     /// Create the file if it does not exist (needs write or append access).
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("aio-doc-options-create-{}", std::process::id()));
+    /// aio::run(async {
+    ///     let missing = aio::fs::OpenOptions::new().write(true).open(&path).await.unwrap_err();
+    ///     assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
+    ///     aio::fs::OpenOptions::new().write(true).create(true).open(&path).await?;
+    ///     aio::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn create(&mut self, create: bool) -> &mut OpenOptions {
         self.0.create(create);
         self
@@ -522,12 +909,38 @@ impl OpenOptions {
 
     /// Create the file, failing with
     /// [`AlreadyExists`](io::ErrorKind::AlreadyExists) if it exists.
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("aio-doc-options-create-new-{}", std::process::id()));
+    /// aio::run(async {
+    ///     let mut options = aio::fs::OpenOptions::new();
+    ///     options.write(true).create_new(true);
+    ///     options.open(&path).await?;
+    ///     let again = options.open(&path).await.unwrap_err();
+    ///     assert_eq!(again.kind(), std::io::ErrorKind::AlreadyExists);
+    ///     aio::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn create_new(&mut self, create_new: bool) -> &mut OpenOptions {
         self.0.create_new(create_new);
         self
     }
 
     /// The Unix permission bits a created file gets (before the umask).
+    ///
+    /// ```
+    /// use std::os::unix::fs::PermissionsExt;
+    ///
+    /// let path = std::env::temp_dir().join(format!("aio-doc-options-mode-{}", std::process::id()));
+    /// aio::run(async {
+    ///     aio::fs::OpenOptions::new().write(true).create(true).mode(0o600).open(&path).await?;
+    ///     let mode = aio::fs::metadata(&path).await?.permissions().mode();
+    ///     assert_eq!(mode & 0o777, 0o600);
+    ///     aio::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
     #[cfg(unix)]
     pub fn mode(&mut self, mode: u32) -> &mut OpenOptions {
         std::os::unix::fs::OpenOptionsExt::mode(&mut self.0, mode);
@@ -535,6 +948,14 @@ impl OpenOptions {
     }
 
     /// Open `path` with these options.
+    ///
+    /// ```
+    /// aio::run(async {
+    ///     let error = aio::fs::OpenOptions::new().read(true).open("/no/such/file").await.unwrap_err();
+    ///     assert_eq!(error.kind(), std::io::ErrorKind::NotFound);
+    ///     assert!(error.to_string().starts_with("open /no/such/file: "));
+    /// });
+    /// ```
     pub async fn open(&self, path: impl AsRef<Path>) -> io::Result<File> {
         let options = self.0.clone();
         let path: Arc<Path> = Arc::from(path.as_ref());
@@ -613,6 +1034,26 @@ enum FileState {
 /// File writes are never cancelled: a write job still queued when
 /// `aio::run` shuts the pool down is done by the shutting-down thread, and a
 /// `File` dropped outside a loop writes its bytes at once.
+///
+/// ```
+/// use aio::io::{AsyncBufReadExt, BufReader, StreamExt};
+///
+/// let path = std::env::temp_dir().join(format!("aio-doc-file-{}", std::process::id()));
+/// aio::run(async {
+///     let mut file = aio::fs::File::create(&path).await?;
+///     file.write_all(b"one\ntwo\n").await?;
+///     file.flush().await?; // see the write errors here, not never
+///     // With aio::io's BufReader and its line iterator.
+///     let lines: Vec<String> = BufReader::new(aio::fs::File::open(&path).await?)
+///         .lines()
+///         .map(|line| line.unwrap())
+///         .collect()
+///         .await;
+///     assert_eq!(lines, ["one", "two"]);
+///     aio::fs::remove_file(&path).await
+/// })
+/// .unwrap();
+/// ```
 pub struct File {
     std: Arc<std::fs::File>,
     path: Arc<Path>,
@@ -632,12 +1073,39 @@ impl fmt::Debug for File {
 
 impl File {
     /// Open a file for reading, like [`std::fs::File::open`].
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("aio-doc-file-open-{}", std::process::id()));
+    /// aio::run(async {
+    ///     aio::fs::write(&path, "contents").await?;
+    ///     let mut file = aio::fs::File::open(&path).await?;
+    ///     let mut text = String::new();
+    ///     file.read_to_string(&mut text).await?;
+    ///     assert_eq!(text, "contents");
+    ///     assert!(file.write_all(b"x").await.and(file.flush().await).is_err(), "read-only");
+    ///     aio::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn open(path: impl AsRef<Path>) -> io::Result<File> {
         OpenOptions::new().read(true).open(path).await
     }
 
     /// Create a file for writing, truncating it if it exists, like
     /// [`std::fs::File::create`].
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("aio-doc-file-create-{}", std::process::id()));
+    /// aio::run(async {
+    ///     aio::fs::write(&path, "old").await?;
+    ///     let mut file = aio::fs::File::create(&path).await?; // truncated
+    ///     file.write_all(b"new").await?;
+    ///     file.flush().await?;
+    ///     assert_eq!(aio::fs::read(&path).await?, b"new");
+    ///     aio::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn create(path: impl AsRef<Path>) -> io::Result<File> {
         OpenOptions::new()
             .write(true)
@@ -648,11 +1116,35 @@ impl File {
     }
 
     /// A new [`OpenOptions`].
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("aio-doc-file-options-{}", std::process::id()));
+    /// aio::run(async {
+    ///     let mut file = aio::fs::File::options().write(true).create_new(true).open(&path).await?;
+    ///     file.write_all(b"x").await?;
+    ///     file.flush().await?;
+    ///     aio::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn options() -> OpenOptions {
         OpenOptions::new()
     }
 
     /// Wrap an open `std::fs::File`; `path` is what errors name.
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("aio-doc-file-from-std-{}", std::process::id()));
+    /// aio::run(async {
+    ///     let std_file = std::fs::File::create(&path)?;
+    ///     let mut file = aio::fs::File::from_std(std_file, &path);
+    ///     file.write_all(b"via std").await?;
+    ///     file.flush().await?;
+    ///     assert_eq!(file.path(), path);
+    ///     aio::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn from_std(file: std::fs::File, path: impl AsRef<Path>) -> File {
         File {
             std: Arc::new(file),
@@ -663,49 +1155,165 @@ impl File {
     }
 
     /// The path this file was opened with (what its errors name).
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("aio-doc-file-path-{}", std::process::id()));
+    /// aio::run(async {
+    ///     let file = aio::fs::File::create(&path).await?;
+    ///     assert_eq!(file.path(), path);
+    ///     aio::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn path(&self) -> &Path {
         &self.path
     }
 
     /// Read some bytes into `buf`; `Ok(0)` at the end of the file.
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("aio-doc-file-read-{}", std::process::id()));
+    /// aio::run(async {
+    ///     aio::fs::write(&path, "abc").await?;
+    ///     let mut file = aio::fs::File::open(&path).await?;
+    ///     let mut buf = [0; 8];
+    ///     assert_eq!(file.read(&mut buf).await?, 3);
+    ///     assert_eq!(file.read(&mut buf).await?, 0, "end of file");
+    ///     aio::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         futures_lite::AsyncReadExt::read(self, buf).await
     }
 
     /// Fill `buf` exactly; [`UnexpectedEof`](io::ErrorKind::UnexpectedEof)
     /// if the file ends first.
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("aio-doc-file-read-exact-{}", std::process::id()));
+    /// aio::run(async {
+    ///     aio::fs::write(&path, "abcdef").await?;
+    ///     let mut file = aio::fs::File::open(&path).await?;
+    ///     let mut four = [0; 4];
+    ///     file.read_exact(&mut four).await?;
+    ///     assert_eq!(&four, b"abcd");
+    ///     let error = file.read_exact(&mut four).await.unwrap_err(); // 2 bytes left
+    ///     assert_eq!(error.kind(), std::io::ErrorKind::UnexpectedEof);
+    ///     aio::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn read_exact(&mut self, buf: &mut [u8]) -> io::Result<()> {
         futures_lite::AsyncReadExt::read_exact(self, buf).await
     }
 
     /// Append the rest of the file to `buf`; returns how many bytes.
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("aio-doc-file-read-to-end-{}", std::process::id()));
+    /// aio::run(async {
+    ///     aio::fs::write(&path, "rest").await?;
+    ///     let mut file = aio::fs::File::open(&path).await?;
+    ///     let mut bytes = b"the ".to_vec();
+    ///     assert_eq!(file.read_to_end(&mut bytes).await?, 4);
+    ///     assert_eq!(bytes, b"the rest");
+    ///     aio::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn read_to_end(&mut self, buf: &mut Vec<u8>) -> io::Result<usize> {
         futures_lite::AsyncReadExt::read_to_end(self, buf).await
     }
 
     /// Append the rest of the file, as UTF-8, to `buf`; returns how many
     /// bytes.
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("aio-doc-file-read-to-string-{}", std::process::id()));
+    /// aio::run(async {
+    ///     aio::fs::write(&path, "text").await?;
+    ///     let mut text = String::new();
+    ///     aio::fs::File::open(&path).await?.read_to_string(&mut text).await?;
+    ///     assert_eq!(text, "text");
+    ///     aio::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn read_to_string(&mut self, buf: &mut String) -> io::Result<usize> {
         futures_lite::AsyncReadExt::read_to_string(self, buf).await
     }
 
     /// Write all of `buf` (into the write buffer; see the type's docs).
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("aio-doc-file-write-all-{}", std::process::id()));
+    /// aio::run(async {
+    ///     let mut file = aio::fs::File::create(&path).await?;
+    ///     file.write_all(b"buffered").await?;
+    ///     assert_eq!(aio::fs::read(&path).await?, b"", "still in the buffer");
+    ///     file.flush().await?;
+    ///     assert_eq!(aio::fs::read(&path).await?, b"buffered");
+    ///     aio::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         futures_lite::AsyncWriteExt::write_all(self, buf).await
     }
 
     /// Hand every buffered write to the OS and wait until it took them.
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("aio-doc-file-flush-{}", std::process::id()));
+    /// aio::run(async {
+    ///     let mut file = aio::fs::File::create(&path).await?;
+    ///     file.write_all(b"x").await?;
+    ///     file.flush().await?; // a write error would show here
+    ///     assert_eq!(aio::fs::metadata(&path).await?.len(), 1);
+    ///     aio::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn flush(&mut self) -> io::Result<()> {
         poll_fn(|cx| self.poll_flush_buf(cx)).await
     }
 
     /// Move to `pos`; returns the new position from the start.
+    ///
+    /// ```
+    /// use aio::io::SeekFrom;
+    ///
+    /// let path = std::env::temp_dir().join(format!("aio-doc-file-seek-{}", std::process::id()));
+    /// aio::run(async {
+    ///     aio::fs::write(&path, "0123456789").await?;
+    ///     let mut file = aio::fs::File::open(&path).await?;
+    ///     assert_eq!(file.seek(SeekFrom::End(-3)).await?, 7);
+    ///     let mut tail = String::new();
+    ///     file.read_to_string(&mut tail).await?;
+    ///     assert_eq!(tail, "789");
+    ///     aio::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
         poll_fn(|cx| self.poll_seek_to(cx, pos)).await
     }
 
     /// Flush, then make the OS write data and metadata to the disk, like
     /// [`std::fs::File::sync_all`].
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("aio-doc-file-sync-all-{}", std::process::id()));
+    /// aio::run(async {
+    ///     let mut file = aio::fs::File::create(&path).await?;
+    ///     file.write_all(b"durable").await?;
+    ///     file.sync_all().await?; // flushed, and on the disk
+    ///     assert_eq!(aio::fs::read(&path).await?, b"durable");
+    ///     aio::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn sync_all(&mut self) -> io::Result<()> {
         self.flush().await?;
         self.on_pool("sync", |f| f.sync_all()).await
@@ -713,6 +1321,18 @@ impl File {
 
     /// Flush, then make the OS write the data to the disk, like
     /// [`std::fs::File::sync_data`].
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("aio-doc-file-sync-data-{}", std::process::id()));
+    /// aio::run(async {
+    ///     let mut file = aio::fs::File::create(&path).await?;
+    ///     file.write_all(b"data").await?;
+    ///     file.sync_data().await?;
+    ///     assert_eq!(aio::fs::metadata(&path).await?.len(), 4);
+    ///     aio::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn sync_data(&mut self) -> io::Result<()> {
         self.flush().await?;
         self.on_pool("sync", |f| f.sync_data()).await
@@ -720,6 +1340,18 @@ impl File {
 
     /// Truncate or extend the file to `size` bytes, like
     /// [`std::fs::File::set_len`]; the position is not moved.
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("aio-doc-file-set-len-{}", std::process::id()));
+    /// aio::run(async {
+    ///     let mut file = aio::fs::File::create(&path).await?;
+    ///     file.write_all(b"0123456789").await?;
+    ///     file.set_len(4).await?;
+    ///     assert_eq!(aio::fs::read(&path).await?, b"0123");
+    ///     aio::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn set_len(&mut self, size: u64) -> io::Result<()> {
         // Pending writes land first, and read-ahead is given back (it may
         // be cut off by the new length).
@@ -730,6 +1362,17 @@ impl File {
 
     /// The file's metadata (after pending writes land), like
     /// [`std::fs::File::metadata`].
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join(format!("aio-doc-file-metadata-{}", std::process::id()));
+    /// aio::run(async {
+    ///     let mut file = aio::fs::File::create(&path).await?;
+    ///     file.write_all(b"abc").await?;
+    ///     assert_eq!(file.metadata().await?.len(), 3, "pending writes land first");
+    ///     aio::fs::remove_file(&path).await
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn metadata(&mut self) -> io::Result<std::fs::Metadata> {
         self.flush().await?;
         self.on_pool("metadata of", |f| f.metadata()).await

@@ -12,18 +12,17 @@
 //! | `reader.readline()` | [`BufReader`] + [`AsyncBufReadExt::read_line`] (keeps the `\n`; `Ok(0)` at EOF) |
 //! | `async for line in reader` | [`AsyncBufReadExt::lines`] (a [`Stream`] of lines without the `\n`) |
 //! | `reader.readuntil(sep)` | [`AsyncBufReadExt::read_until`] (one-byte separator; EOF before it returns what was read) |
-//! | `reader.readexactly(n)` | [`AsyncReadExt::read_exact`] (early EOF: [`ErrorKind::UnexpectedEof`]) |
+//! | `reader.readexactly(n)` | [`AsyncReadExt::read_exact`] (early EOF: [`ErrorKind::UnexpectedEof`]); on a TCP stream, [`TcpStream::read_exact`](crate::net::TcpStream::read_exact) also names the bytes wanted and got |
 //! | `reader.read(n)` | [`AsyncReadExt::read`] |
 //! | `reader.read()` (to EOF) | [`AsyncReadExt::read_to_end`] / [`AsyncReadExt::read_to_string`] |
 //! | `reader.at_eof()` | [`AsyncBufReadExt::fill_buf`] returns an empty slice |
 //! | `writer.write(data)` + `await writer.drain()` | [`AsyncWriteExt::write_all`] |
 //! | `writer.close()` | [`AsyncWriteExt::close`] |
 //! | copying a reader into a writer | [`copy`] |
-//! | one reader task, one writer task on one connection | [`split`] ([`ReadHalf`], [`WriteHalf`]) |
+//! | one reader task, one writer task on one connection | [`TcpStream::into_split`](crate::net::TcpStream::into_split); [`split`] ([`ReadHalf`], [`WriteHalf`]) for any stream |
 //!
 //! An asyncio-style handler (`while line := await reader.readline()`) and a
-//! client, over a TCP pair (with `aio`, `aio::run` drives this; this crate's
-//! own doctest drives the reactor by hand, hidden):
+//! client, over a TCP pair:
 //!
 //! ```
 //! use aio_reactor::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, StreamExt};
@@ -31,7 +30,7 @@
 //!
 //! /// Answers every line a client sends with its length.
 //! async fn line_lengths(stream: TcpStream) -> std::io::Result<()> {
-//!     let (reader, mut writer) = aio_reactor::io::split(stream);
+//!     let (reader, mut writer) = stream.into_split();
 //!     let mut lines = BufReader::new(reader).lines();
 //!     while let Some(line) = lines.next().await {
 //!         let reply = format!("{}\n", line?.len());
@@ -40,29 +39,7 @@
 //!     writer.close().await
 //! }
 //!
-//! # fn block_on<F: std::future::Future>(fut: F) -> F::Output {
-//! #     use std::sync::{atomic::{AtomicBool, Ordering}, Arc};
-//! #     use std::task::{Context, Poll, Wake, Waker};
-//! #     struct Flag(AtomicBool, aio_reactor::Unparker);
-//! #     impl Wake for Flag {
-//! #         fn wake(self: Arc<Self>) { self.0.store(true, Ordering::SeqCst); self.1.unpark(); }
-//! #     }
-//! #     let mut reactor = aio_reactor::Reactor::new().unwrap();
-//! #     let out = {
-//! #         let _enter = reactor.enter();
-//! #         let flag = Arc::new(Flag(AtomicBool::new(true), reactor.unparker()));
-//! #         let waker = Waker::from(flag.clone());
-//! #         let mut fut = std::pin::pin!(fut);
-//! #         loop {
-//! #             if flag.0.swap(false, Ordering::SeqCst) {
-//! #                 if let Poll::Ready(v) = fut.as_mut().poll(&mut Context::from_waker(&waker)) { break v; }
-//! #             } else { reactor.turn(None); }
-//! #         }
-//! #     };
-//! #     reactor.shutdown(std::time::Duration::from_secs(5));
-//! #     out
-//! # }
-//! # block_on(async {
+//! # aio::run(async {
 //! let listener = TcpListener::bind("127.0.0.1:0").await?;
 //! let mut client = TcpStream::connect(listener.local_addr()?).await?;
 //! let (server, _) = listener.accept().await?;

@@ -24,6 +24,21 @@ use crate::wake;
 pub const DEFAULT_MAX_BLOCKING_THREADS: usize = 64;
 
 /// Tunables for [`Reactor::with_config`]; `Default` gives the documented defaults.
+///
+/// ```
+/// use aio_reactor::{Reactor, ReactorConfig};
+/// use std::time::Duration;
+///
+/// let config = ReactorConfig {
+///     max_blocking_threads: 4,
+///     blocking_keep_alive: Duration::from_secs(1),
+///     ..ReactorConfig::default()
+/// };
+/// assert_eq!(config.events_capacity, 1024);
+/// let reactor = Reactor::with_config(config)?;
+/// reactor.shutdown(Duration::ZERO);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct ReactorConfig {
     /// Most threads the blocking pool runs at once (default 64; at least 1 is used).
@@ -45,6 +60,20 @@ impl Default for ReactorConfig {
 }
 
 /// What [`Reactor::shutdown`] left behind.
+///
+/// ```
+/// use aio_reactor::{net::UdpSocket, Reactor};
+/// use std::time::Duration;
+///
+/// let reactor = Reactor::new()?;
+/// let enter = reactor.enter();
+/// let socket = UdpSocket::from_std(std::net::UdpSocket::bind("127.0.0.1:0")?)?;
+/// drop(enter);
+/// let report = reactor.shutdown(Duration::ZERO);
+/// assert_eq!((report.sockets_open, report.timers_pending, report.blocking_jobs_abandoned), (1, 0, 0));
+/// assert!(socket.local_addr().is_ok());
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ShutdownReport {
     /// Blocking jobs still running when the wait bound ran out (they finish on
@@ -61,6 +90,20 @@ pub struct ShutdownReport {
 /// Owned by the loop thread (one per `aio::run`). Sockets, timers and jobs
 /// find it through [`Reactor::enter`]; the executor drives it with
 /// [`Reactor::turn`] and wakes it from other threads with an [`Unparker`].
+///
+/// ```
+/// use aio_reactor::Reactor;
+/// use std::time::Duration;
+///
+/// // What `aio::run` does around the executor, in short.
+/// let mut reactor = Reactor::new()?;
+/// let enter = reactor.enter(); // sockets and timers find it now
+/// assert!(aio_reactor::is_entered());
+/// reactor.turn(Some(Duration::ZERO)); // the executor's "park"
+/// drop(enter);
+/// reactor.shutdown(Duration::from_secs(1));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct Reactor {
     poll: Poll,
     events: Events,
@@ -81,11 +124,26 @@ impl std::fmt::Debug for Reactor {
 
 impl Reactor {
     /// A reactor with the default [`ReactorConfig`].
+    ///
+    /// ```
+    /// let reactor = aio_reactor::Reactor::new()?;
+    /// let _enter = reactor.enter();
+    /// assert_eq!(aio_reactor::current_stats().unwrap().sockets, 0);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn new() -> io::Result<Reactor> {
         Reactor::with_config(ReactorConfig::default())
     }
 
     /// A reactor with explicit limits (blocking threads, keep-alive, event batch).
+    ///
+    /// ```
+    /// use aio_reactor::{Reactor, ReactorConfig};
+    ///
+    /// let reactor = Reactor::with_config(ReactorConfig { events_capacity: 64, ..Default::default() })?;
+    /// drop(reactor); // without `shutdown`: released all the same
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn with_config(config: ReactorConfig) -> io::Result<Reactor> {
         let poll = Poll::new()?;
         let waker = mio::Waker::new(poll.registry(), WAKE_TOKEN)?;
@@ -119,11 +177,30 @@ impl Reactor {
     /// The guard holds its own reference to the reactor's shared state rather
     /// than a borrow of `self`, so the loop can call [`turn`](Self::turn)
     /// (`&mut self`) while it is entered.
+    ///
+    /// ```
+    /// let reactor = aio_reactor::Reactor::new()?;
+    /// assert!(!aio_reactor::is_entered());
+    /// let guard = reactor.enter();
+    /// assert!(aio_reactor::is_entered());
+    /// drop(guard);
+    /// assert!(!aio_reactor::is_entered());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn enter(&self) -> EnterGuard<'static> {
         context::enter(self.handle.clone())
     }
 
     /// A cheap, cloneable, thread-safe handle that interrupts `turn`.
+    ///
+    /// ```
+    /// let mut reactor = aio_reactor::Reactor::new()?;
+    /// let unparker = reactor.unparker();
+    /// let other = std::thread::spawn(move || unparker.unpark());
+    /// reactor.turn(None); // would wait forever: nothing else can happen
+    /// other.join().unwrap();
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn unparker(&self) -> Unparker {
         self.handle.unparker.clone()
     }
@@ -132,6 +209,33 @@ impl Reactor {
     /// something happens; `Some(ZERO)`: just poll), then wake the wakers of
     /// ready sockets and due timers. Returns early when unparked. Never sleeps
     /// past the next timer deadline, and never fires a timer before it.
+    ///
+    /// ```
+    /// use aio_reactor::net::UdpSocket;
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::Arc;
+    /// use std::task::{Context, Wake, Waker};
+    ///
+    /// struct Flag(AtomicBool);
+    /// impl Wake for Flag {
+    ///     fn wake(self: Arc<Self>) {
+    ///         self.0.store(true, Ordering::SeqCst);
+    ///     }
+    /// }
+    ///
+    /// let mut reactor = aio_reactor::Reactor::new()?;
+    /// let _enter = reactor.enter();
+    /// let socket = UdpSocket::from_std(std::net::UdpSocket::bind("127.0.0.1:0")?)?;
+    /// let flag = Arc::new(Flag(AtomicBool::new(false)));
+    /// let waker = Waker::from(Arc::clone(&flag));
+    /// let mut buf = [0; 8];
+    /// // Nothing to read yet: the poll leaves its waker with the reactor.
+    /// assert!(socket.poll_recv_from(&mut Context::from_waker(&waker), &mut buf).is_pending());
+    /// std::net::UdpSocket::bind("127.0.0.1:0")?.send_to(b"hi", socket.local_addr()?)?;
+    /// reactor.turn(None); // the socket is readable: its waker is woken
+    /// assert!(flag.0.load(Ordering::SeqCst));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn turn(&mut self, timeout: Option<Duration>) {
         self.tick = (self.tick + 1) & TICK_MASK;
         let now = Instant::now();
@@ -225,6 +329,15 @@ impl Reactor {
     /// futures fail; running jobs get at most `blocking_wait` to finish), then
     /// wake every pending socket and timer waker and make every socket of this
     /// reactor fail its operations, then close the epoll fd and the waker fd.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let reactor = aio_reactor::Reactor::new()?;
+    /// let report = reactor.shutdown(Duration::from_secs(1));
+    /// assert_eq!(report, aio_reactor::ShutdownReport::default(), "nothing was left");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn shutdown(mut self, blocking_wait: Duration) -> ShutdownReport {
         self.shutdown_inner(blocking_wait)
         // `self` drops here, closing the mio Poll.

@@ -28,6 +28,16 @@ fn deadline_after(d: Duration) -> Instant {
 ///
 /// # Panics
 /// When called outside of `aio::run()`.
+///
+/// ```
+/// use aio::time::{sleep, Duration, Instant};
+///
+/// aio::run(async {
+///     let start = Instant::now();
+///     sleep(Duration::from_millis(10)).await;
+///     assert!(start.elapsed() >= Duration::from_millis(10), "never early");
+/// });
+/// ```
 pub fn sleep(duration: Duration) -> Sleep {
     Sleep::new(
         context::current("aio::time::sleep()"),
@@ -39,6 +49,16 @@ pub fn sleep(duration: Duration) -> Sleep {
 ///
 /// # Panics
 /// When called outside of `aio::run()`.
+///
+/// ```
+/// use aio::time::{sleep_until, Duration, Instant};
+///
+/// aio::run(async {
+///     let deadline = Instant::now() + Duration::from_millis(10);
+///     sleep_until(deadline).await;
+///     assert!(Instant::now() >= deadline);
+/// });
+/// ```
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep::new(context::current("aio::time::sleep_until()"), deadline)
 }
@@ -47,6 +67,16 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 ///
 /// The timer is registered on first poll, so a `Sleep` that is never polled
 /// costs nothing in the reactor.
+///
+/// ```
+/// use aio::time::{sleep, Duration};
+///
+/// aio::run(async {
+///     let timer = sleep(Duration::from_secs(60));
+///     drop(timer); // never polled, or dropped midway: no timer is left behind
+///     assert_eq!(aio::loop_stats().timers, 0);
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Sleep {
     handle: Arc<Handle>,
@@ -72,17 +102,49 @@ impl Sleep {
     }
 
     /// When this sleep completes.
+    ///
+    /// ```
+    /// use aio::time::{sleep_until, Duration, Instant};
+    ///
+    /// aio::run(async {
+    ///     let at = Instant::now() + Duration::from_millis(5);
+    ///     assert_eq!(sleep_until(at).deadline(), at);
+    /// });
+    /// ```
     pub fn deadline(&self) -> Instant {
         self.deadline
     }
 
     /// Whether the deadline has passed.
+    ///
+    /// ```
+    /// use aio::time::{sleep, Duration};
+    ///
+    /// aio::run(async {
+    ///     assert!(!sleep(Duration::from_secs(60)).is_elapsed());
+    ///     let mut timer = sleep(Duration::from_millis(1));
+    ///     (&mut timer).await; // Sleep is Unpin: await it by reference
+    ///     assert!(timer.is_elapsed());
+    /// });
+    /// ```
     pub fn is_elapsed(&self) -> bool {
         Instant::now() >= self.deadline
     }
 
     /// Move the deadline (earlier or later). The task is not woken by this:
     /// poll the sleep again to wait for the new deadline.
+    ///
+    /// ```
+    /// use aio::time::{sleep, Duration, Instant};
+    ///
+    /// aio::run(async {
+    ///     let mut timer = sleep(Duration::from_secs(3600));
+    ///     let sooner = Instant::now() + Duration::from_millis(5);
+    ///     timer.reset(sooner);
+    ///     timer.await;
+    ///     assert!(Instant::now() >= sooner);
+    /// });
+    /// ```
     pub fn reset(&mut self, deadline: Instant) {
         self.deadline = deadline;
         let Some(key) = self.key else { return };
@@ -144,6 +206,17 @@ impl Drop for Sleep {
 }
 
 /// The error of a [`timeout`] whose deadline passed first.
+///
+/// ```
+/// use aio::time::{timeout, Duration};
+///
+/// aio::run(async {
+///     let elapsed = timeout(Duration::from_millis(1), std::future::pending::<()>()).await.unwrap_err();
+///     assert_eq!(elapsed.to_string(), "deadline has elapsed");
+///     // `?` turns it into an io::Error of kind TimedOut.
+///     assert_eq!(std::io::Error::from(elapsed).kind(), std::io::ErrorKind::TimedOut);
+/// });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Elapsed;
 
@@ -166,6 +239,16 @@ impl From<Elapsed> for std::io::Error {
 ///
 /// # Panics
 /// When called outside of `aio::run()`.
+///
+/// ```
+/// use aio::time::{sleep, timeout, Duration};
+///
+/// aio::run(async {
+///     assert_eq!(timeout(Duration::from_secs(5), async { 7 }).await, Ok(7));
+///     let slow = sleep(Duration::from_secs(60));
+///     assert!(timeout(Duration::from_millis(5), slow).await.is_err());
+/// });
+/// ```
 pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoFuture> {
     let sleep = Sleep::new(
         context::current("aio::time::timeout()"),
@@ -181,6 +264,16 @@ pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoF
 ///
 /// # Panics
 /// When called outside of `aio::run()`.
+///
+/// ```
+/// use aio::time::{timeout_at, Duration, Instant};
+///
+/// aio::run(async {
+///     let deadline = Instant::now() + Duration::from_millis(5);
+///     let result = timeout_at(deadline, std::future::pending::<()>()).await;
+///     assert!(result.is_err() && Instant::now() >= deadline);
+/// });
+/// ```
 pub fn timeout_at<F: IntoFuture>(deadline: Instant, future: F) -> Timeout<F::IntoFuture> {
     let sleep = Sleep::new(context::current("aio::time::timeout_at()"), deadline);
     Timeout {
@@ -193,6 +286,15 @@ pub fn timeout_at<F: IntoFuture>(deadline: Instant, future: F) -> Timeout<F::Int
 ///
 /// The wrapped future is boxed: that one allocation per timeout is what lets
 /// this crate poll a `!Unpin` future without any `unsafe` pin projection.
+///
+/// ```
+/// use aio::time::{timeout, Duration};
+///
+/// aio::run(async {
+///     let limited = timeout(Duration::from_secs(1), async { "fast" });
+///     assert_eq!(limited.await, Ok("fast"));
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Timeout<F> {
     future: Pin<Box<F>>,
@@ -209,16 +311,46 @@ impl<F> fmt::Debug for Timeout<F> {
 
 impl<F> Timeout<F> {
     /// The wrapped future.
+    ///
+    /// ```
+    /// use aio::time::{sleep_until, timeout, Duration, Instant};
+    ///
+    /// aio::run(async {
+    ///     let wake_at = Instant::now() + Duration::from_secs(2);
+    ///     let limited = timeout(Duration::from_secs(1), sleep_until(wake_at));
+    ///     assert_eq!(limited.get_ref().deadline(), wake_at);
+    /// });
+    /// ```
     pub fn get_ref(&self) -> &F {
         &self.future
     }
 
     /// When the timeout elapses.
+    ///
+    /// ```
+    /// use aio::time::{timeout, Duration, Instant};
+    ///
+    /// aio::run(async {
+    ///     let before = Instant::now();
+    ///     let limited = timeout(Duration::from_secs(1), async {});
+    ///     assert!(limited.deadline() >= before + Duration::from_secs(1));
+    /// });
+    /// ```
     pub fn deadline(&self) -> Instant {
         self.sleep.deadline
     }
 
     /// Take the wrapped future back (pinned, as it may have been polled).
+    ///
+    /// ```
+    /// use aio::time::{timeout, Duration};
+    ///
+    /// aio::run(async {
+    ///     let limited = timeout(Duration::from_secs(1), async { 3 });
+    ///     // Give up the limit and await the future itself.
+    ///     assert_eq!(limited.into_inner().await, 3);
+    /// });
+    /// ```
     pub fn into_inner(self) -> Pin<Box<F>> {
         self.future
     }
@@ -246,6 +378,17 @@ impl<F: Future> Future for Timeout<F> {
 ///
 /// # Panics
 /// When called outside of `aio::run()`, or if `period` is zero.
+///
+/// ```
+/// use aio::time::{interval, Duration};
+///
+/// aio::run(async {
+///     let mut ticks = interval(Duration::from_millis(5));
+///     let first = ticks.tick().await; // at once
+///     let second = ticks.tick().await;
+///     assert_eq!(second - first, Duration::from_millis(5)); // scheduled times
+/// });
+/// ```
 pub fn interval(period: Duration) -> Interval {
     Interval::new("aio::time::interval()", Instant::now(), period)
 }
@@ -254,11 +397,32 @@ pub fn interval(period: Duration) -> Interval {
 ///
 /// # Panics
 /// When called outside of `aio::run()`, or if `period` is zero.
+///
+/// ```
+/// use aio::time::{interval_at, Duration, Instant};
+///
+/// aio::run(async {
+///     let start = Instant::now() + Duration::from_millis(5);
+///     let mut ticks = interval_at(start, Duration::from_millis(5));
+///     assert_eq!(ticks.tick().await, start);
+/// });
+/// ```
 pub fn interval_at(start: Instant, period: Duration) -> Interval {
     Interval::new("aio::time::interval_at()", start, period)
 }
 
 /// The stream of ticks made by [`interval`].
+///
+/// ```
+/// use aio::time::{interval, Duration};
+///
+/// aio::run(async {
+///     let mut ticks = interval(Duration::from_millis(1));
+///     for _ in 0..3 {
+///         ticks.tick().await; // once a millisecond: poll something, say
+///     }
+/// });
+/// ```
 #[derive(Debug)]
 pub struct Interval {
     sleep: Sleep,
@@ -275,11 +439,33 @@ impl Interval {
     }
 
     /// Wait for the next tick; returns its scheduled time.
+    ///
+    /// ```
+    /// use aio::time::{interval, Duration, Instant};
+    ///
+    /// aio::run(async {
+    ///     let mut ticks = interval(Duration::from_millis(2));
+    ///     let first = ticks.tick().await;
+    ///     assert!(first <= Instant::now());
+    /// });
+    /// ```
     pub async fn tick(&mut self) -> Instant {
         std::future::poll_fn(|cx| self.poll_tick(cx)).await
     }
 
     /// Poll form of [`tick`](Self::tick).
+    ///
+    /// ```
+    /// use aio::time::{interval, Duration};
+    /// use std::future::poll_fn;
+    ///
+    /// aio::run(async {
+    ///     let mut ticks = interval(Duration::from_millis(2));
+    ///     // For a hand-written future or stream: the first tick is ready at once.
+    ///     let first = poll_fn(|cx| ticks.poll_tick(cx)).await;
+    ///     assert!(first <= aio::time::Instant::now());
+    /// });
+    /// ```
     pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
         match Pin::new(&mut self.sleep).poll(cx) {
             Poll::Ready(()) => {
@@ -293,11 +479,31 @@ impl Interval {
     }
 
     /// The tick period.
+    ///
+    /// ```
+    /// use aio::time::{interval, Duration};
+    ///
+    /// aio::run(async {
+    ///     assert_eq!(interval(Duration::from_millis(250)).period(), Duration::from_millis(250));
+    /// });
+    /// ```
     pub fn period(&self) -> Duration {
         self.period
     }
 
     /// Restart the schedule: the next tick is one period from now.
+    ///
+    /// ```
+    /// use aio::time::{interval, Duration, Instant};
+    ///
+    /// aio::run(async {
+    ///     let mut ticks = interval(Duration::from_millis(5));
+    ///     ticks.tick().await;
+    ///     let reset_at = Instant::now();
+    ///     ticks.reset(); // the next tick is a full period from now
+    ///     assert!(ticks.tick().await >= reset_at + Duration::from_millis(5));
+    /// });
+    /// ```
     pub fn reset(&mut self) {
         self.sleep.reset(deadline_after(self.period));
     }

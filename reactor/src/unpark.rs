@@ -12,6 +12,15 @@ struct UnparkInner {
 }
 
 /// Interrupts a blocked (or the next) [`Reactor::turn`](crate::Reactor::turn) from any thread.
+///
+/// ```
+/// let mut reactor = aio_reactor::Reactor::new()?;
+/// let unparker = reactor.unparker();
+/// let clone = unparker.clone(); // cheap; Send + Sync
+/// std::thread::spawn(move || clone.unpark()).join().unwrap();
+/// reactor.turn(None); // returns: the unpark is pending
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Unparker {
     inner: Arc<UnparkInner>,
@@ -38,6 +47,15 @@ impl Unparker {
 
     /// Make the current or next `turn` return promptly. Costs no syscall when
     /// a wake is already pending; a no-op after the reactor shut down.
+    ///
+    /// ```
+    /// let mut reactor = aio_reactor::Reactor::new()?;
+    /// let unparker = reactor.unparker();
+    /// unparker.unpark();
+    /// unparker.unpark(); // already pending: no syscall
+    /// reactor.turn(None);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn unpark(&self) {
         if self.inner.pending.swap(true, Ordering::AcqRel) {
             return;

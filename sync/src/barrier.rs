@@ -49,6 +49,12 @@ pub struct Barrier {
 }
 
 /// What [`Barrier::wait`] returns.
+///
+/// ```
+/// let barrier = aio_sync::Barrier::new(1);
+/// let result = aio_executor::block_on(barrier.wait());
+/// assert!(result.is_leader()); // alone, it completes its round
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BarrierWaitResult {
     leader: bool,
@@ -57,6 +63,21 @@ pub struct BarrierWaitResult {
 impl BarrierWaitResult {
     /// Whether this waiter completed the round (the last to arrive):
     /// exactly one waiter per round is the leader.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let barrier = Arc::new(aio_sync::Barrier::new(2));
+    /// let leaders = aio_executor::block_on(async {
+    ///     let other = aio_executor::spawn({
+    ///         let barrier = Arc::clone(&barrier);
+    ///         async move { barrier.wait().await.is_leader() }
+    ///     });
+    ///     let mine = barrier.wait().await.is_leader();
+    ///     usize::from(mine) + usize::from(other.await.unwrap())
+    /// });
+    /// assert_eq!(leaders, 1);
+    /// ```
     pub fn is_leader(&self) -> bool {
         self.leader
     }
@@ -68,6 +89,11 @@ impl Barrier {
     /// # Panics
     /// When `parties` is 0 (asyncio raises `ValueError`): no round could
     /// ever be complete.
+    ///
+    /// ```
+    /// let barrier = aio_sync::Barrier::new(3);
+    /// assert_eq!((barrier.parties(), barrier.n_waiting()), (3, 0));
+    /// ```
     pub fn new(parties: usize) -> Self {
         assert!(parties > 0, "Barrier::new: parties must be at least 1");
         Barrier {
@@ -80,12 +106,33 @@ impl Barrier {
     }
 
     /// The number of tasks each round waits for.
+    ///
+    /// ```
+    /// assert_eq!(aio_sync::Barrier::new(4).parties(), 4);
+    /// ```
     pub fn parties(&self) -> usize {
         lock(&self.state).parties
     }
 
     /// How many tasks are waiting in the current round (asyncio's
     /// `n_waiting`).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let barrier = Arc::new(aio_sync::Barrier::new(2));
+    /// aio_executor::block_on(async {
+    ///     let first = aio_executor::spawn({
+    ///         let barrier = Arc::clone(&barrier);
+    ///         async move { barrier.wait().await }
+    ///     });
+    ///     aio_executor::yield_now().await; // let it arrive
+    ///     assert_eq!(barrier.n_waiting(), 1);
+    ///     barrier.wait().await; // the second arrival completes the round
+    ///     first.await.unwrap();
+    ///     assert_eq!(barrier.n_waiting(), 0);
+    /// });
+    /// ```
     pub fn n_waiting(&self) -> usize {
         lock(&self.state).arrived
     }

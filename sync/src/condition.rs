@@ -53,6 +53,11 @@ pub struct Condition {
 
 impl Condition {
     /// A condition nobody waits on.
+    ///
+    /// ```
+    /// let condition = aio_sync::Condition::new();
+    /// assert_eq!(condition.notify(1), 0, "nobody waits yet");
+    /// ```
     pub fn new() -> Condition {
         Condition {
             waiters: StateMutex::new(WaitList::new()),
@@ -66,6 +71,31 @@ impl Condition {
     /// only from notifications, but another task may change the data before
     /// this one re-locks: check the condition again (or use
     /// [`wait_while`](Condition::wait_while)).
+    ///
+    /// ```
+    /// use aio_sync::{Condition, Mutex};
+    /// use std::sync::Arc;
+    ///
+    /// let shared = Arc::new((Mutex::new(0), Condition::new()));
+    /// aio_executor::block_on(async {
+    ///     let waiter = aio_executor::spawn({
+    ///         let shared = Arc::clone(&shared);
+    ///         async move {
+    ///             let (count, condition) = &*shared;
+    ///             let mut guard = count.lock().await;
+    ///             while *guard == 0 {
+    ///                 guard = condition.wait(guard).await; // unlocks while waiting
+    ///             }
+    ///             *guard
+    ///         }
+    ///     });
+    ///     aio_executor::yield_now().await; // the waiter is queued now
+    ///     let (count, condition) = &*shared;
+    ///     *count.lock().await = 5;
+    ///     condition.notify_one();
+    ///     assert_eq!(waiter.await.unwrap(), 5);
+    /// });
+    /// ```
     pub async fn wait<'a, T: ?Sized>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
         let mutex: &'a Mutex<T> = MutexGuard::mutex(&guard);
         // Queue before unlocking, so a notification sent by whoever locks
@@ -90,6 +120,27 @@ impl Condition {
 
     /// Wait while `condition` holds for the guarded value, re-checking it
     /// with the mutex locked after every notification.
+    ///
+    /// ```
+    /// use aio_sync::{Condition, Mutex};
+    /// use std::sync::Arc;
+    ///
+    /// let shared = Arc::new((Mutex::new(Vec::<u32>::new()), Condition::new()));
+    /// aio_executor::block_on(async {
+    ///     let consumer = aio_executor::spawn({
+    ///         let shared = Arc::clone(&shared);
+    ///         async move {
+    ///             let (items, condition) = &*shared;
+    ///             let mut items = condition.wait_while(items.lock().await, |items| items.is_empty()).await;
+    ///             items.pop()
+    ///         }
+    ///     });
+    ///     let (items, condition) = &*shared;
+    ///     items.lock().await.push(9);
+    ///     condition.notify_all();
+    ///     assert_eq!(consumer.await.unwrap(), Some(9));
+    /// });
+    /// ```
     pub async fn wait_while<'a, T: ?Sized, F>(
         &self,
         mut guard: MutexGuard<'a, T>,
@@ -106,6 +157,17 @@ impl Condition {
 
     /// Wait until `predicate` holds (asyncio's `wait_for`): the opposite
     /// test of [`wait_while`](Condition::wait_while).
+    ///
+    /// ```
+    /// use aio_sync::{Condition, Mutex};
+    ///
+    /// let (count, condition) = (Mutex::new(3), Condition::new());
+    /// aio_executor::block_on(async {
+    ///     // Already true: returns at once, the mutex still locked.
+    ///     let guard = condition.wait_for(count.lock().await, |n| *n >= 3).await;
+    ///     assert_eq!(*guard, 3);
+    /// });
+    /// ```
     pub async fn wait_for<'a, T: ?Sized, F>(
         &self,
         guard: MutexGuard<'a, T>,
@@ -118,12 +180,57 @@ impl Condition {
     }
 
     /// Wake the longest-waiting task, if any.
+    ///
+    /// ```
+    /// use aio_sync::{Condition, Mutex};
+    /// use std::sync::Arc;
+    ///
+    /// let shared = Arc::new((Mutex::new(false), Condition::new()));
+    /// aio_executor::block_on(async {
+    ///     let waiter = aio_executor::spawn({
+    ///         let shared = Arc::clone(&shared);
+    ///         async move {
+    ///             let (flag, condition) = &*shared;
+    ///             drop(condition.wait_for(flag.lock().await, |set| *set).await);
+    ///         }
+    ///     });
+    ///     let (flag, condition) = &*shared;
+    ///     *flag.lock().await = true;
+    ///     condition.notify_one();
+    ///     waiter.await.unwrap();
+    /// });
+    /// ```
     pub fn notify_one(&self) {
         self.notify(1);
     }
 
     /// Wake up to `n` waiting tasks, longest-waiting first (asyncio's
     /// `notify(n)`). Returns how many were woken.
+    ///
+    /// ```
+    /// use aio_sync::{Condition, Mutex};
+    /// use std::sync::Arc;
+    ///
+    /// let shared = Arc::new((Mutex::new(()), Condition::new()));
+    /// aio_executor::block_on(async {
+    ///     let waiters: Vec<_> = (0..3)
+    ///         .map(|_| {
+    ///             let shared = Arc::clone(&shared);
+    ///             aio_executor::spawn(async move {
+    ///                 let (mutex, condition) = &*shared;
+    ///                 drop(condition.wait(mutex.lock().await).await);
+    ///             })
+    ///         })
+    ///         .collect();
+    ///     aio_executor::yield_now().await; // all three are waiting now
+    ///     let condition = &shared.1;
+    ///     assert_eq!(condition.notify(2), 2);
+    ///     assert_eq!(condition.notify(5), 1, "only one was left");
+    ///     for waiter in waiters {
+    ///         waiter.await.unwrap();
+    ///     }
+    /// });
+    /// ```
     pub fn notify(&self, n: usize) -> usize {
         let mut waiters = lock(&self.waiters);
         let mut wakeups = Wakeups::new();
@@ -138,6 +245,30 @@ impl Condition {
     }
 
     /// Wake every waiting task.
+    ///
+    /// ```
+    /// use aio_sync::{Condition, Mutex};
+    /// use std::sync::Arc;
+    ///
+    /// let shared = Arc::new((Mutex::new(()), Condition::new()));
+    /// aio_executor::block_on(async {
+    ///     let waiters: Vec<_> = (0..2)
+    ///         .map(|_| {
+    ///             let shared = Arc::clone(&shared);
+    ///             aio_executor::spawn(async move {
+    ///                 let (mutex, condition) = &*shared;
+    ///                 drop(condition.wait(mutex.lock().await).await);
+    ///             })
+    ///         })
+    ///         .collect();
+    ///     aio_executor::yield_now().await;
+    ///     shared.1.notify_all();
+    ///     for waiter in waiters {
+    ///         waiter.await.unwrap();
+    ///     }
+    ///     assert_eq!(shared.1.notify(1), 0, "nobody is left waiting");
+    /// });
+    /// ```
     pub fn notify_all(&self) {
         self.notify(usize::MAX);
     }

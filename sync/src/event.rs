@@ -42,6 +42,11 @@ pub struct Event {
 
 impl Event {
     /// An event that is not set.
+    ///
+    /// ```
+    /// let event = aio_sync::Event::new();
+    /// assert!(!event.is_set());
+    /// ```
     pub fn new() -> Self {
         Event {
             state: Mutex::new(State {
@@ -52,6 +57,20 @@ impl Event {
     }
 
     /// Set the event and wake every task waiting for it.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let event = Arc::new(aio_sync::Event::new());
+    /// aio_executor::block_on(async {
+    ///     let waiter = aio_executor::spawn({
+    ///         let event = Arc::clone(&event);
+    ///         async move { event.wait().await }
+    ///     });
+    ///     event.set(); // releases the waiter
+    ///     waiter.await.unwrap();
+    /// });
+    /// ```
     pub fn set(&self) {
         let mut wakeups = Wakeups::new();
         {
@@ -63,11 +82,25 @@ impl Event {
     }
 
     /// Unset the event: later waits wait again for [`set`](Self::set).
+    ///
+    /// ```
+    /// let event = aio_sync::Event::new();
+    /// event.set();
+    /// event.clear();
+    /// assert!(!event.is_set());
+    /// ```
     pub fn clear(&self) {
         lock(&self.state).set = false;
     }
 
     /// Whether the event is set.
+    ///
+    /// ```
+    /// let event = aio_sync::Event::new();
+    /// assert!(!event.is_set());
+    /// event.set();
+    /// assert!(event.is_set());
+    /// ```
     pub fn is_set(&self) -> bool {
         lock(&self.state).set
     }

@@ -62,6 +62,11 @@ unsafe impl<T: ?Sized + Send> Sync for Mutex<T> {}
 
 impl<T> Mutex<T> {
     /// An unlocked mutex guarding `value`.
+    ///
+    /// ```
+    /// let mutex = aio_sync::Mutex::new(vec![1, 2]);
+    /// assert_eq!(mutex.try_lock().unwrap().len(), 2);
+    /// ```
     pub fn new(value: T) -> Mutex<T> {
         Mutex {
             semaphore: Semaphore::new(1),
@@ -70,6 +75,11 @@ impl<T> Mutex<T> {
     }
 
     /// The guarded value, consuming the mutex.
+    ///
+    /// ```
+    /// let mutex = aio_sync::Mutex::new(String::from("kept"));
+    /// assert_eq!(mutex.into_inner(), "kept");
+    /// ```
     pub fn into_inner(self) -> T {
         self.value.into_inner()
     }
@@ -77,6 +87,14 @@ impl<T> Mutex<T> {
 
 impl<T: ?Sized> Mutex<T> {
     /// Wait for the lock. Fair: waiters are served in arrival order.
+    ///
+    /// ```
+    /// let mutex = aio_sync::Mutex::new(0);
+    /// aio_executor::block_on(async {
+    ///     *mutex.lock().await += 1;
+    ///     assert_eq!(*mutex.lock().await, 1);
+    /// });
+    /// ```
     pub async fn lock(&self) -> MutexGuard<'_, T> {
         self.semaphore.acquire_raw(1).await;
         MutexGuard { mutex: self }
@@ -122,6 +140,16 @@ impl<T: ?Sized> Mutex<T> {
     }
 
     /// [`try_lock`](Mutex::try_lock) through an `Arc`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let mutex = Arc::new(aio_sync::Mutex::new(1));
+    /// let guard = Arc::clone(&mutex).try_lock_owned().unwrap();
+    /// assert!(Arc::clone(&mutex).try_lock_owned().is_err());
+    /// drop(guard);
+    /// assert!(mutex.try_lock_owned().is_ok());
+    /// ```
     pub fn try_lock_owned(self: Arc<Self>) -> Result<OwnedMutexGuard<T>, TryLockError> {
         if self.semaphore.try_acquire_raw(1) {
             Ok(OwnedMutexGuard { mutex: self })
@@ -131,6 +159,12 @@ impl<T: ?Sized> Mutex<T> {
     }
 
     /// The value, through exclusive access to the mutex (no locking needed).
+    ///
+    /// ```
+    /// let mut mutex = aio_sync::Mutex::new(1);
+    /// *mutex.get_mut() = 2;
+    /// assert_eq!(mutex.into_inner(), 2);
+    /// ```
     pub fn get_mut(&mut self) -> &mut T {
         self.value.get_mut()
     }
@@ -160,6 +194,14 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
 }
 
 /// Access to a [`Mutex`]'s value; unlocks when dropped.
+///
+/// ```
+/// let mutex = aio_sync::Mutex::new(1);
+/// let mut guard = mutex.try_lock().unwrap();
+/// *guard += 1; // DerefMut: the data itself
+/// drop(guard); // unlocks
+/// assert_eq!(*mutex.try_lock().unwrap(), 2);
+/// ```
 #[must_use = "the mutex unlocks at once if the guard is not kept"]
 pub struct MutexGuard<'a, T: ?Sized> {
     mutex: &'a Mutex<T>,
@@ -172,6 +214,14 @@ unsafe impl<T: ?Sized + Send + Sync> Sync for MutexGuard<'_, T> {}
 impl<'a, T: ?Sized> MutexGuard<'a, T> {
     /// The mutex this guard locks (an associated function, so it does not
     /// shadow a method of `T`).
+    ///
+    /// ```
+    /// use aio_sync::{Mutex, MutexGuard};
+    ///
+    /// let mutex = Mutex::new(1);
+    /// let guard = mutex.try_lock().unwrap();
+    /// assert!(std::ptr::eq(MutexGuard::mutex(&guard), &mutex));
+    /// ```
     pub fn mutex(this: &Self) -> &'a Mutex<T> {
         this.mutex
     }
@@ -216,6 +266,16 @@ impl<T: ?Sized + fmt::Display> fmt::Display for MutexGuard<'_, T> {
 
 /// Access to the value of a [`Mutex`] held through an `Arc`; unlocks when
 /// dropped.
+///
+/// ```
+/// use std::sync::Arc;
+///
+/// let mutex = Arc::new(aio_sync::Mutex::new(0));
+/// let mut guard = Arc::clone(&mutex).try_lock_owned().unwrap();
+/// // 'static: it can move to another thread (or task) and unlock there.
+/// std::thread::spawn(move || *guard = 7).join().unwrap();
+/// assert_eq!(*mutex.try_lock().unwrap(), 7);
+/// ```
 #[must_use = "the mutex unlocks at once if the guard is not kept"]
 pub struct OwnedMutexGuard<T: ?Sized> {
     mutex: Arc<Mutex<T>>,
@@ -226,6 +286,15 @@ unsafe impl<T: ?Sized + Send + Sync> Sync for OwnedMutexGuard<T> {}
 
 impl<T: ?Sized> OwnedMutexGuard<T> {
     /// The mutex this guard locks.
+    ///
+    /// ```
+    /// use aio_sync::{Mutex, OwnedMutexGuard};
+    /// use std::sync::Arc;
+    ///
+    /// let mutex = Arc::new(Mutex::new(1));
+    /// let guard = Arc::clone(&mutex).try_lock_owned().unwrap();
+    /// assert!(Arc::ptr_eq(OwnedMutexGuard::mutex(&guard), &mutex));
+    /// ```
     pub fn mutex(this: &Self) -> &Arc<Mutex<T>> {
         &this.mutex
     }
@@ -261,6 +330,13 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for OwnedMutexGuard<T> {
 
 /// `try_lock`, `try_read` or `try_write` found the lock taken (or others
 /// waiting for it).
+///
+/// ```
+/// let mutex = aio_sync::Mutex::new(());
+/// let _held = mutex.try_lock().unwrap();
+/// let error = mutex.try_lock().unwrap_err();
+/// assert_eq!(error.to_string(), "the lock is held or awaited by another task");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TryLockError(());
 
@@ -310,6 +386,11 @@ unsafe impl<T: ?Sized + Send + Sync> Sync for RwLock<T> {}
 
 impl<T> RwLock<T> {
     /// An unlocked read-write lock guarding `value`.
+    ///
+    /// ```
+    /// let lock = aio_sync::RwLock::new(3);
+    /// assert_eq!(*lock.try_read().unwrap(), 3);
+    /// ```
     pub fn new(value: T) -> RwLock<T> {
         RwLock {
             semaphore: Semaphore::new(MAX_READS),
@@ -318,6 +399,11 @@ impl<T> RwLock<T> {
     }
 
     /// The guarded value, consuming the lock.
+    ///
+    /// ```
+    /// let lock = aio_sync::RwLock::new(vec![1]);
+    /// assert_eq!(lock.into_inner(), [1]);
+    /// ```
     pub fn into_inner(self) -> T {
         self.value.into_inner()
     }
@@ -325,6 +411,14 @@ impl<T> RwLock<T> {
 
 impl<T: ?Sized> RwLock<T> {
     /// Wait for shared access, behind every earlier request.
+    ///
+    /// ```
+    /// let lock = aio_sync::RwLock::new(1);
+    /// aio_executor::block_on(async {
+    ///     let (a, b) = (lock.read().await, lock.read().await); // shared
+    ///     assert_eq!(*a + *b, 2);
+    /// });
+    /// ```
     pub async fn read(&self) -> RwLockReadGuard<'_, T> {
         self.semaphore.acquire_raw(1).await;
         RwLockReadGuard { lock: self }
@@ -332,6 +426,17 @@ impl<T: ?Sized> RwLock<T> {
 
     /// Wait for exclusive access, behind every earlier request; later
     /// readers wait behind it.
+    ///
+    /// ```
+    /// let lock = aio_sync::RwLock::new(1);
+    /// aio_executor::block_on(async {
+    ///     let mut writer = lock.write().await;
+    ///     *writer += 1;
+    ///     assert!(lock.try_read().is_err(), "nobody reads while it writes");
+    ///     drop(writer);
+    ///     assert_eq!(*lock.read().await, 2);
+    /// });
+    /// ```
     pub async fn write(&self) -> RwLockWriteGuard<'_, T> {
         self.semaphore.acquire_raw(MAX_READS).await;
         RwLockWriteGuard { lock: self }
@@ -356,6 +461,14 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     /// Take exclusive access if nobody holds or awaits the lock.
+    ///
+    /// ```
+    /// let lock = aio_sync::RwLock::new(1);
+    /// *lock.try_write().unwrap() = 2;
+    /// let reader = lock.try_read().unwrap();
+    /// assert!(lock.try_write().is_err());
+    /// assert_eq!(*reader, 2);
+    /// ```
     pub fn try_write(&self) -> Result<RwLockWriteGuard<'_, T>, TryLockError> {
         if self.semaphore.try_acquire_raw(MAX_READS) {
             Ok(RwLockWriteGuard { lock: self })
@@ -365,6 +478,12 @@ impl<T: ?Sized> RwLock<T> {
     }
 
     /// The value, through exclusive access to the lock (no locking needed).
+    ///
+    /// ```
+    /// let mut lock = aio_sync::RwLock::new(1);
+    /// *lock.get_mut() += 1;
+    /// assert_eq!(lock.into_inner(), 2);
+    /// ```
     pub fn get_mut(&mut self) -> &mut T {
         self.value.get_mut()
     }
@@ -394,6 +513,15 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
 }
 
 /// Shared access to a [`RwLock`]'s value; released when dropped.
+///
+/// ```
+/// let lock = aio_sync::RwLock::new(String::from("v1"));
+/// let guard = lock.try_read().unwrap();
+/// assert_eq!(guard.len(), 2); // Deref to the value
+/// assert!(lock.try_write().is_err());
+/// drop(guard);
+/// assert!(lock.try_write().is_ok());
+/// ```
 #[must_use = "the read lock is released at once if the guard is not kept"]
 pub struct RwLockReadGuard<'a, T: ?Sized> {
     lock: &'a RwLock<T>,
@@ -423,6 +551,14 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockReadGuard<'_, T> {
 }
 
 /// Exclusive access to a [`RwLock`]'s value; released when dropped.
+///
+/// ```
+/// let lock = aio_sync::RwLock::new(String::from("v1"));
+/// let mut guard = lock.try_write().unwrap();
+/// guard.push_str("-patched"); // DerefMut to the value
+/// drop(guard);
+/// assert_eq!(*lock.try_read().unwrap(), "v1-patched");
+/// ```
 #[must_use = "the write lock is released at once if the guard is not kept"]
 pub struct RwLockWriteGuard<'a, T: ?Sized> {
     lock: &'a RwLock<T>,

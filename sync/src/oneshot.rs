@@ -24,6 +24,15 @@ use std::task::{Context, Poll, Waker};
 
 /// A new channel: the [`Sender`] sends one value, the [`Receiver`] awaits
 /// it.
+///
+/// ```
+/// let (sender, receiver) = aio_sync::oneshot::channel();
+/// aio_executor::block_on(async {
+///     let task = aio_executor::spawn(async move { sender.send(42).unwrap() });
+///     assert_eq!(receiver.await, Ok(42));
+///     task.await.unwrap();
+/// });
+/// ```
 pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
     let shared = Arc::new(Shared {
         state: Mutex::new(State {
@@ -57,6 +66,12 @@ struct State<T> {
 }
 
 /// Sends the channel's one value.
+///
+/// ```
+/// let (sender, receiver) = aio_sync::oneshot::channel::<&str>();
+/// drop(sender); // never sent: the receiver learns it
+/// assert!(aio_executor::block_on(receiver).is_err());
+/// ```
 pub struct Sender<T> {
     shared: Arc<Shared<T>>,
 }
@@ -64,6 +79,12 @@ pub struct Sender<T> {
 impl<T> Sender<T> {
     /// Send `value`, waking the receiver. If the receiver is gone the value
     /// comes back as `Err`.
+    ///
+    /// ```
+    /// let (sender, receiver) = aio_sync::oneshot::channel();
+    /// drop(receiver);
+    /// assert_eq!(sender.send("lost"), Err("lost"), "the value comes back");
+    /// ```
     pub fn send(self, value: T) -> Result<(), T> {
         let mut state = lock(&self.shared.state);
         if state.receiver_gone {
@@ -80,6 +101,13 @@ impl<T> Sender<T> {
     }
 
     /// The receiver was dropped: a send would fail.
+    ///
+    /// ```
+    /// let (sender, receiver) = aio_sync::oneshot::channel::<u8>();
+    /// assert!(!sender.is_closed());
+    /// drop(receiver);
+    /// assert!(sender.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         lock(&self.shared.state).receiver_gone
     }
@@ -139,6 +167,12 @@ impl<T> fmt::Debug for Sender<T> {
 /// `Err(RecvError)` if the sender was dropped without sending.
 ///
 /// Polling it again after it resolved gives `Err(RecvError)`.
+///
+/// ```
+/// let (sender, receiver) = aio_sync::oneshot::channel();
+/// sender.send("ready").unwrap();
+/// assert_eq!(aio_executor::block_on(receiver), Ok("ready"));
+/// ```
 pub struct Receiver<T> {
     shared: Arc<Shared<T>>,
 }
@@ -207,6 +241,13 @@ impl<T> fmt::Debug for Receiver<T> {
 }
 
 /// The sender was dropped without sending.
+///
+/// ```
+/// let (sender, receiver) = aio_sync::oneshot::channel::<u8>();
+/// drop(sender);
+/// let error = aio_executor::block_on(receiver).unwrap_err();
+/// assert_eq!(error.to_string(), "the sender was dropped without sending a value");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecvError(());
 
@@ -219,6 +260,15 @@ impl fmt::Display for RecvError {
 impl Error for RecvError {}
 
 /// Why [`Receiver::try_recv`] returned no value.
+///
+/// ```
+/// use aio_sync::oneshot::{self, TryRecvError};
+///
+/// let (sender, mut receiver) = oneshot::channel::<u8>();
+/// assert_eq!(receiver.try_recv(), Err(TryRecvError::Empty));
+/// drop(sender);
+/// assert_eq!(receiver.try_recv(), Err(TryRecvError::Closed));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TryRecvError {
     /// Nothing sent yet; the sender may still send.

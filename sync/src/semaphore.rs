@@ -97,6 +97,11 @@ impl Semaphore {
     ///
     /// # Panics
     /// If `permits` exceeds [`MAX_PERMITS`].
+    ///
+    /// ```
+    /// let semaphore = aio_sync::Semaphore::new(3);
+    /// assert_eq!(semaphore.available_permits(), 3);
+    /// ```
     pub fn new(permits: usize) -> Semaphore {
         assert!(
             permits <= MAX_PERMITS,
@@ -110,6 +115,14 @@ impl Semaphore {
     }
 
     /// How many permits can be acquired right now without waiting.
+    ///
+    /// ```
+    /// let semaphore = aio_sync::Semaphore::new(2);
+    /// let permit = semaphore.try_acquire().unwrap();
+    /// assert_eq!(semaphore.available_permits(), 1);
+    /// drop(permit);
+    /// assert_eq!(semaphore.available_permits(), 2);
+    /// ```
     pub fn available_permits(&self) -> usize {
         self.state.load(Ordering::Acquire) >> PERMIT_SHIFT
     }
@@ -190,6 +203,18 @@ impl Semaphore {
     ///
     /// # Panics
     /// If `permits` exceeds [`MAX_PERMITS`].
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let semaphore = Arc::new(aio_sync::Semaphore::new(4));
+    /// aio_executor::block_on(async {
+    ///     let permit = Arc::clone(&semaphore).acquire_many_owned(3).await;
+    ///     let task = aio_executor::spawn(async move { permit.num_permits() });
+    ///     assert_eq!(task.await.unwrap(), 3);
+    ///     assert_eq!(semaphore.available_permits(), 4, "the task dropped them");
+    /// });
+    /// ```
     pub async fn acquire_many_owned(self: Arc<Self>, permits: usize) -> OwnedSemaphorePermit {
         check_request(permits);
         self.acquire_raw(permits).await;
@@ -216,6 +241,13 @@ impl Semaphore {
 
     /// Take `permits` permits if that many are available and nobody waits
     /// (never more than [`MAX_PERMITS`]: that many cannot exist).
+    ///
+    /// ```
+    /// let semaphore = aio_sync::Semaphore::new(3);
+    /// let two = semaphore.try_acquire_many(2).unwrap();
+    /// assert!(semaphore.try_acquire_many(2).is_err(), "only 1 left");
+    /// assert_eq!(two.num_permits(), 2);
+    /// ```
     pub fn try_acquire_many(&self, permits: usize) -> Result<SemaphorePermit<'_>, TryAcquireError> {
         if self.try_acquire_raw(permits) {
             Ok(SemaphorePermit {
@@ -228,6 +260,16 @@ impl Semaphore {
     }
 
     /// [`try_acquire`](Semaphore::try_acquire) through an `Arc`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let semaphore = Arc::new(aio_sync::Semaphore::new(1));
+    /// let permit = Arc::clone(&semaphore).try_acquire_owned().unwrap();
+    /// assert!(Arc::clone(&semaphore).try_acquire_owned().is_err());
+    /// drop(permit);
+    /// assert_eq!(semaphore.available_permits(), 1);
+    /// ```
     pub fn try_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, TryAcquireError> {
         if self.try_acquire_raw(1) {
             Ok(OwnedSemaphorePermit {
@@ -491,6 +533,15 @@ impl Drop for Acquire<'_> {
 
 /// Permits taken from a [`Semaphore`] (or [`BoundedSemaphore`]), given
 /// back when dropped.
+///
+/// ```
+/// let semaphore = aio_sync::Semaphore::new(1);
+/// {
+///     let _permit = aio_executor::block_on(semaphore.acquire());
+///     assert_eq!(semaphore.available_permits(), 0);
+/// } // dropped: given back
+/// assert_eq!(semaphore.available_permits(), 1);
+/// ```
 #[must_use = "the permit is released at once if not kept"]
 pub struct SemaphorePermit<'a> {
     semaphore: &'a Semaphore,
@@ -500,12 +551,24 @@ pub struct SemaphorePermit<'a> {
 impl SemaphorePermit<'_> {
     /// Drop the permits without giving them back: the semaphore has that
     /// many fewer from now on (until `add_permits`).
+    ///
+    /// ```
+    /// let semaphore = aio_sync::Semaphore::new(2);
+    /// semaphore.try_acquire().unwrap().forget();
+    /// assert_eq!(semaphore.available_permits(), 1, "the permit is gone for good");
+    /// ```
     pub fn forget(mut self) {
         let permits = std::mem::take(&mut self.permits);
         self.semaphore.forget(permits);
     }
 
     /// How many permits this guard holds.
+    ///
+    /// ```
+    /// let semaphore = aio_sync::Semaphore::new(5);
+    /// let permits = semaphore.try_acquire_many(3).unwrap();
+    /// assert_eq!(permits.num_permits(), 3);
+    /// ```
     pub fn num_permits(&self) -> usize {
         self.permits
     }
@@ -543,6 +606,16 @@ impl PermitOwner {
 /// Permits taken through an `Arc` (from [`Semaphore::acquire_owned`] or
 /// [`BoundedSemaphore::acquire_owned`]): `'static`, so they can move into a
 /// spawned task. Given back when dropped.
+///
+/// ```
+/// use std::sync::Arc;
+///
+/// let semaphore = Arc::new(aio_sync::Semaphore::new(1));
+/// let permit = Arc::clone(&semaphore).try_acquire_owned().unwrap();
+/// // 'static: it can go to another thread and be given back there.
+/// std::thread::spawn(move || drop(permit)).join().unwrap();
+/// assert_eq!(semaphore.available_permits(), 1);
+/// ```
 #[must_use = "the permit is released at once if not kept"]
 pub struct OwnedSemaphorePermit {
     owner: PermitOwner,
@@ -551,12 +624,28 @@ pub struct OwnedSemaphorePermit {
 
 impl OwnedSemaphorePermit {
     /// Drop the permits without giving them back.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let semaphore = Arc::new(aio_sync::Semaphore::new(1));
+    /// Arc::clone(&semaphore).try_acquire_owned().unwrap().forget();
+    /// assert_eq!(semaphore.available_permits(), 0);
+    /// ```
     pub fn forget(mut self) {
         let permits = std::mem::take(&mut self.permits);
         self.owner.semaphore().forget(permits);
     }
 
     /// How many permits this guard holds.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let semaphore = Arc::new(aio_sync::Semaphore::new(2));
+    /// let permit = aio_executor::block_on(semaphore.acquire_many_owned(2));
+    /// assert_eq!(permit.num_permits(), 2);
+    /// ```
     pub fn num_permits(&self) -> usize {
         self.permits
     }
@@ -577,6 +666,12 @@ impl fmt::Debug for OwnedSemaphorePermit {
 }
 
 /// `try_acquire` found too few permits available (or others waiting).
+///
+/// ```
+/// let semaphore = aio_sync::Semaphore::new(0);
+/// let error = semaphore.try_acquire().unwrap_err();
+/// assert_eq!(error.to_string(), "no permits available");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TryAcquireError(());
 
@@ -623,6 +718,11 @@ impl BoundedSemaphore {
     ///
     /// # Panics
     /// If `permits` exceeds [`MAX_PERMITS`].
+    ///
+    /// ```
+    /// let semaphore = aio_sync::BoundedSemaphore::new(2);
+    /// assert_eq!((semaphore.bound(), semaphore.available_permits()), (2, 2));
+    /// ```
     pub fn new(permits: usize) -> BoundedSemaphore {
         BoundedSemaphore {
             semaphore: Semaphore::new(permits),
@@ -631,16 +731,38 @@ impl BoundedSemaphore {
     }
 
     /// The bound: the initial number of permits.
+    ///
+    /// ```
+    /// let semaphore = aio_sync::BoundedSemaphore::new(3);
+    /// semaphore.try_acquire().unwrap().forget();
+    /// assert_eq!(semaphore.bound(), 3, "the bound does not move");
+    /// ```
     pub fn bound(&self) -> usize {
         self.bound
     }
 
     /// How many permits can be acquired right now without waiting.
+    ///
+    /// ```
+    /// let semaphore = aio_sync::BoundedSemaphore::new(2);
+    /// let _permit = semaphore.try_acquire().unwrap();
+    /// assert_eq!(semaphore.available_permits(), 1);
+    /// ```
     pub fn available_permits(&self) -> usize {
         self.semaphore.available_permits()
     }
 
     /// Wait for one permit, as [`Semaphore::acquire`].
+    ///
+    /// ```
+    /// let semaphore = aio_sync::BoundedSemaphore::new(1);
+    /// aio_executor::block_on(async {
+    ///     let permit = semaphore.acquire().await;
+    ///     assert!(semaphore.try_acquire().is_err());
+    ///     drop(permit);
+    ///     assert!(semaphore.try_acquire().is_ok());
+    /// });
+    /// ```
     pub async fn acquire(&self) -> SemaphorePermit<'_> {
         self.semaphore.acquire().await
     }
@@ -649,11 +771,28 @@ impl BoundedSemaphore {
     ///
     /// # Panics
     /// If `permits` exceeds [`MAX_PERMITS`].
+    ///
+    /// ```
+    /// let semaphore = aio_sync::BoundedSemaphore::new(3);
+    /// let permits = aio_executor::block_on(semaphore.acquire_many(3));
+    /// assert_eq!((permits.num_permits(), semaphore.available_permits()), (3, 0));
+    /// ```
     pub async fn acquire_many(&self, permits: usize) -> SemaphorePermit<'_> {
         self.semaphore.acquire_many(permits).await
     }
 
     /// Wait for one permit through an `Arc`, as [`Semaphore::acquire_owned`].
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let semaphore = Arc::new(aio_sync::BoundedSemaphore::new(1));
+    /// aio_executor::block_on(async {
+    ///     let permit = Arc::clone(&semaphore).acquire_owned().await;
+    ///     aio_executor::spawn(async move { drop(permit) }).await.unwrap();
+    ///     assert_eq!(semaphore.available_permits(), 1);
+    /// });
+    /// ```
     pub async fn acquire_owned(self: Arc<Self>) -> OwnedSemaphorePermit {
         self.semaphore.acquire_raw(1).await;
         OwnedSemaphorePermit {
@@ -663,11 +802,23 @@ impl BoundedSemaphore {
     }
 
     /// Take a permit if one is available and nobody waits.
+    ///
+    /// ```
+    /// let semaphore = aio_sync::BoundedSemaphore::new(1);
+    /// let _permit = semaphore.try_acquire().unwrap();
+    /// assert!(semaphore.try_acquire().is_err());
+    /// ```
     pub fn try_acquire(&self) -> Result<SemaphorePermit<'_>, TryAcquireError> {
         self.semaphore.try_acquire()
     }
 
     /// Take `permits` permits if that many are available and nobody waits.
+    ///
+    /// ```
+    /// let semaphore = aio_sync::BoundedSemaphore::new(2);
+    /// assert!(semaphore.try_acquire_many(3).is_err(), "more than the bound");
+    /// assert_eq!(semaphore.try_acquire_many(2).unwrap().num_permits(), 2);
+    /// ```
     pub fn try_acquire_many(&self, permits: usize) -> Result<SemaphorePermit<'_>, TryAcquireError> {
         self.semaphore.try_acquire_many(permits)
     }
@@ -675,12 +826,27 @@ impl BoundedSemaphore {
     /// Give back one permit that was acquired and forgotten (asyncio's
     /// `release()`). Refused when the bound's worth of permits already
     /// exists; nothing changes then.
+    ///
+    /// ```
+    /// let semaphore = aio_sync::BoundedSemaphore::new(1);
+    /// semaphore.try_acquire().unwrap().forget();
+    /// semaphore.release().unwrap();
+    /// assert!(semaphore.release().is_err(), "one release too many");
+    /// ```
     pub fn release(&self) -> Result<(), BoundedSemaphoreError> {
         self.add_permits(1)
     }
 
     /// Add `permits` permits, refused (all or nothing) when more than the
     /// bound would then exist.
+    ///
+    /// ```
+    /// let semaphore = aio_sync::BoundedSemaphore::new(2);
+    /// semaphore.try_acquire_many(2).unwrap().forget();
+    /// assert!(semaphore.add_permits(3).is_err(), "all or nothing");
+    /// semaphore.add_permits(2).unwrap();
+    /// assert_eq!(semaphore.available_permits(), 2);
+    /// ```
     pub fn add_permits(&self, permits: usize) -> Result<(), BoundedSemaphoreError> {
         self.semaphore
             .add_within(permits, self.bound)
@@ -703,6 +869,12 @@ impl fmt::Debug for BoundedSemaphore {
 
 /// A [`BoundedSemaphore`] was released (or given permits) above its bound,
 /// asyncio's `ValueError: BoundedSemaphore released too many times`.
+///
+/// ```
+/// let semaphore = aio_sync::BoundedSemaphore::new(1);
+/// let error = semaphore.release().unwrap_err();
+/// assert!(error.to_string().starts_with("BoundedSemaphore released too many times"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BoundedSemaphoreError {
     bound: usize,
@@ -712,6 +884,11 @@ pub struct BoundedSemaphoreError {
 
 impl BoundedSemaphoreError {
     /// The semaphore's bound.
+    ///
+    /// ```
+    /// let error = aio_sync::BoundedSemaphore::new(4).add_permits(1).unwrap_err();
+    /// assert_eq!(error.bound(), 4);
+    /// ```
     pub fn bound(&self) -> usize {
         self.bound
     }

@@ -4,7 +4,7 @@
 
 pub mod signal;
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,6 +12,16 @@ use std::sync::{mpsc, Mutex};
 use std::time::Duration;
 
 pub const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What cargo sets for a test it runs, by prefix (see `example_binary`).
+const CARGO_TEST_VARIABLES: &[&str] = &[
+    "CARGO_PKG_",
+    "CARGO_MANIFEST_",
+    "CARGO_CRATE_NAME",
+    "CARGO_BIN_",
+    "CARGO_PRIMARY_PACKAGE",
+    "CARGO_TARGET_TMPDIR",
+];
 
 /// The compiled example `name`, built once per test process so an edited
 /// example is never tested stale (cargo's build is incremental, so this is
@@ -38,6 +48,16 @@ pub fn example_binary(name: &str) -> PathBuf {
             );
         if profile_dir.ends_with("release") {
             cargo.arg("--release");
+        }
+        // Not the variables cargo set for this test process (the package's
+        // name, version, manifest...): ring's build script reruns when they
+        // change, so passing them on would rebuild ring and all above it (a
+        // minute) whenever builds from a test and from a shell alternate.
+        for (variable, _) in std::env::vars_os() {
+            let variable = variable.to_string_lossy();
+            if CARGO_TEST_VARIABLES.iter().any(|v| variable.starts_with(v)) {
+                cargo.env_remove(&*variable);
+            }
         }
         let status = cargo.status().expect("run cargo build");
         assert!(status.success(), "cargo build --example {name} failed");
@@ -90,20 +110,8 @@ impl Server {
             ca_file: None,
         };
 
-        // Read the announcement on a thread, so a silent server fails the test
-        // instead of hanging it.
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                if tx.send(line.unwrap_or_default()).is_err() {
-                    break;
-                }
-            }
-        });
-        let line = || {
-            rx.recv_timeout(TIMEOUT)
-                .expect("serve_posts announces itself")
-        };
+        let lines = OutputLines::new(stdout);
+        let line = || lines.next("serve_posts announces itself");
         let first = line();
         let scheme = if plain { "http" } else { "https" };
         let port = first
@@ -115,5 +123,31 @@ impl Server {
             server.ca_file = Some(ca_file);
         }
         server
+    }
+}
+
+/// A child's output, line by line, read on a thread so that a silent child
+/// fails the test instead of hanging it.
+pub struct OutputLines(mpsc::Receiver<String>);
+
+impl OutputLines {
+    pub fn new(output: impl Read + Send + 'static) -> OutputLines {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(output).lines() {
+                if tx.send(line.unwrap_or_default()).is_err() {
+                    break;
+                }
+            }
+        });
+        OutputLines(rx)
+    }
+
+    /// The next line, without its newline. Panics, saying what was
+    /// `expected`, when none comes within [`TIMEOUT`] (or the output ends).
+    pub fn next(&self, expected: &str) -> String {
+        self.0
+            .recv_timeout(TIMEOUT)
+            .unwrap_or_else(|e| panic!("no line ({e}); expected {expected}"))
     }
 }

@@ -29,6 +29,13 @@ pub struct TaskId(NonZeroU64);
 
 impl TaskId {
     /// The id as a number.
+    ///
+    /// ```
+    /// aio_executor::block_on(async {
+    ///     let task = aio_executor::spawn(async {});
+    ///     assert_eq!(task.id().as_u64().to_string(), task.id().to_string());
+    /// });
+    /// ```
     pub fn as_u64(self) -> u64 {
         self.0.get()
     }
@@ -107,6 +114,19 @@ pub(crate) struct Origin {
 pub(crate) type TaskName = Arc<String>;
 
 /// What a task is doing right now.
+///
+/// ```
+/// use aio_executor::task::{self, TaskState};
+///
+/// aio_executor::block_on(async {
+///     let waiting = aio_executor::spawn(std::future::pending::<()>());
+///     let _ready = aio_executor::spawn(async {});
+///     aio_executor::yield_now().await; // both ran once; one parked
+///     let states: Vec<_> = task::all().iter().map(|info| info.state()).collect();
+///     assert_eq!(states, [TaskState::Running, TaskState::Waiting]); // main, `waiting`
+///     waiting.abort();
+/// });
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TaskState {
     /// Being polled at this moment (the task asking is always `Running`).
@@ -152,23 +172,58 @@ impl TaskInfo {
     }
 
     /// The task's id (the same as its [`JoinHandle::id`](crate::JoinHandle::id)).
+    ///
+    /// ```
+    /// aio_executor::block_on(async {
+    ///     let task = aio_executor::spawn(std::future::pending::<()>());
+    ///     aio_executor::yield_now().await;
+    ///     assert_eq!(aio_executor::task::all()[1].id(), task.id());
+    ///     task.abort();
+    /// });
+    /// ```
     pub fn id(&self) -> TaskId {
         self.origin.id
     }
 
     /// The name given with `task::Builder::name`, if
     /// any. The future passed to `run`/`block_on` is named `"main"`.
+    ///
+    /// ```
+    /// use aio_executor::task;
+    ///
+    /// aio_executor::block_on(async {
+    ///     assert_eq!(task::current().unwrap().name(), Some("main"));
+    ///     let unnamed = aio_executor::spawn(async { task::current().unwrap().name().is_none() });
+    ///     assert!(unnamed.await.unwrap());
+    /// });
+    /// ```
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref().map(String::as_str)
     }
 
     /// Where the task was spawned (for the main future: where `run` or
     /// `block_on` was called).
+    ///
+    /// ```
+    /// aio_executor::block_on(async {
+    ///     let task = aio_executor::spawn(async { aio_executor::task::current().unwrap().location() });
+    ///     let spawned_at = task.await.unwrap();
+    ///     assert_eq!(spawned_at.line(), line!() - 2);
+    /// });
+    /// ```
     pub fn location(&self) -> &'static Location<'static> {
         self.origin.location
     }
 
     /// What the task was doing when this snapshot was taken.
+    ///
+    /// ```
+    /// use aio_executor::task::{self, TaskState};
+    ///
+    /// aio_executor::block_on(async {
+    ///     assert_eq!(task::current().unwrap().state(), TaskState::Running);
+    /// });
+    /// ```
     pub fn state(&self) -> TaskState {
         self.state
     }

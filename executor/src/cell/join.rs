@@ -53,16 +53,42 @@ impl<T> JoinHandle<T> {
     /// time the loop gets to it, and awaiting this handle then gives
     /// [`JoinError::Cancelled`]. A task that already finished keeps its
     /// output. Safe to call from any thread, any number of times.
+    ///
+    /// ```
+    /// aio_executor::block_on(async {
+    ///     let task = aio_executor::spawn(std::future::pending::<()>());
+    ///     task.abort();
+    ///     assert!(task.await.unwrap_err().is_cancelled());
+    /// });
+    /// ```
     pub fn abort(&self) {
         self.raw.abort();
     }
 
     /// True once the task finished, panicked or was cancelled.
+    ///
+    /// ```
+    /// aio_executor::block_on(async {
+    ///     let task = aio_executor::spawn(async { 1 });
+    ///     assert!(!task.is_finished(), "spawned, not run yet");
+    ///     aio_executor::yield_now().await; // the loop runs it
+    ///     assert!(task.is_finished());
+    ///     assert_eq!(task.await.unwrap(), 1);
+    /// });
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.raw.is_complete()
     }
 
     /// The task's id, the same as its [`TaskInfo::id`](super::TaskInfo::id).
+    ///
+    /// ```
+    /// aio_executor::block_on(async {
+    ///     let task = aio_executor::spawn(async { aio_executor::task::current().unwrap().id() });
+    ///     let id = task.id();
+    ///     assert_eq!(task.await.unwrap(), id);
+    /// });
+    /// ```
     pub fn id(&self) -> TaskId {
         self.raw.id()
     }

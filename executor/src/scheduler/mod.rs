@@ -487,6 +487,17 @@ impl Schedule for Handle {
 ///
 /// Its Display is asyncio's advice: the caller is already inside a loop and
 /// should `.await` the future instead.
+///
+/// ```
+/// use aio_executor::Executor;
+///
+/// let _running = Executor::enter().unwrap();
+/// let refused = Executor::enter().unwrap_err();
+/// assert_eq!(
+///     refused.to_string(),
+///     "aio::run() cannot be called from a running event loop; use .await"
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunError(());
 
@@ -503,6 +514,13 @@ impl std::error::Error for RunError {}
 ///
 /// The future was dropped, on the calling thread, without being polled.
 /// Its Display: `the event loop has shut down`.
+///
+/// ```
+/// let handle = aio_executor::block_on(async { aio_executor::Handle::current() });
+/// // `block_on` returned: that loop is gone.
+/// let refused = handle.spawn(async {}).unwrap_err();
+/// assert_eq!(refused.to_string(), "the event loop has shut down");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpawnError(());
 
@@ -564,6 +582,11 @@ pub(crate) fn abort_current_task() -> bool {
 }
 
 /// True when a loop is running on this thread.
+///
+/// ```
+/// assert!(!aio_executor::in_running_loop());
+/// aio_executor::block_on(async { assert!(aio_executor::in_running_loop()) });
+/// ```
 pub fn in_running_loop() -> bool {
     CURRENT
         .try_with(|current| current.borrow().is_some())
@@ -572,6 +595,15 @@ pub fn in_running_loop() -> bool {
 
 /// How many spawned tasks of this thread's loop have not finished yet;
 /// `None` when no loop runs here.
+///
+/// ```
+/// assert_eq!(aio_executor::live_tasks(), None);
+/// aio_executor::block_on(async {
+///     let task = aio_executor::spawn(std::future::pending::<()>());
+///     assert_eq!(aio_executor::live_tasks(), Some(1));
+///     task.abort();
+/// });
+/// ```
 pub fn live_tasks() -> Option<usize> {
     with_current(Core::live_tasks)
 }

@@ -2,8 +2,9 @@
 //! rcgen, an in-memory duplex transport, `block_on` with a watchdog
 //! (`exec`; tests that need I/O use the facade's `aio::run`), scripted
 //! TCP/TLS servers and hostile ones (`script`, with the client-side checks
-//! in `hostile`), request bodies made on the fly (`upload`). Each test
-//! binary uses a different subset, hence the dead-code allowance.
+//! in `hostile`), proxies in front of them (`proxy`), request bodies made
+//! on the fly (`upload`). Each test binary uses a different subset, hence
+//! the dead-code allowance.
 #![allow(dead_code)]
 
 pub mod certs;
@@ -11,6 +12,7 @@ pub mod duplex;
 pub mod exec;
 pub mod hostile;
 pub mod io;
+pub mod proxy;
 pub mod script;
 pub mod server;
 pub mod tls;

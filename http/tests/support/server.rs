@@ -210,6 +210,49 @@ impl Peer {
         }
     }
 
+    /// Exactly `n` raw bytes (a binary protocol such as SOCKS5); `None`
+    /// when the client closed the connection or failed first.
+    pub fn read_exact(&mut self, n: usize) -> Option<Vec<u8>> {
+        while self.buf.len() < n {
+            let mut chunk = [0u8; 4096];
+            match self.read_some(&mut chunk) {
+                Ok(0) | Err(_) => return None,
+                Ok(m) => self.buf.extend_from_slice(&chunk[..m]),
+            }
+        }
+        Some(self.buf.drain(..n).collect())
+    }
+
+    /// Relays bytes both ways between this plain-TCP connection and a new
+    /// one to `to`, as a CONNECT proxy or a SOCKS server does once it said
+    /// yes, until both directions have ended. Bytes already read past what
+    /// the handler consumed go first.
+    pub fn tunnel(self, to: SocketAddr) {
+        let Io::Plain(client) = self.io else {
+            panic!("Peer::tunnel relays plain TCP connections only")
+        };
+        let Ok(mut origin) = TcpStream::connect(to) else {
+            return;
+        };
+        let _ = origin.set_read_timeout(Some(IO_TIMEOUT));
+        let _ = origin.set_nodelay(true);
+        if origin.write_all(&self.buf).is_err() {
+            return;
+        }
+        let (Ok(mut from_client), Ok(mut to_origin)) = (client.try_clone(), origin.try_clone())
+        else {
+            return;
+        };
+        let upstream = thread::spawn(move || {
+            let _ = io::copy(&mut from_client, &mut to_origin);
+            let _ = to_origin.shutdown(Shutdown::Write);
+        });
+        let (mut from_origin, mut to_client) = (origin, client);
+        let _ = io::copy(&mut from_origin, &mut to_client);
+        let _ = to_client.shutdown(Shutdown::Write);
+        let _ = upstream.join();
+    }
+
     /// Sends bytes; errors are ignored (the client may have gone, which is
     /// what some tests are about).
     pub fn write(&mut self, bytes: &[u8]) {

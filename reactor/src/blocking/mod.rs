@@ -14,6 +14,15 @@ use crate::context;
 ///
 /// # Panics
 /// When called outside of `aio::run()` (no [`Reactor::enter`](crate::Reactor::enter) on this thread).
+///
+/// ```
+/// aio::run(async {
+///     let sum = aio_reactor::blocking::run(|| (1..=100).sum::<u32>()).await;
+///     assert_eq!(sum.unwrap(), 5050);
+///     let panicked = aio_reactor::blocking::run(|| panic!("in the pool")).await;
+///     assert_eq!(panicked.unwrap_err().downcast_ref::<&str>(), Some(&"in the pool"));
+/// });
+/// ```
 pub fn run<F, T>(f: F) -> BlockingJob<T>
 where
     F: FnOnce() -> T + Send + 'static,

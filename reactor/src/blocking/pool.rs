@@ -26,6 +26,15 @@ pub const CANCELLED_MESSAGE: &str =
     "blocking job cancelled: the aio event loop shut down before it started";
 
 /// A job running on the blocking pool; resolves to a [`JobResult`].
+///
+/// ```
+/// aio::run(async {
+///     let job: aio_reactor::blocking::BlockingJob<String> =
+///         aio_reactor::blocking::run(|| "ab".repeat(2));
+///     assert_eq!(job.await.unwrap(), "abab");
+///     drop(aio_reactor::blocking::run(|| "ab".repeat(3))); // runs anyway; result dropped
+/// });
+/// ```
 #[must_use = "the job runs regardless, but its result is only seen by awaiting this"]
 pub struct BlockingJob<T> {
     shared: Arc<Mutex<Slot<T>>>,

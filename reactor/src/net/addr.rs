@@ -16,6 +16,23 @@ mod sealed {
 /// Things that name a socket address: `SocketAddr`, `(IpAddr, u16)`,
 /// `"host:port"` as `&str`/`String`, `(&str, u16)`, and references to these.
 /// Names are resolved on the blocking pool; literal addresses are not.
+///
+/// ```
+/// use aio::net::UdpSocket;
+/// use std::net::{Ipv4Addr, SocketAddr};
+///
+/// aio::run(async {
+///     // A "host:port" string, an (ip, port) pair or a SocketAddr all do.
+///     let a = UdpSocket::bind("127.0.0.1:0").await?;
+///     let b = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+///     let c = UdpSocket::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+///     for socket in [a, b, c] {
+///         assert!(socket.local_addr()?.ip().is_loopback());
+///     }
+///     Ok::<_, std::io::Error>(())
+/// })
+/// .unwrap();
+/// ```
 pub trait ToSocketAddrs: sealed::Sealed {}
 
 impl<T: sealed::Sealed + ?Sized> ToSocketAddrs for T {}

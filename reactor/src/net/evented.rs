@@ -245,28 +245,61 @@ pub(crate) async fn write_all(
     Ok(())
 }
 
-/// `futures_io::AsyncRead` / `AsyncWrite` for a stream type and for a
-/// shared reference to it, from its `poll_read_priv`, `poll_write_priv`,
-/// `poll_write_vectored_priv`, `io.check_open` and `shutdown_write`.
-macro_rules! stream_async_io_impls {
-    ($t:ty) => {
+/// `read_exact` for the stream types, as asyncio's `readexactly`: fill all
+/// of `buf`, or fail with [`io::ErrorKind::UnexpectedEof`] naming how many
+/// bytes were wanted and how many came before the end of the stream.
+pub(crate) async fn read_exact(
+    buf: &mut [u8],
+    mut poll_read: impl FnMut(&mut Context<'_>, &mut [u8]) -> Poll<io::Result<usize>>,
+) -> io::Result<()> {
+    let mut got = 0;
+    while got < buf.len() {
+        let n = std::future::poll_fn(|cx| poll_read(cx, &mut buf[got..])).await?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "read_exact: the stream ended after {got} of the {} bytes wanted",
+                    buf.len()
+                ),
+            ));
+        }
+        got += n;
+    }
+    Ok(())
+}
+
+/// `futures_io::AsyncRead` for a type, from the `poll_read_priv` of the
+/// stream that `$stream` names (with `$this` bound to `&Self`).
+macro_rules! stream_async_read_impl {
+    ($t:ty, $this:ident => $stream:expr) => {
         impl futures_io::AsyncRead for $t {
             fn poll_read(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
                 buf: &mut [u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                self.poll_read_priv(cx, buf)
+                let $this = &*self;
+                $stream.poll_read_priv(cx, buf)
             }
         }
+    };
+}
+pub(crate) use stream_async_read_impl;
 
+/// `futures_io::AsyncWrite` for a type, from the `poll_write_priv`,
+/// `poll_write_vectored_priv`, `io.check_open` and `shutdown_write` of the
+/// stream that `$stream` names (with `$this` bound to `&Self`).
+macro_rules! stream_async_write_impl {
+    ($t:ty, $this:ident => $stream:expr) => {
         impl futures_io::AsyncWrite for $t {
             fn poll_write(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
                 buf: &[u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                self.poll_write_priv(cx, buf)
+                let $this = &*self;
+                $stream.poll_write_priv(cx, buf)
             }
 
             fn poll_write_vectored(
@@ -274,23 +307,38 @@ macro_rules! stream_async_io_impls {
                 cx: &mut std::task::Context<'_>,
                 bufs: &[std::io::IoSlice<'_>],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                self.poll_write_vectored_priv(cx, bufs)
+                let $this = &*self;
+                $stream.poll_write_vectored_priv(cx, bufs)
             }
 
             fn poll_flush(
                 self: std::pin::Pin<&mut Self>,
                 _cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
-                std::task::Poll::Ready(self.io.check_open())
+                let $this = &*self;
+                std::task::Poll::Ready($stream.io.check_open())
             }
 
             fn poll_close(
                 self: std::pin::Pin<&mut Self>,
                 _cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
-                std::task::Poll::Ready(self.shutdown_write())
+                let $this = &*self;
+                std::task::Poll::Ready($stream.shutdown_write())
             }
         }
+    };
+}
+pub(crate) use stream_async_write_impl;
+
+/// `futures_io::AsyncRead` / `AsyncWrite` for a stream type and for a
+/// shared reference to it (see the two macros above).
+macro_rules! stream_async_io_impls {
+    ($t:ty) => {
+        crate::net::evented::stream_async_read_impl!($t, this => this);
+        crate::net::evented::stream_async_write_impl!($t, this => this);
+        crate::net::evented::stream_async_read_impl!(&$t, this => this);
+        crate::net::evented::stream_async_write_impl!(&$t, this => this);
     };
 }
 pub(crate) use stream_async_io_impls;

@@ -5,7 +5,7 @@
 
 mod addr;
 pub(crate) mod evented;
-mod tcp;
+pub mod tcp;
 mod udp;
 #[cfg(unix)]
 mod unix;
@@ -13,7 +13,7 @@ mod unix;
 pub use crate::dns::lookup_host;
 pub(crate) use addr::target_of;
 pub use addr::ToSocketAddrs;
-pub use tcp::{TcpListener, TcpStream};
+pub use tcp::stream::{TcpListener, TcpStream};
 pub use udp::UdpSocket;
 #[cfg(unix)]
 pub use unix::{UnixDatagram, UnixListener, UnixStream};

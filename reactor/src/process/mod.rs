@@ -52,6 +52,18 @@ use reap::{ExitWatch, Orphan};
 /// inherit stdin, stdout and stderr unless told otherwise;
 /// [`output`](Command::output) pipes stdout and stderr and gives the child
 /// an empty stdin.
+///
+/// ```
+/// use aio::process::Command;
+///
+/// aio::run(async {
+///     let output = Command::new("sh").args(["-c", "echo out; echo err >&2; exit 3"]).output().await?;
+///     assert_eq!(output.status.code(), Some(3));
+///     assert_eq!((&output.stdout[..], &output.stderr[..]), (&b"out\n"[..], &b"err\n"[..]));
+///     Ok::<_, std::io::Error>(())
+/// })
+/// .unwrap();
+/// ```
 pub struct Command {
     std: std::process::Command,
     /// Which streams the caller configured; the others get each method's default.
@@ -98,6 +110,15 @@ impl Defaults {
 
 impl Command {
     /// A command to run `program` (looked up in `PATH` if it has no `/`).
+    ///
+    /// ```
+    /// aio::run(async {
+    ///     let status = aio::process::Command::new("true").status().await?;
+    ///     assert!(status.success());
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn new<S: AsRef<OsStr>>(program: S) -> Command {
         Command {
             std: std::process::Command::new(program),
@@ -109,12 +130,30 @@ impl Command {
     }
 
     /// Add one argument.
+    ///
+    /// ```
+    /// aio::run(async {
+    ///     let output = aio::process::Command::new("echo").arg("one two").output().await?;
+    ///     assert_eq!(output.stdout, b"one two\n"); // one argument, spaces and all
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn arg<S: AsRef<OsStr>>(&mut self, arg: S) -> &mut Command {
         self.std.arg(arg);
         self
     }
 
     /// Add several arguments.
+    ///
+    /// ```
+    /// aio::run(async {
+    ///     let output = aio::process::Command::new("echo").args(["a", "b"]).output().await?;
+    ///     assert_eq!(output.stdout, b"a b\n");
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn args<I, S>(&mut self, args: I) -> &mut Command
     where
         I: IntoIterator<Item = S>,
@@ -125,12 +164,38 @@ impl Command {
     }
 
     /// Set an environment variable for the child.
+    ///
+    /// ```
+    /// aio::run(async {
+    ///     let output = aio::process::Command::new("sh")
+    ///         .args(["-c", "printf %s \"$GREETING\""])
+    ///         .env("GREETING", "hi")
+    ///         .output()
+    ///         .await?;
+    ///     assert_eq!(output.stdout, b"hi");
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn env<K: AsRef<OsStr>, V: AsRef<OsStr>>(&mut self, key: K, val: V) -> &mut Command {
         self.std.env(key, val);
         self
     }
 
     /// Set several environment variables for the child.
+    ///
+    /// ```
+    /// aio::run(async {
+    ///     let output = aio::process::Command::new("sh")
+    ///         .args(["-c", "printf %s-%s \"$A\" \"$B\""])
+    ///         .envs([("A", "1"), ("B", "2")])
+    ///         .output()
+    ///         .await?;
+    ///     assert_eq!(output.stdout, b"1-2");
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn envs<I, K, V>(&mut self, vars: I) -> &mut Command
     where
         I: IntoIterator<Item = (K, V)>,
@@ -142,24 +207,69 @@ impl Command {
     }
 
     /// Remove an environment variable from the child's environment.
+    ///
+    /// ```
+    /// aio::run(async {
+    ///     let output = aio::process::Command::new("sh")
+    ///         .args(["-c", "printf %s \"${HOME-unset}\""])
+    ///         .env_remove("HOME")
+    ///         .output()
+    ///         .await?;
+    ///     assert_eq!(output.stdout, b"unset");
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn env_remove<K: AsRef<OsStr>>(&mut self, key: K) -> &mut Command {
         self.std.env_remove(key);
         self
     }
 
     /// Start the child with an empty environment (plus what `env` adds).
+    ///
+    /// ```
+    /// aio::run(async {
+    ///     // `env` with no arguments prints the environment: only what we set.
+    ///     let output = aio::process::Command::new("/usr/bin/env").env_clear().env("ONLY", "1").output().await?;
+    ///     assert_eq!(output.stdout, b"ONLY=1\n");
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn env_clear(&mut self) -> &mut Command {
         self.std.env_clear();
         self
     }
 
     /// The child's working directory.
+    ///
+    /// ```
+    /// aio::run(async {
+    ///     let output = aio::process::Command::new("pwd").current_dir("/").output().await?;
+    ///     assert_eq!(output.stdout, b"/\n");
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn current_dir<P: AsRef<Path>>(&mut self, dir: P) -> &mut Command {
         self.std.current_dir(dir);
         self
     }
 
     /// The child's stdin: [`Stdio::piped`] gives [`Child::stdin`].
+    ///
+    /// ```
+    /// use aio::process::{Command, Stdio};
+    ///
+    /// aio::run(async {
+    ///     let mut child = Command::new("cat").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?;
+    ///     child.stdin.take().unwrap().write_all(b"fed in").await?; // dropped: cat sees EOF
+    ///     let output = child.wait_with_output().await?;
+    ///     assert_eq!(output.stdout, b"fed in");
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn stdin<T: Into<Stdio>>(&mut self, cfg: T) -> &mut Command {
         self.std.stdin(cfg);
         self.stdin_set = true;
@@ -167,6 +277,23 @@ impl Command {
     }
 
     /// The child's stdout: [`Stdio::piped`] gives [`Child::stdout`].
+    ///
+    /// ```
+    /// use aio::process::{Command, Stdio};
+    ///
+    /// aio::run(async {
+    ///     let mut child = Command::new("echo").arg("hi").stdout(Stdio::piped()).spawn()?;
+    ///     let mut text = String::new();
+    ///     child.stdout.take().unwrap().read_to_string(&mut text).await?;
+    ///     assert_eq!(text, "hi\n");
+    ///     child.wait().await?;
+    ///     // Or discard it: `output()` then captures nothing.
+    ///     let output = Command::new("echo").arg("hi").stdout(Stdio::null()).output().await?;
+    ///     assert!(output.stdout.is_empty());
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn stdout<T: Into<Stdio>>(&mut self, cfg: T) -> &mut Command {
         self.std.stdout(cfg);
         self.stdout_set = true;
@@ -174,6 +301,17 @@ impl Command {
     }
 
     /// The child's stderr: [`Stdio::piped`] gives [`Child::stderr`].
+    ///
+    /// ```
+    /// use aio::process::{Command, Stdio};
+    ///
+    /// aio::run(async {
+    ///     let output = Command::new("sh").args(["-c", "echo oops >&2"]).stderr(Stdio::null()).output().await?;
+    ///     assert!(output.stderr.is_empty(), "discarded, not captured");
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn stderr<T: Into<Stdio>>(&mut self, cfg: T) -> &mut Command {
         self.std.stderr(cfg);
         self.stderr_set = true;
@@ -184,17 +322,42 @@ impl Command {
     /// child was reaped (default `false`: it keeps running, and is reaped
     /// when it exits). This also covers a dropped `output()` / `status()`
     /// future, e.g. one cut short by a timeout.
+    ///
+    /// ```
+    /// use aio::process::Command;
+    /// use aio::time::{timeout, Duration};
+    ///
+    /// aio::run(async {
+    ///     let mut sleeper = Command::new("sleep");
+    ///     sleeper.arg("60").kill_on_drop(true);
+    ///     // The timeout drops the status() future, which kills the child.
+    ///     assert!(timeout(Duration::from_millis(10), sleeper.status()).await.is_err());
+    /// });
+    /// ```
     pub fn kill_on_drop(&mut self, kill_on_drop: bool) -> &mut Command {
         self.kill_on_drop = kill_on_drop;
         self
     }
 
     /// The program this command runs.
+    ///
+    /// ```
+    /// let mut command = aio::process::Command::new("ls");
+    /// command.arg("-l");
+    /// assert_eq!(command.get_program(), "ls");
+    /// ```
     pub fn get_program(&self) -> &OsStr {
         self.std.get_program()
     }
 
     /// The std builder underneath, to read its settings.
+    ///
+    /// ```
+    /// let mut command = aio::process::Command::new("ls");
+    /// command.args(["-l", "/"]);
+    /// let args: Vec<_> = command.as_std().get_args().collect();
+    /// assert_eq!(args, ["-l", "/"]);
+    /// ```
     pub fn as_std(&self) -> &std::process::Command {
         &self.std
     }
@@ -205,6 +368,20 @@ impl Command {
     ///
     /// # Panics
     /// When called outside of `aio::run()`.
+    ///
+    /// ```
+    /// use aio::process::Command;
+    ///
+    /// aio::run(async {
+    ///     let mut child = Command::new("true").spawn()?;
+    ///     assert!(child.wait().await?.success());
+    ///     let missing = Command::new("no-such-program-here").spawn().unwrap_err();
+    ///     assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
+    ///     assert!(missing.to_string().contains("no-such-program-here"));
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn spawn(&mut self) -> io::Result<Child> {
         let handle = context::current("aio::process::Command::spawn()");
         self.spawn_on(handle, Defaults::Inherit)
@@ -216,6 +393,16 @@ impl Command {
     ///
     /// # Panics
     /// When called outside of `aio::run()`.
+    ///
+    /// ```
+    /// aio::run(async {
+    ///     let output = aio::process::Command::new("echo").arg("captured").output().await?;
+    ///     assert!(output.status.success());
+    ///     assert_eq!(output.stdout, b"captured\n");
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn output(&mut self) -> io::Result<Output> {
         let handle = context::current("aio::process::Command::output()");
         self.spawn_on(handle, Defaults::Capture)?
@@ -228,6 +415,15 @@ impl Command {
     ///
     /// # Panics
     /// When called outside of `aio::run()`.
+    ///
+    /// ```
+    /// aio::run(async {
+    ///     let status = aio::process::Command::new("sh").args(["-c", "exit 7"]).status().await?;
+    ///     assert_eq!(status.code(), Some(7));
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn status(&mut self) -> io::Result<ExitStatus> {
         let handle = context::current("aio::process::Command::status()");
         let mut child = self.spawn_on(handle, Defaults::Inherit)?;
@@ -286,6 +482,23 @@ impl Process {
 ///
 /// Dropping it does not kill the child unless [`Command::kill_on_drop`] was
 /// set; either way the child is reaped (see the [module docs](self)).
+///
+/// ```
+/// use aio::process::{Command, Stdio};
+///
+/// aio::run(async {
+///     let mut child = Command::new("cat").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?;
+///     let mut stdin = child.stdin.take().unwrap();
+///     stdin.write_all(b"echo").await?;
+///     drop(stdin);
+///     let mut echoed = String::new();
+///     child.stdout.take().unwrap().read_to_string(&mut echoed).await?;
+///     assert_eq!(echoed, "echo");
+///     assert!(child.wait().await?.success());
+///     Ok::<_, std::io::Error>(())
+/// })
+/// .unwrap();
+/// ```
 pub struct Child {
     /// The child's stdin, if it was [`Stdio::piped`]; take it to write.
     pub stdin: Option<ChildStdin>,
@@ -360,6 +573,17 @@ impl Child {
 
     /// The child's process id, or `None` once it has been reaped (the id may
     /// then belong to another process).
+    ///
+    /// ```
+    /// aio::run(async {
+    ///     let mut child = aio::process::Command::new("true").spawn()?;
+    ///     assert!(child.id().is_some());
+    ///     child.wait().await?;
+    ///     assert_eq!(child.id(), None, "reaped: the pid may be reused");
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn id(&self) -> Option<u32> {
         let p = self.process_ref();
         p.status.is_none().then(|| p.child.id())
@@ -370,6 +594,16 @@ impl Child {
     /// end-of-file can finish. Cancel-safe: dropping the future loses
     /// nothing, and waiting again after the child was reaped returns the
     /// same status at once.
+    ///
+    /// ```
+    /// aio::run(async {
+    ///     let mut child = aio::process::Command::new("sh").args(["-c", "exit 2"]).spawn()?;
+    ///     assert_eq!(child.wait().await?.code(), Some(2));
+    ///     assert_eq!(child.wait().await?.code(), Some(2), "again: the same status");
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn wait(&mut self) -> io::Result<ExitStatus> {
         drop(self.stdin.take());
         let process = self.process();
@@ -387,12 +621,35 @@ impl Child {
 
     /// The child's status if it has exited (reaping it), else `None`;
     /// never waits.
+    ///
+    /// ```
+    /// aio::run(async {
+    ///     let mut child = aio::process::Command::new("sleep").arg("60").spawn()?;
+    ///     assert!(child.try_wait()?.is_none(), "still running");
+    ///     child.kill().await?;
+    ///     assert!(child.try_wait()?.is_some());
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn try_wait(&mut self) -> io::Result<Option<ExitStatus>> {
         self.process().try_wait()
     }
 
     /// Send SIGKILL to the child without waiting for it to go (a later
     /// [`wait`](Child::wait) reaps it). `Ok` if it was already reaped.
+    ///
+    /// ```
+    /// use std::os::unix::process::ExitStatusExt;
+    ///
+    /// aio::run(async {
+    ///     let mut child = aio::process::Command::new("sleep").arg("60").spawn()?;
+    ///     child.start_kill()?;
+    ///     assert_eq!(child.wait().await?.signal(), Some(9));
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn start_kill(&mut self) -> io::Result<()> {
         let process = self.process();
         if process.try_wait()?.is_some() {
@@ -405,6 +662,18 @@ impl Child {
     /// `kill`). `Ok` if it had already exited; its status, from
     /// [`wait`](Child::wait) or [`try_wait`](Child::try_wait), then says
     /// how it ended (signal 9 if the kill ended it).
+    ///
+    /// ```
+    /// use std::os::unix::process::ExitStatusExt;
+    ///
+    /// aio::run(async {
+    ///     let mut child = aio::process::Command::new("sleep").arg("60").spawn()?;
+    ///     child.kill().await?; // reaped when this returns
+    ///     assert_eq!(child.try_wait()?.and_then(|status| status.signal()), Some(9));
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn kill(&mut self) -> io::Result<()> {
         self.start_kill()?;
         self.wait().await.map(drop)
@@ -413,6 +682,22 @@ impl Child {
     /// Close stdin, read stdout and stderr (if piped) to end-of-file
     /// concurrently (a child filling one while the other is read cannot
     /// deadlock), then wait for the child.
+    ///
+    /// ```
+    /// use aio::process::{Command, Stdio};
+    ///
+    /// aio::run(async {
+    ///     let child = Command::new("sh")
+    ///         .args(["-c", "echo out; echo err >&2"])
+    ///         .stdout(Stdio::piped())
+    ///         .stderr(Stdio::piped())
+    ///         .spawn()?;
+    ///     let output = child.wait_with_output().await?;
+    ///     assert_eq!((output.stdout, output.stderr), (b"out\n".to_vec(), b"err\n".to_vec()));
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn wait_with_output(mut self) -> io::Result<Output> {
         drop(self.stdin.take());
         let stdout = self.stdout.take();

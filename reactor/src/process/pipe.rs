@@ -25,6 +25,21 @@ const READ_CHUNK: usize = 64 * 1024;
 /// the pipe, so the child reads end-of-file.
 ///
 /// [`shutdown`]: ChildStdin::shutdown
+///
+/// ```
+/// use aio::process::{Command, Stdio};
+///
+/// aio::run(async {
+///     let mut child = Command::new("wc").arg("-c").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?;
+///     let mut stdin = child.stdin.take().unwrap();
+///     stdin.write_all(b"12345").await?;
+///     drop(stdin); // end-of-file for wc
+///     let output = child.wait_with_output().await?;
+///     assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "5");
+///     Ok::<_, std::io::Error>(())
+/// })
+/// .unwrap();
+/// ```
 pub struct ChildStdin {
     io: Option<PollEvented<Sender>>,
 }
@@ -68,22 +83,87 @@ impl ChildStdin {
 
     /// Write some of `buf`, returning how much was written. Fails with
     /// `BrokenPipe` once the child has closed its stdin (or exited).
+    ///
+    /// ```
+    /// use aio::process::{Command, Stdio};
+    ///
+    /// aio::run(async {
+    ///     let mut child = Command::new("true").stdin(Stdio::piped()).spawn()?;
+    ///     let mut stdin = child.stdin.take().unwrap();
+    ///     child.wait().await?; // the child exited without reading
+    ///     let error = stdin.write(b"late").await.unwrap_err();
+    ///     assert_eq!(error.kind(), std::io::ErrorKind::BrokenPipe);
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         poll_fn(|cx| self.poll_write_priv(cx, buf)).await
     }
 
     /// Write all of `buf`.
+    ///
+    /// ```
+    /// use aio::process::{Command, Stdio};
+    ///
+    /// aio::run(async {
+    ///     let mut child = Command::new("cat").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?;
+    ///     let mut stdin = child.stdin.take().unwrap();
+    ///     let mut stdout = child.stdout.take().unwrap();
+    ///     // More than a pipe holds: read concurrently so cat can keep going.
+    ///     let reader = aio::spawn(async move {
+    ///         let mut echoed = Vec::new();
+    ///         stdout.read_to_end(&mut echoed).await.map(|_| echoed.len())
+    ///     });
+    ///     stdin.write_all(&vec![b'x'; 256 * 1024]).await?;
+    ///     drop(stdin);
+    ///     assert_eq!(reader.await.unwrap()?, 256 * 1024);
+    ///     child.wait().await?;
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         write_all(buf, |cx, rest| self.poll_write_priv(cx, rest)).await
     }
 
     /// Nothing is buffered here, so this only reports a closed pipe or a
     /// shut-down loop.
+    ///
+    /// ```
+    /// use aio::process::{Command, Stdio};
+    ///
+    /// aio::run(async {
+    ///     let mut child = Command::new("cat").stdin(Stdio::piped()).stdout(Stdio::null()).spawn()?;
+    ///     let mut stdin = child.stdin.take().unwrap();
+    ///     stdin.write_all(b"x").await?;
+    ///     stdin.flush().await?; // nothing buffered: a no-op while the pipe is open
+    ///     stdin.shutdown().await?;
+    ///     assert!(stdin.flush().await.is_err(), "closed");
+    ///     child.wait().await?;
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn flush(&mut self) -> io::Result<()> {
         self.flush_priv()
     }
 
     /// Close the pipe: the child reads end-of-file. Later writes fail.
+    ///
+    /// ```
+    /// use aio::process::{Command, Stdio};
+    ///
+    /// aio::run(async {
+    ///     let mut child = Command::new("cat").stdin(Stdio::piped()).stdout(Stdio::null()).spawn()?;
+    ///     let mut stdin = child.stdin.take().unwrap();
+    ///     stdin.shutdown().await?; // cat reads end-of-file and exits
+    ///     assert!(child.wait().await?.success());
+    ///     assert!(stdin.write(b"x").await.is_err());
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn shutdown(&mut self) -> io::Result<()> {
         self.io = None;
         Ok(())
@@ -199,8 +279,27 @@ pub(crate) async fn read_both(
 }
 
 macro_rules! reader {
-    ($(#[$doc:meta])* $name:ident, $std:ty) => {
+    ($(#[$doc:meta])* $name:ident, $field:ident, $std:ty) => {
         $(#[$doc])*
+        ///
+        /// ```
+        /// use aio::process::{Command, Stdio};
+        ///
+        /// aio::run(async {
+        ///     let mut child = Command::new("sh")
+        ///         .args(["-c", "printf stdout; printf stderr >&2"])
+        ///         .stdout(Stdio::piped())
+        ///         .stderr(Stdio::piped())
+        ///         .spawn()?;
+        #[doc = concat!("    let mut pipe = child.", stringify!($field), ".take().unwrap();")]
+        ///     let mut text = String::new();
+        ///     pipe.read_to_string(&mut text).await?;
+        #[doc = concat!("    assert_eq!(text, \"", stringify!($field), "\");")]
+        ///     child.wait().await?;
+        ///     Ok::<_, std::io::Error>(())
+        /// })
+        /// .unwrap();
+        /// ```
         pub struct $name {
             inner: PipeReader,
         }
@@ -222,6 +321,26 @@ macro_rules! reader {
 
             /// Read into `buf`; `Ok(0)` means end-of-file (the child closed
             /// the stream, typically by exiting) or an empty `buf`.
+            ///
+            /// ```
+            /// use aio::process::{Command, Stdio};
+            ///
+            /// aio::run(async {
+            ///     let mut child = Command::new("sh")
+            ///         .args(["-c", "printf stdout; printf stderr >&2"])
+            ///         .stdout(Stdio::piped())
+            ///         .stderr(Stdio::piped())
+            ///         .spawn()?;
+            #[doc = concat!("    let mut pipe = child.", stringify!($field), ".take().unwrap();")]
+            ///     let mut buf = [0; 16];
+            ///     let n = pipe.read(&mut buf).await?; // one write of 6 bytes: one read
+            #[doc = concat!("    assert_eq!(&buf[..n], b\"", stringify!($field), "\");")]
+            ///     assert_eq!(pipe.read(&mut buf).await?, 0, "end-of-file");
+            ///     child.wait().await?;
+            ///     Ok::<_, std::io::Error>(())
+            /// })
+            /// .unwrap();
+            /// ```
             pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
                 poll_fn(|cx| self.inner.poll_read(cx, buf)).await
             }
@@ -229,6 +348,25 @@ macro_rules! reader {
             /// Read to end-of-file, appending to `buf`; returns how many bytes
             /// were appended. If the future is dropped midway, what it read
             /// so far stays in `buf`.
+            ///
+            /// ```
+            /// use aio::process::{Command, Stdio};
+            ///
+            /// aio::run(async {
+            ///     let mut child = Command::new("sh")
+            ///         .args(["-c", "printf stdout; printf stderr >&2"])
+            ///         .stdout(Stdio::piped())
+            ///         .stderr(Stdio::piped())
+            ///         .spawn()?;
+            #[doc = concat!("    let mut pipe = child.", stringify!($field), ".take().unwrap();")]
+            ///     let mut bytes = b"got: ".to_vec();
+            ///     assert_eq!(pipe.read_to_end(&mut bytes).await?, 6); // appended
+            #[doc = concat!("    assert_eq!(bytes, b\"got: ", stringify!($field), "\");")]
+            ///     child.wait().await?;
+            ///     Ok::<_, std::io::Error>(())
+            /// })
+            /// .unwrap();
+            /// ```
             pub async fn read_to_end(&mut self, buf: &mut Vec<u8>) -> io::Result<usize> {
                 let start = buf.len();
                 poll_fn(|cx| self.inner.poll_read_to_end(cx, buf)).await?;
@@ -238,6 +376,25 @@ macro_rules! reader {
             /// Read to end-of-file as UTF-8, appending to `buf`. On invalid
             /// UTF-8 the error is `InvalidData` and `buf` is left unchanged;
             /// so is it if the future is dropped midway (what was read is lost).
+            ///
+            /// ```
+            /// use aio::process::{Command, Stdio};
+            ///
+            /// aio::run(async {
+            ///     let mut child = Command::new("sh")
+            ///         .args(["-c", "printf stdout; printf stderr >&2"])
+            ///         .stdout(Stdio::piped())
+            ///         .stderr(Stdio::piped())
+            ///         .spawn()?;
+            #[doc = concat!("    let mut pipe = child.", stringify!($field), ".take().unwrap();")]
+            ///     let mut text = String::new();
+            ///     pipe.read_to_string(&mut text).await?;
+            #[doc = concat!("    assert_eq!(text, \"", stringify!($field), "\");")]
+            ///     child.wait().await?;
+            ///     Ok::<_, std::io::Error>(())
+            /// })
+            /// .unwrap();
+            /// ```
             pub async fn read_to_string(&mut self, buf: &mut String) -> io::Result<usize> {
                 let mut bytes = Vec::new();
                 self.read_to_end(&mut bytes).await?;
@@ -275,10 +432,12 @@ macro_rules! reader {
 reader!(
     /// The read end of the child's stdout (when piped).
     ChildStdout,
+    stdout,
     std::process::ChildStdout
 );
 reader!(
     /// The read end of the child's stderr (when piped).
     ChildStderr,
+    stderr,
     std::process::ChildStderr
 );

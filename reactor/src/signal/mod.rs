@@ -448,6 +448,19 @@ pub fn ctrl_c() -> CtrlC {
 ///
 /// # Panics
 /// When polled again after it returned `Ready` (a misuse of any future).
+///
+/// ```
+/// use aio::process::Command;
+///
+/// aio::run(async {
+///     let ctrl_c = aio::signal::ctrl_c(); // listening from here on
+///     // What pressing Ctrl-C does: SIGINT to this process.
+///     Command::new("kill").args(["-INT", &std::process::id().to_string()]).status().await?;
+///     ctrl_c.await?; // the program got it; `aio::run` cancelled nothing
+///     Ok::<_, std::io::Error>(())
+/// })
+/// .unwrap();
+/// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless awaited"]
 pub struct CtrlC {
@@ -491,6 +504,23 @@ impl Future for CtrlC {
 /// Only installed when SIGINT had its default disposition before aio: a
 /// program (or parent shell) that ignores or handles SIGINT itself keeps
 /// doing so.
+///
+/// ```
+/// use aio_reactor::signal::RunInterrupt;
+/// use std::future::poll_fn;
+/// use std::task::Poll;
+///
+/// aio::run(async {
+///     // `None` when SIGINT was already ignored or handled (a background job).
+///     if let Some(mut interrupt) = RunInterrupt::install()? {
+///         // A loop polls it beside its main future; no Ctrl-C came, so: pending.
+///         let interrupted = poll_fn(|cx| Poll::Ready(interrupt.poll_interrupted(cx).is_ready())).await;
+///         assert!(!interrupted && !interrupt.is_interrupted());
+///     }
+///     Ok::<_, std::io::Error>(())
+/// })
+/// .unwrap();
+/// ```
 #[derive(Debug)]
 pub struct RunInterrupt {
     listener_key: usize,
@@ -503,6 +533,19 @@ impl RunInterrupt {
     ///
     /// # Panics
     /// Outside an entered reactor.
+    ///
+    /// ```
+    /// use aio_reactor::signal::RunInterrupt;
+    ///
+    /// aio::run(async {
+    ///     // `None` when SIGINT was ignored or handled before (a background job).
+    ///     if let Some(interrupt) = RunInterrupt::install()? {
+    ///         assert!(!interrupt.is_interrupted());
+    ///     } // dropped: this run no longer counts
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn install() -> io::Result<Option<RunInterrupt>> {
         let globals = globals()?;
         register_with_current_reactor("aio_reactor::signal::RunInterrupt::install()", globals)?;
@@ -530,6 +573,21 @@ impl RunInterrupt {
     }
 
     /// Ready once Ctrl-C interrupted the runs (stays ready).
+    ///
+    /// ```
+    /// use aio_reactor::signal::RunInterrupt;
+    /// use std::future::poll_fn;
+    /// use std::task::Poll;
+    ///
+    /// aio::run(async {
+    ///     if let Some(mut interrupt) = RunInterrupt::install()? {
+    ///         let polled = poll_fn(|cx| Poll::Ready(interrupt.poll_interrupted(cx))).await;
+    ///         assert_eq!(polled, Poll::Pending, "no Ctrl-C yet");
+    ///     }
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn poll_interrupted(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let slot = sigint_slot();
         let mut state = slot.lock();
@@ -542,6 +600,16 @@ impl RunInterrupt {
     }
 
     /// Whether Ctrl-C interrupted the runs.
+    ///
+    /// ```
+    /// aio::run(async {
+    ///     if let Some(interrupt) = aio_reactor::signal::RunInterrupt::install()? {
+    ///         assert!(!interrupt.is_interrupted());
+    ///     }
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn is_interrupted(&self) -> bool {
         RUN_INTERRUPTED.load(Ordering::SeqCst)
     }
@@ -550,6 +618,19 @@ impl RunInterrupt {
     /// run has finished its own, then end the process by SIGINT (default
     /// disposition, re-raised), as an interrupted process ends: status 130
     /// in a shell.
+    ///
+    /// ```no_run
+    /// use aio_reactor::signal::RunInterrupt;
+    /// use std::future::poll_fn;
+    ///
+    /// aio::run(async {
+    ///     let Some(mut interrupt) = RunInterrupt::install()? else { return Ok::<_, std::io::Error>(()) };
+    ///     poll_fn(|cx| interrupt.poll_interrupted(cx)).await; // waits for Ctrl-C
+    ///     // ...cancel and clean up, then die as an interrupted process does:
+    ///     interrupt.end_interrupted()
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn end_interrupted(mut self) -> ! {
         let slot = sigint_slot();
         drop(self.leave(slot.lock()));

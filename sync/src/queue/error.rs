@@ -22,6 +22,13 @@ pub struct QueueShutDown<T = ()>(pub T);
 
 impl<T> QueueShutDown<T> {
     /// The item that could not be put.
+    ///
+    /// ```
+    /// let queue = aio_sync::Queue::new(0);
+    /// queue.shutdown();
+    /// let refused = aio_executor::block_on(queue.put(String::from("job"))).unwrap_err();
+    /// assert_eq!(refused.into_inner(), "job");
+    /// ```
     pub fn into_inner(self) -> T {
         self.0
     }
@@ -63,6 +70,12 @@ pub enum TryPutError<T> {
 
 impl<T> TryPutError<T> {
     /// The item that was not put.
+    ///
+    /// ```
+    /// let queue = aio_sync::Queue::new(1);
+    /// queue.try_put("first").unwrap();
+    /// assert_eq!(queue.try_put("second").unwrap_err().into_inner(), "second");
+    /// ```
     pub fn into_inner(self) -> T {
         match self {
             TryPutError::Full(item) | TryPutError::ShutDown(item) => item,
@@ -70,11 +83,24 @@ impl<T> TryPutError<T> {
     }
 
     /// Whether the queue was full (as opposed to shut down).
+    ///
+    /// ```
+    /// let queue = aio_sync::Queue::new(1);
+    /// queue.try_put(1).unwrap();
+    /// assert!(queue.try_put(2).unwrap_err().is_full());
+    /// ```
     pub fn is_full(&self) -> bool {
         matches!(self, TryPutError::Full(_))
     }
 
     /// Whether the queue was shut down.
+    ///
+    /// ```
+    /// let queue = aio_sync::Queue::new(0);
+    /// queue.shutdown();
+    /// let refused = queue.try_put(1).unwrap_err();
+    /// assert!(refused.is_shut_down() && !refused.is_full());
+    /// ```
     pub fn is_shut_down(&self) -> bool {
         matches!(self, TryPutError::ShutDown(_))
     }

@@ -42,6 +42,11 @@ macro_rules! queue_type {
         impl<T $(: $bound)?> $name<T> {
             /// A queue that holds at most `maxsize` items; `0` means
             /// unbounded, as in asyncio.
+            ///
+            /// ```
+            #[doc = concat!("let queue = aio_sync::", stringify!($name), "::<u8>::new(2);")]
+            /// assert_eq!((queue.maxsize(), queue.len()), (2, 0));
+            /// ```
             pub fn new(maxsize: usize) -> Self {
                 $name {
                     engine: Engine::new(maxsize),
@@ -179,34 +184,77 @@ macro_rules! queue_type {
 
             /// How many items are in the queue, counting an item handed to
             /// a waiting getter that has not run yet (Python's `qsize`).
+            ///
+            /// ```
+            #[doc = concat!("let queue = aio_sync::", stringify!($name), "::<u8>::new(0);")]
+            /// queue.try_put(1).unwrap();
+            /// queue.try_put(2).unwrap();
+            /// assert_eq!(queue.len(), 2);
+            /// ```
             pub fn len(&self) -> usize {
                 self.engine.len()
             }
 
             /// Whether [`len`](Self::len) is 0.
+            ///
+            /// ```
+            #[doc = concat!("let queue = aio_sync::", stringify!($name), "::<u8>::new(0);")]
+            /// assert!(queue.is_empty());
+            /// queue.try_put(1).unwrap();
+            /// assert!(!queue.is_empty());
+            /// ```
             pub fn is_empty(&self) -> bool {
                 self.len() == 0
             }
 
             /// Whether the queue holds `maxsize` items (never, when
             /// unbounded), so that a put would wait.
+            ///
+            /// ```
+            #[doc = concat!("let queue = aio_sync::", stringify!($name), "::<u8>::new(1);")]
+            /// queue.try_put(1).unwrap();
+            /// assert!(queue.is_full());
+            /// queue.try_get().unwrap();
+            /// assert!(!queue.is_full());
+            /// ```
             pub fn is_full(&self) -> bool {
                 self.engine.is_full()
             }
 
             /// The bound given to `new` (0: unbounded).
+            ///
+            /// ```
+            #[doc = concat!("let queue = aio_sync::", stringify!($name), "::<u8>::new(8);")]
+            /// assert_eq!(queue.maxsize(), 8);
+            /// ```
             pub fn maxsize(&self) -> usize {
                 self.engine.maxsize()
             }
 
             /// How many items were put and not yet marked done with
             /// [`task_done`](Self::task_done).
+            ///
+            /// ```
+            #[doc = concat!("let queue = aio_sync::", stringify!($name), "::<u8>::new(0);")]
+            /// queue.try_put(1).unwrap();
+            /// queue.try_get().unwrap();
+            /// assert_eq!(queue.unfinished_tasks(), 1, "got, not yet done");
+            /// queue.task_done().unwrap();
+            /// assert_eq!(queue.unfinished_tasks(), 0);
+            /// ```
             pub fn unfinished_tasks(&self) -> usize {
                 self.engine.unfinished_tasks()
             }
 
             /// Whether [`shutdown`](Self::shutdown) or
             /// [`shutdown_immediate`](Self::shutdown_immediate) was called.
+            ///
+            /// ```
+            #[doc = concat!("let queue = aio_sync::", stringify!($name), "::<u8>::new(0);")]
+            /// assert!(!queue.is_shut_down());
+            /// queue.shutdown();
+            /// assert!(queue.is_shut_down());
+            /// ```
             pub fn is_shut_down(&self) -> bool {
                 self.engine.is_shut_down()
             }
