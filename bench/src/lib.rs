@@ -412,6 +412,9 @@ pub fn share(total: usize, workers: usize, i: usize) -> usize {
     total / workers + usize::from(i < total % workers)
 }
 
+/// How many permits `semaphore_contended` shares among its tasks.
+pub const CONTENDED_PERMITS: usize = 10;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -439,6 +442,3 @@ mod tests {
         assert_eq!((0..64).map(|i| share(20_000, 64, i)).sum::<usize>(), 20_000);
     }
 }
-
-/// How many permits `semaphore_contended` shares among its tasks.
-pub const CONTENDED_PERMITS: usize = 10;
