@@ -11,8 +11,11 @@
 //! candidate once, in a fresh process (A B C A B C ...): the bench binaries
 //! next to this one, `wrk` when installed (HTTP only, as the limit a client
 //! can reach) and, for `count_posts_e2e`, aio's `count_posts` example against
-//! `reqwest_count_posts`. HTTP clients are pinned to core 0. It prints a
-//! markdown table (median and min-max over the rounds, and each peer as a ratio of aio) and writes
+//! `reqwest_count_posts`. HTTP clients are pinned to core 0. After the rounds,
+//! `build_weight` builds the two `count_posts` programs once each (see
+//! `build_weight.rs`; left out of `--quick` unless `--only` names it). It
+//! prints a markdown table (median and
+//! min-max over the rounds, and each peer as a ratio of aio) and writes
 //! `results.json` (`{"workload": {"candidate": median_ops_per_sec}}`),
 //! `results-detail.json` (every metric and sample) and `results.md` to the
 //! output directory (default `<root>/target/bench`). `--examples` is where
@@ -31,6 +34,7 @@ use aio_bench::{HTTP_WORKLOADS, RUNTIME_WORKLOADS, TOOLBOX_WORKLOADS};
 use child::{command_output, command_works, pinned, run_child};
 use nginx::Nginx;
 
+mod build_weight;
 mod child;
 mod fetch;
 mod nginx;
@@ -43,6 +47,7 @@ const E2E: &str = "count_posts_e2e";
 /// wrk, how the stand-in serves next to nginx.
 const SERVE_POSTS_ROW: &str = "http_c64_serve_posts";
 const GZIP_ROW: &str = "http_json_gzip";
+const BUILD_WEIGHT: &str = "build_weight";
 /// No single run may take longer than this; a hung one is killed and counted as failed.
 const RUN_TIMEOUT: Duration = Duration::from_secs(300);
 /// The core the HTTP server runs on, and the one HTTP clients run on.
@@ -61,7 +66,7 @@ struct Opts {
 fn usage() -> ! {
     eprintln!(
         "usage: driver --root DIR [--examples DIR] [--quick] [--rounds N] [--only w1,w2] [--out DIR]\n\
-         workloads: {}, {}, {}, {SERVE_POSTS_ROW}, {E2E}",
+         workloads: {}, {}, {}, {SERVE_POSTS_ROW}, {E2E}, {BUILD_WEIGHT}",
         RUNTIME_WORKLOADS.join(", "),
         TOOLBOX_WORKLOADS.join(", "),
         HTTP_WORKLOADS.join(", ")
@@ -142,6 +147,13 @@ fn metrics(workload: &str) -> Vec<Metric> {
             m("ops_per_sec", "requests/s", true),
             m("cpu_s_per_1000", "client CPU s/1k req", false),
             m("wire_bytes", "gzip body bytes/response", false),
+        ],
+        BUILD_WEIGHT => vec![
+            m("wall_s", "build wall s", false),
+            m("cpu_s", "build CPU s", false),
+            m("packages", "packages in Cargo.lock", false),
+            m("packages_built", "packages built", false),
+            m("binary_mib", "binary MiB", false),
         ],
         _ => vec![
             m("ops_per_sec", "requests/s", true),
@@ -305,7 +317,7 @@ fn main() {
         .iter()
         .chain(TOOLBOX_WORKLOADS)
         .chain(HTTP_WORKLOADS)
-        .chain(&[SERVE_POSTS_ROW, E2E])
+        .chain(&[SERVE_POSTS_ROW, E2E, BUILD_WEIGHT])
         .copied()
         .collect();
     if let Some(unknown) = opts
@@ -319,22 +331,28 @@ fn main() {
     }
     let workloads: Vec<&'static str> = known
         .into_iter()
-        .filter(|w| {
-            opts.only
-                .as_ref()
-                .is_none_or(|only| only.iter().any(|o| o == w))
+        .filter(|w| match &opts.only {
+            Some(only) => only.iter().any(|o| o == w),
+            // Minutes of building: a quick run checks the rest.
+            None => !(opts.quick && *w == BUILD_WEIGHT),
         })
         .filter(|w| setup.nginx.is_some() || ![GZIP_ROW, SERVE_POSTS_ROW].contains(w))
         .collect();
     if workloads.is_empty() {
         usage();
     }
+    if workloads.contains(&BUILD_WEIGHT) {
+        notes.push(format!(
+            "{BUILD_WEIGHT}: one build of each program after the rounds (not repeated), \
+             in a fresh target directory; CPU is cargo's and its children's (user + system)."
+        ));
+    }
 
     // samples[workload][candidate] = one Figures per round that succeeded.
     let mut samples: BTreeMap<&str, BTreeMap<&str, Vec<Figures>>> = BTreeMap::new();
     let mut failures = Vec::new();
     for round in 1..=opts.rounds {
-        for &workload in &workloads {
+        for &workload in workloads.iter().filter(|&&w| w != BUILD_WEIGHT) {
             for candidate in candidates(workload, setup.wrk) {
                 let t = Instant::now();
                 match run_one(&setup, workload, candidate) {
@@ -362,6 +380,36 @@ fn main() {
                         );
                         failures.push(format!("round {round}: {workload} {candidate}: {e}"));
                     }
+                }
+            }
+        }
+    }
+    if workloads.contains(&BUILD_WEIGHT) {
+        for candidate in HTTP_CANDIDATES {
+            let t = Instant::now();
+            eprintln!("[{BUILD_WEIGHT}] {candidate}: building in a fresh target directory");
+            let server = (setup.https_url.as_str(), setup.ca_file.as_path());
+            match build_weight::measure(&opts.root, &opts.out, candidate, server) {
+                Ok(figures) => {
+                    eprintln!(
+                        "[{BUILD_WEIGHT}] {candidate}: {:.0} s wall, {:.0} s CPU, {} packages ({} built), {:.1} MiB ({:.0} s)",
+                        figures["wall_s"],
+                        figures["cpu_s"],
+                        figures["packages"],
+                        figures["packages_built"],
+                        figures["binary_mib"],
+                        t.elapsed().as_secs_f64()
+                    );
+                    samples
+                        .entry(BUILD_WEIGHT)
+                        .or_default()
+                        .entry(candidate)
+                        .or_default()
+                        .push(figures);
+                }
+                Err(e) => {
+                    eprintln!("[{BUILD_WEIGHT}] {candidate} FAILED: {e}");
+                    failures.push(format!("{BUILD_WEIGHT} {candidate}: {e}"));
                 }
             }
         }
