@@ -168,7 +168,8 @@ pub fn measure(
     let ran = run_child(
         Command::new(&binary)
             .env("JSONPLACEHOLDER_URL", url)
-            .env("SSL_CERT_FILE", ca_file),
+            .env("SSL_CERT_FILE", ca_file)
+            .env_remove("SSL_CERT_DIR"),
         RUN_TIMEOUT,
     )
     .map_err(|e| format!("running {}: {e}", binary.display()))?;

@@ -1,5 +1,5 @@
 //! Running child processes: pinned to a core, timed, with their CPU time
-//! and peak RSS from `wait4`, and stopped politely.
+//! from `wait4`, and stopped politely.
 
 use std::io::Read;
 use std::path::Path;
@@ -33,11 +33,10 @@ pub struct Finished {
     pub success: bool,
     pub wall: Duration,
     pub cpu: Duration,
-    pub max_rss_bytes: u64,
 }
 
 /// Runs `cmd` to completion (killed after `timeout`) and collects its
-/// output, wall time and, from `wait4`, its CPU time and peak RSS. The CPU
+/// output, wall time and, from `wait4`, its CPU time. The CPU
 /// time includes the descendants the child waited for (a cargo build's
 /// rustc and linker processes): `wait4` reports the child's own usage plus
 /// its reaped children's.
@@ -107,8 +106,6 @@ pub fn run_child(cmd: &mut Command, timeout: Duration) -> Result<Finished, Strin
         success: libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
         wall,
         cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
-        // ru_maxrss is in KiB on Linux.
-        max_rss_bytes: usage.ru_maxrss as u64 * 1024,
     };
     if killed {
         return Err(format!("killed after {} s", timeout.as_secs()));
