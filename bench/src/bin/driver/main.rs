@@ -757,10 +757,14 @@ fn stat(runs: &[Figures], key: &str) -> Option<Stat> {
     })
 }
 
-/// Three significant digits, with k/M for large numbers.
+/// Three significant digits, with k/M for large numbers; a count (a whole
+/// number under 10,000) as it is.
 fn fmt_num(v: f64) -> String {
     if !v.is_finite() {
         return "?".into();
+    }
+    if v.fract() == 0.0 && v.abs() < 1e4 {
+        return format!("{v:.0}");
     }
     let (v, suffix) = if v.abs() >= 1e6 {
         (v / 1e6, "M")
