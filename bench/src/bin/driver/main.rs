@@ -14,8 +14,8 @@
 //! `reqwest_count_posts`. HTTP clients are pinned to core 0. After the rounds,
 //! `build_weight` builds the two `count_posts` programs once each (see
 //! `build_weight.rs`; left out of `--quick` unless `--only` names it). It
-//! prints a markdown table (median and
-//! min-max over the rounds, and each peer as a ratio of aio) and writes
+//! prints a markdown table (median and min-max over the rounds, and each
+//! peer as a ratio of aio) and writes
 //! `results.json` (`{"workload": {"candidate": median_ops_per_sec}}`),
 //! `results-detail.json` (every metric and sample) and `results.md` to the
 //! output directory (default `<root>/target/bench`). `--examples` is where
