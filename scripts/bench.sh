@@ -7,24 +7,35 @@
 #
 # Builds, in release: the server and the aio count_posts example from the
 # root workspace, and the candidates from bench/ (its own workspace). Installs
-# wrk with apt-get when it is missing and we are root; goes on without it
-# otherwise.
+# wrk and nginx with apt-get when they are missing and we are root; goes on
+# without them otherwise (without nginx the HTTP rows run against serve_posts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
-if ! command -v wrk >/dev/null 2>&1; then
+# ensure PACKAGE COMMAND: apt-get installs PACKAGE when COMMAND is missing
+# and we are root; otherwise we go on without it (the driver says so).
+ensure() {
+    local package=$1 command=$2
+    if command -v "$command" >/dev/null 2>&1 || [[ -x /usr/sbin/$command ]]; then
+        return
+    fi
     if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-        echo "bench: installing wrk with apt-get" >&2
-        if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null 2>&1; then
+        echo "bench: installing $package with apt-get" >&2
+        if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$package" >/dev/null 2>&1; then
             DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null 2>&1 || true
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null 2>&1 ||
-                echo "bench: could not install wrk; going on without it" >&2
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$package" >/dev/null 2>&1 ||
+                echo "bench: could not install $package; going on without it" >&2
         fi
     else
-        echo "bench: wrk is missing (and apt-get is not usable here); going on without it" >&2
+        echo "bench: $command is missing (and apt-get is not usable here); going on without it" >&2
     fi
-fi
+}
+ensure wrk wrk
+# The HTTP rows' server. The driver runs its own instance with its own
+# config; where the package starts the system's nginx service, that one is
+# left alone.
+ensure nginx nginx
 if ! command -v taskset >/dev/null 2>&1; then
     echo "bench: taskset is missing; the HTTP server and clients will run unpinned" >&2
 fi

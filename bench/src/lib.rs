@@ -39,13 +39,17 @@ pub const TOOLBOX_WORKLOADS: &[&str] = &[
 ];
 
 /// The workloads of the HTTP clients (aio::http, reqwest), run in-process
-/// against `serve_posts`. `count_posts_e2e` is run by the driver itself.
+/// against the server the driver names with `--url` (nginx, or
+/// `serve_posts` without it). `http_json_gzip` is `http_json` against a URL
+/// whose `/posts` comes gzip-compressed. `count_posts_e2e` and
+/// `build_weight` are run by the driver itself.
 pub const HTTP_WORKLOADS: &[&str] = &[
     "http_seq",
     "http_c64",
     "https_seq",
     "https_c64",
     "http_json",
+    "http_json_gzip",
 ];
 
 /// How big each workload is. `--quick` divides the counts by ten (the
@@ -384,7 +388,8 @@ pub async fn baton_player(baton: Arc<Baton>, me: usize, round_trips: u64) {
     }
 }
 
-/// The fields of one post of `serve_posts` (`http_json` decodes all of them).
+/// The fields of one post of `serve_posts` (`http_json` and `http_json_gzip`
+/// decode all of them).
 #[derive(Debug, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Post {
@@ -411,6 +416,9 @@ pub fn check_posts(posts: &[Post]) {
 pub fn share(total: usize, workers: usize, i: usize) -> usize {
     total / workers + usize::from(i < total % workers)
 }
+
+/// How many permits `semaphore_contended` shares among its tasks.
+pub const CONTENDED_PERMITS: usize = 10;
 
 #[cfg(test)]
 mod tests {
@@ -439,6 +447,3 @@ mod tests {
         assert_eq!((0..64).map(|i| share(20_000, 64, i)).sum::<usize>(), 20_000);
     }
 }
-
-/// How many permits `semaphore_contended` shares among its tasks.
-pub const CONTENDED_PERMITS: usize = 10;

@@ -251,14 +251,6 @@ fn cut(mut packed: Vec<u8>) -> Vec<u8> {
     packed
 }
 
-/// This process's peak resident memory (VmHWM), in bytes.
-fn peak_rss() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
-    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    kib * 1024
-}
-
 #[test]
 fn a_decompression_bomb_stops_at_the_limit_with_bounded_memory() {
     // gzip members may follow one another: one megabyte of zeros, about a
@@ -316,9 +308,9 @@ fn a_decompression_bomb_stops_at_the_limit_with_bounded_memory() {
         server.forever_bytes()
     );
     assert!(
-        peak_rss() < 200 * 1024 * 1024,
+        support::peak_rss() < 200 * 1024 * 1024,
         "peak RSS {} MiB",
-        peak_rss() >> 20
+        support::peak_rss() >> 20
     );
 }
 

@@ -7,8 +7,9 @@ mod support;
 use aio::run;
 use aio_http::multipart::Form;
 use aio_http::{Body, Client};
+use support::peak_rss;
 use support::server::{response, TestServer};
-use support::upload::{peak_rss, PatternCheck, PatternReader, PatternStream, TempFile};
+use support::upload::{PatternCheck, PatternReader, PatternStream, TempFile};
 
 const SIZE: u64 = 100 * 1024 * 1024;
 

@@ -349,14 +349,6 @@ fn a_silent_server_is_given_up_on_by_default() {
     );
 }
 
-/// This process's peak resident memory (VmHWM), in bytes.
-fn peak_rss() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
-    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
-    kib * 1024
-}
-
 const GIB: u64 = 1024 * 1024 * 1024;
 
 #[test]
@@ -394,7 +386,7 @@ fn a_body_read_whole_stops_at_the_default_limit_with_bounded_memory() {
     assert!(declared.wait_forever_stopped(Duration::from_secs(10)));
     let sent = endless.forever_bytes() as u64;
     assert!(sent < GIB, "the client read {sent} bytes");
-    let peak = peak_rss();
+    let peak = support::peak_rss();
     assert!(peak < 400 * 1024 * 1024, "peak RSS {} MiB", peak >> 20);
 }
 

@@ -17,7 +17,7 @@ fn main() {
             sizes.http_concurrency,
             sizes.http_requests,
         )),
-        "http_json" => runtime.block_on(http_json(&args, sizes.json_requests)),
+        "http_json" | "http_json_gzip" => runtime.block_on(http_json(&args, sizes.json_requests)),
         other => unreachable!("workload {other}"),
     };
     report.print();

@@ -1,5 +1,6 @@
 //! The `count_posts` example (GET /posts, decode, print the count) written
-//! with reqwest on tokio's current_thread runtime, for `count_posts_e2e`.
+//! with reqwest on tokio's current_thread runtime, for `count_posts_e2e`;
+//! `build_weight` builds this same file on its own.
 //! Like aio's client it trusts the PEM bundle named by `SSL_CERT_FILE` and
 //! reads the base URL from `JSONPLACEHOLDER_URL`.
 
@@ -32,12 +33,9 @@ async fn count_posts() -> Result<(), reqwest::Error> {
     Ok(())
 }
 
-fn main() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio current_thread runtime");
-    if let Err(e) = runtime.block_on(count_posts()) {
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    if let Err(e) = count_posts().await {
         eprintln!("error: {e}");
         std::process::exit(1);
     }

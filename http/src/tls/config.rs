@@ -1,5 +1,6 @@
 //! rustls configurations: the client's trust roots, ALPN and crypto provider.
 
+use std::collections::HashSet;
 use std::ffi::OsString;
 use std::fmt;
 use std::io;
@@ -245,13 +246,15 @@ impl EnvRoots {
 fn root_store(opts: &TlsOptions, env: &EnvRoots) -> Result<RootCertStore, TlsConfigError> {
     let mut roots = RootCertStore::empty();
     if env.is_set() {
+        // A CA in both the file and the directories is parsed once.
+        let mut seen = HashSet::new();
         if let Some(path) = &env.file {
-            add_cert_file(&mut roots, Path::new(path))?;
+            add_cert_file(&mut roots, Path::new(path), &mut seen)?;
         }
         if let Some(dirs) = &env.dirs {
             let before = roots.len();
             for dir in std::env::split_paths(dirs) {
-                add_cert_dir(&mut roots, &dir)?;
+                add_cert_dir(&mut roots, &dir, &mut seen)?;
             }
             if roots.len() == before && env.file.is_none() {
                 return Err(TlsConfigError::CertDirEmpty { path: dirs.into() });
@@ -292,11 +295,20 @@ fn build_client_config(
     Ok(Arc::new(config))
 }
 
-/// Adds every certificate of the PEM files in `dir` (OpenSSL's hashed
-/// directory layout, or any directory of `.pem` files). Files that are not
-/// PEM certificates are skipped, as OpenSSL skips them; a certificate
-/// reached through several names (the hash links) is added once.
-fn add_cert_dir(roots: &mut RootCertStore, dir: &Path) -> Result<(), TlsConfigError> {
+/// Adds the certificates of the PEM files in `dir` not already `seen`.
+///
+/// OpenSSL looks a CA up in such a directory by its subject hash, in files
+/// named `<8 hex digits>.<n>` (c_rehash's links): when there are such
+/// files only they are read, as OpenSSL would (a system directory also
+/// holds each certificate under its own name, and often a bundle of them
+/// all: reading those too would only cost start-up time). A directory
+/// without hashed names is taken as a plain directory of PEM files. Files
+/// that are not PEM certificates are skipped, as OpenSSL skips them.
+fn add_cert_dir(
+    roots: &mut RootCertStore,
+    dir: &Path,
+    seen: &mut HashSet<Vec<u8>>,
+) -> Result<(), TlsConfigError> {
     let unreadable = |source| TlsConfigError::CertDirUnreadable {
         path: dir.to_owned(),
         source,
@@ -305,9 +317,11 @@ fn add_cert_dir(roots: &mut RootCertStore, dir: &Path) -> Result<(), TlsConfigEr
         .map_err(unreadable)?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .collect();
+    if paths.iter().any(|p| is_hashed_name(p)) {
+        paths.retain(|p| is_hashed_name(p));
+    }
     // Sorted, so the store is the same from run to run.
     paths.sort();
-    let mut seen = std::collections::HashSet::new();
     for path in paths {
         // Sub-directories and unreadable entries are not certificates.
         let Ok(pem) = std::fs::read(&path) else {
@@ -321,10 +335,28 @@ fn add_cert_dir(roots: &mut RootCertStore, dir: &Path) -> Result<(), TlsConfigEr
     Ok(())
 }
 
+/// Whether `path` is named as c_rehash names a CA: `1a2b3c4d.0`.
+fn is_hashed_name(path: &Path) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let Some((hash, n)) = name.split_once('.') else {
+        return false;
+    };
+    hash.len() == 8
+        && hash.bytes().all(|b| b.is_ascii_hexdigit())
+        && !n.is_empty()
+        && n.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Adds the bundle at `path`. System bundles sometimes carry certificates
 /// webpki cannot parse; those are skipped (as other clients do), but a file
 /// with none usable is an error, since the user asked for it explicitly.
-fn add_cert_file(roots: &mut RootCertStore, path: &Path) -> Result<(), TlsConfigError> {
+fn add_cert_file(
+    roots: &mut RootCertStore,
+    path: &Path,
+    seen: &mut HashSet<Vec<u8>>,
+) -> Result<(), TlsConfigError> {
     let pem = std::fs::read(path).map_err(|source| TlsConfigError::CertFileUnreadable {
         path: path.to_owned(),
         source,
@@ -336,6 +368,9 @@ fn add_cert_file(roots: &mut RootCertStore, path: &Path) -> Result<(), TlsConfig
             origin: origin(),
             source,
         })?;
+    for cert in &certs {
+        seen.insert(cert.as_ref().to_vec());
+    }
     let (added, _ignored) = roots.add_parsable_certificates(certs);
     if added == 0 {
         return Err(TlsConfigError::CertFileEmpty {
@@ -433,7 +468,23 @@ mod tests {
         std::fs::write(dir.0.join("two.pem"), &two).unwrap();
         std::fs::write(dir.0.join("README"), "not a certificate").unwrap();
         std::fs::create_dir(dir.0.join("sub")).unwrap();
+        // Hashed names present: only they count (two.pem has none).
         let roots = root_store(&TlsOptions::default(), &env(None, Some(&dir.0))).unwrap();
+        assert_eq!(roots.len(), 1);
+        std::fs::write(dir.0.join("5e6f7a8b.0"), &two).unwrap();
+        std::fs::write(dir.0.join("5e6f7a8b.1"), &one).unwrap();
+        let roots = root_store(&TlsOptions::default(), &env(None, Some(&dir.0))).unwrap();
+        assert_eq!(roots.len(), 2);
+        // No hashed names: every PEM file.
+        let plain = TempDir::new("plain");
+        std::fs::write(plain.0.join("one.pem"), &one).unwrap();
+        std::fs::write(plain.0.join("two.crt"), &two).unwrap();
+        let roots = root_store(&TlsOptions::default(), &env(None, Some(&plain.0))).unwrap();
+        assert_eq!(roots.len(), 2);
+        // The file's CAs are not added again from the directories.
+        let bundle = plain.0.join("bundle.txt");
+        std::fs::write(&bundle, format!("{one}{two}")).unwrap();
+        let roots = root_store(&TlsOptions::default(), &env(Some(&bundle), Some(&dir.0))).unwrap();
         assert_eq!(roots.len(), 2);
 
         let empty = TempDir::new("empty");

@@ -17,3 +17,19 @@ pub mod script;
 pub mod server;
 pub mod tls;
 pub mod upload;
+
+/// This process's peak resident memory (VmHWM), in bytes: how the tests
+/// check that a large or endless body was never held whole.
+pub fn peak_rss() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("read /proc/self/status");
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .expect("VmHWM in /proc/self/status");
+    let kib: u64 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .expect("VmHWM in kB");
+    kib * 1024
+}

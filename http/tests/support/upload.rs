@@ -160,20 +160,3 @@ impl Drop for TempFile {
         let _ = std::fs::remove_file(&self.0);
     }
 }
-
-/// The process's peak resident memory (`VmHWM`), in bytes.
-pub fn peak_rss() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .expect("VmHWM in /proc/self/status");
-    let kib: u64 = line
-        .trim_start_matches("VmHWM:")
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .unwrap();
-    kib * 1024
-}

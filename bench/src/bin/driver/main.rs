@@ -4,13 +4,18 @@
 //! driver --root DIR [--examples DIR] [--quick] [--rounds N] [--only w1,w2] [--out DIR]
 //! ```
 //!
-//! It starts `serve_posts` twice (plain HTTP and HTTPS) pinned to core 1,
-//! then for each round, for each workload, runs every candidate once, in a
-//! fresh process (A B C A B C ...): the bench binaries next to this one, `wrk`
-//! when installed (HTTP only, as the limit a client can reach) and, for
-//! `count_posts_e2e`, aio's `count_posts` example against `reqwest_count_posts`.
-//! HTTP clients are pinned to core 0. It prints a markdown table (median and
-//! min-max over the rounds, and each peer as a ratio of aio) and writes
+//! It starts `serve_posts --plain` and nginx (see `nginx.rs`: one worker,
+//! plain HTTP and HTTPS, the bodies it takes from `serve_posts`), both pinned
+//! to core 1; without nginx the HTTP rows run against `serve_posts` (plain and
+//! TLS) as they used to. Then for each round, for each workload, it runs every
+//! candidate once, in a fresh process (A B C A B C ...): the bench binaries
+//! next to this one, `wrk` when installed (HTTP only, as the limit a client
+//! can reach) and, for `count_posts_e2e`, aio's `count_posts` example against
+//! `reqwest_count_posts`. HTTP clients are pinned to core 0. After the rounds,
+//! `build_weight` builds the two `count_posts` programs once each (see
+//! `build_weight.rs`; left out of `--quick` unless `--only` names it). It
+//! prints a markdown table (median and min-max over the rounds, and each
+//! peer as a ratio of aio) and writes
 //! `results.json` (`{"workload": {"candidate": median_ops_per_sec}}`),
 //! `results-detail.json` (every metric and sample) and `results.md` to the
 //! output directory (default `<root>/target/bench`). `--examples` is where
@@ -19,18 +24,30 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use aio_bench::{HTTP_WORKLOADS, RUNTIME_WORKLOADS, TOOLBOX_WORKLOADS};
+
+use child::{command_output, command_works, pinned, run_child};
+use nginx::Nginx;
+
+mod build_weight;
+mod child;
+mod fetch;
+mod nginx;
 
 const RUNTIME_CANDIDATES: &[&str] = &["aio", "tokio_ct", "tokio_mt", "smol"];
 const HTTP_CANDIDATES: &[&str] = &["aio", "reqwest"];
 const TOOLBOX_CANDIDATES: &[&str] = &["aio", "tokio_ct"];
 const E2E: &str = "count_posts_e2e";
+/// `http_c64` against `serve_posts` (aio's own server) instead of nginx: with
+/// wrk, how the stand-in serves next to nginx.
+const SERVE_POSTS_ROW: &str = "http_c64_serve_posts";
+const GZIP_ROW: &str = "http_json_gzip";
+const BUILD_WEIGHT: &str = "build_weight";
 /// No single run may take longer than this; a hung one is killed and counted as failed.
 const RUN_TIMEOUT: Duration = Duration::from_secs(300);
 /// The core the HTTP server runs on, and the one HTTP clients run on.
@@ -49,7 +66,7 @@ struct Opts {
 fn usage() -> ! {
     eprintln!(
         "usage: driver --root DIR [--examples DIR] [--quick] [--rounds N] [--only w1,w2] [--out DIR]\n\
-         workloads: {}, {}, {}, {E2E}",
+         workloads: {}, {}, {}, {SERVE_POSTS_ROW}, {E2E}, {BUILD_WEIGHT}",
         RUNTIME_WORKLOADS.join(", "),
         TOOLBOX_WORKLOADS.join(", "),
         HTTP_WORKLOADS.join(", ")
@@ -126,6 +143,18 @@ fn metrics(workload: &str) -> Vec<Metric> {
             m("wall_ms", "wall ms", false),
             m("peak_rss_mb", "peak RSS MiB", false),
         ],
+        GZIP_ROW => vec![
+            m("ops_per_sec", "requests/s", true),
+            m("cpu_s_per_1000", "client CPU s/1k req", false),
+            m("wire_bytes", "gzip body bytes/response", false),
+        ],
+        BUILD_WEIGHT => vec![
+            m("wall_s", "build wall s", false),
+            m("cpu_s", "build CPU s", false),
+            m("packages", "packages in Cargo.lock", false),
+            m("packages_built", "packages built", false),
+            m("binary_mib", "binary MiB", false),
+        ],
         _ => vec![
             m("ops_per_sec", "requests/s", true),
             m("cpu_s_per_1000", "client CPU s/1k req", false),
@@ -140,7 +169,7 @@ fn candidates(workload: &str, wrk: bool) -> Vec<&'static str> {
         vec!["aio", "async_channel", "tokio_ct"]
     } else if TOOLBOX_WORKLOADS.contains(&workload) {
         TOOLBOX_CANDIDATES.to_vec()
-    } else if wrk && (workload == "http_seq" || workload == "http_c64") {
+    } else if wrk && ["http_seq", "http_c64", SERVE_POSTS_ROW].contains(&workload) {
         vec!["aio", "reqwest", "wrk"]
     } else {
         HTTP_CANDIDATES.to_vec()
@@ -153,9 +182,13 @@ type Figures = BTreeMap<String, f64>;
 struct Setup {
     bench_bin: PathBuf,
     examples: PathBuf,
+    /// The server of the HTTP rows (nginx, else `serve_posts`).
     http_url: String,
     https_url: String,
     ca_file: PathBuf,
+    /// `serve_posts --plain`, for [`SERVE_POSTS_ROW`].
+    serve_posts_url: String,
+    nginx: Option<Nginx>,
     pin: bool,
     wrk: bool,
     quick: bool,
@@ -191,6 +224,7 @@ fn main() {
         examples.join("serve_posts"),
         examples.join("count_posts"),
         bench_bin.join("reqwest_count_posts"),
+        bench_bin.join("peak_rss"),
     ] {
         if !path.exists() {
             eprintln!(
@@ -218,14 +252,54 @@ fn main() {
         eprintln!("driver: wrk is missing; skipping the wrk limit");
     }
 
-    let ca_file = opts.out.join("serve_posts-ca.pem");
     let mut servers = Servers(Vec::new());
-    let (plain, http_url) = start_server(&examples, pin, &["--plain"]);
+    let (plain, serve_posts_url) = start_server(&examples, pin, &["--plain"]);
     servers.0.push(plain);
-    let ca_arg = ca_file.to_string_lossy().into_owned();
-    let (tls, https_url) = start_server(&examples, pin, &["--ca-file", &ca_arg]);
-    servers.0.push(tls);
-    eprintln!("driver: servers at {http_url} and {https_url}");
+    let nginx = match nginx::find() {
+        Some(program) => match start_nginx(&program, &opts.out, &serve_posts_url, pin) {
+            Ok(nginx) => {
+                notes.push(format!(
+                    "HTTP server: {} (one worker, keep-alive without limits, no access log but /gzip/posts's; \
+                     HTTPS with TLS 1.3), serving serve_posts' bodies; {SERVE_POSTS_ROW} runs \
+                     against serve_posts --plain.",
+                    nginx::version(&program)
+                ));
+                Some(nginx)
+            }
+            Err(e) => {
+                eprintln!("driver: nginx did not start: {e}\ndriver: the HTTP rows run against serve_posts");
+                notes.push(format!(
+                    "nginx did not start ({e}): the HTTP rows ran against serve_posts; no {GZIP_ROW} or {SERVE_POSTS_ROW}."
+                ));
+                None
+            }
+        },
+        None => {
+            eprintln!(
+                "driver: nginx is missing (scripts/bench.sh installs it with apt-get as root); \
+                 the HTTP rows run against serve_posts, without {GZIP_ROW} and {SERVE_POSTS_ROW}"
+            );
+            notes.push(format!(
+                "nginx is missing: the HTTP rows ran against serve_posts; no {GZIP_ROW} or {SERVE_POSTS_ROW}."
+            ));
+            None
+        }
+    };
+    let (http_url, https_url, ca_file) = match &nginx {
+        Some(nginx) => (
+            nginx.http_url.clone(),
+            nginx.https_url.clone(),
+            nginx.ca_file.clone(),
+        ),
+        None => {
+            let ca_file = opts.out.join("serve_posts-ca.pem");
+            let ca_arg = ca_file.to_string_lossy().into_owned();
+            let (tls, https_url) = start_server(&examples, pin, &["--ca-file", &ca_arg]);
+            servers.0.push(tls);
+            (serve_posts_url.clone(), https_url, ca_file)
+        }
+    };
+    eprintln!("driver: HTTP rows against {http_url} and {https_url}");
 
     let setup = Setup {
         bench_bin,
@@ -233,32 +307,53 @@ fn main() {
         http_url,
         https_url,
         ca_file,
+        serve_posts_url,
+        nginx,
         pin,
         wrk,
         quick: opts.quick,
     };
 
-    let workloads: Vec<&'static str> = RUNTIME_WORKLOADS
+    let known: Vec<&'static str> = RUNTIME_WORKLOADS
         .iter()
         .chain(TOOLBOX_WORKLOADS)
         .chain(HTTP_WORKLOADS)
-        .chain(&[E2E])
+        .chain(&[SERVE_POSTS_ROW, E2E, BUILD_WEIGHT])
         .copied()
-        .filter(|w| {
-            opts.only
-                .as_ref()
-                .is_none_or(|only| only.iter().any(|o| o == w))
+        .collect();
+    if let Some(unknown) = opts
+        .only
+        .iter()
+        .flatten()
+        .find(|o| !known.contains(&o.as_str()))
+    {
+        eprintln!("driver: no workload is called {unknown:?}");
+        usage();
+    }
+    let workloads: Vec<&'static str> = known
+        .into_iter()
+        .filter(|w| match &opts.only {
+            Some(only) => only.iter().any(|o| o == w),
+            // Minutes of building: a quick run checks the rest.
+            None => !(opts.quick && *w == BUILD_WEIGHT),
         })
+        .filter(|w| setup.nginx.is_some() || ![GZIP_ROW, SERVE_POSTS_ROW].contains(w))
         .collect();
     if workloads.is_empty() {
         usage();
+    }
+    if workloads.contains(&BUILD_WEIGHT) {
+        notes.push(format!(
+            "{BUILD_WEIGHT}: one build of each program after the rounds (not repeated), \
+             in a fresh target directory; CPU is cargo's and its children's (user + system)."
+        ));
     }
 
     // samples[workload][candidate] = one Figures per round that succeeded.
     let mut samples: BTreeMap<&str, BTreeMap<&str, Vec<Figures>>> = BTreeMap::new();
     let mut failures = Vec::new();
     for round in 1..=opts.rounds {
-        for &workload in &workloads {
+        for &workload in workloads.iter().filter(|&&w| w != BUILD_WEIGHT) {
             for candidate in candidates(workload, setup.wrk) {
                 let t = Instant::now();
                 match run_one(&setup, workload, candidate) {
@@ -290,6 +385,37 @@ fn main() {
             }
         }
     }
+    if workloads.contains(&BUILD_WEIGHT) {
+        for candidate in HTTP_CANDIDATES {
+            let t = Instant::now();
+            eprintln!("[{BUILD_WEIGHT}] {candidate}: building in a fresh target directory");
+            let server = (setup.https_url.as_str(), setup.ca_file.as_path());
+            match build_weight::measure(&opts.root, &opts.out, candidate, server) {
+                Ok(figures) => {
+                    eprintln!(
+                        "[{BUILD_WEIGHT}] {candidate}: {:.0} s wall, {:.0} s CPU, {} packages ({} built), {:.1} MiB ({:.0} s)",
+                        figures["wall_s"],
+                        figures["cpu_s"],
+                        figures["packages"],
+                        figures["packages_built"],
+                        figures["binary_mib"],
+                        t.elapsed().as_secs_f64()
+                    );
+                    samples
+                        .entry(BUILD_WEIGHT)
+                        .or_default()
+                        .entry(candidate)
+                        .or_default()
+                        .push(figures);
+                }
+                Err(e) => {
+                    eprintln!("[{BUILD_WEIGHT}] {candidate} FAILED: {e}");
+                    failures.push(format!("{BUILD_WEIGHT} {candidate}: {e}"));
+                }
+            }
+        }
+    }
+    drop(setup);
     drop(servers);
 
     let elapsed = started.elapsed();
@@ -330,22 +456,35 @@ fn write(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
 }
 
-fn command_works(cmd: &mut Command) -> bool {
-    cmd.stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success() || s.code() == Some(1))
-}
-
-/// A command, under `taskset -c CORE` when pinning.
-fn pinned(pin: bool, core: &str, program: &Path) -> Command {
-    if pin {
-        let mut cmd = Command::new("taskset");
-        cmd.args(["-c", core]).arg(program);
-        cmd
-    } else {
-        Command::new(program)
-    }
+/// Starts nginx in `<out>/nginx` with the bodies `serve_posts` sends, and
+/// checks that it serves them.
+fn start_nginx(
+    program: &Path,
+    out: &Path,
+    serve_posts_url: &str,
+    pin: bool,
+) -> Result<Nginx, String> {
+    let body = |path: &str| {
+        let url = format!("{serve_posts_url}{path}");
+        match fetch::get(&url, None) {
+            Ok(got) if got.status == 200 => Ok(got.body),
+            Ok(got) => Err(format!("GET {url}: status {}", got.status)),
+            Err(e) => Err(format!("GET {url}: {e}")),
+        }
+    };
+    let bodies = nginx::Bodies {
+        post: body("/posts/1")?,
+        posts: body("/posts")?,
+    };
+    eprintln!(
+        "driver: serving serve_posts' bodies with nginx: /posts/1 {} bytes, /posts {} bytes",
+        bodies.post.len(),
+        bodies.posts.len()
+    );
+    let core = pin.then_some(SERVER_CORE);
+    let nginx = Nginx::start(program, &out.join("nginx"), &bodies, core)?;
+    nginx.check(&bodies)?;
+    Ok(nginx)
 }
 
 /// Starts `serve_posts` and returns it with its URL once it listens.
@@ -376,99 +515,6 @@ fn start_server(examples: &Path, pin: bool, extra: &[&str]) -> (Child, String) {
     (child, url)
 }
 
-/// What a finished child did.
-struct Finished {
-    stdout: String,
-    stderr: String,
-    success: bool,
-    wall: Duration,
-    cpu: Duration,
-    max_rss_bytes: u64,
-}
-
-/// Runs `cmd` to completion (killed after [`RUN_TIMEOUT`]) and collects its
-/// output, wall time and, from `wait4`, its CPU time and peak RSS.
-fn run_child(cmd: &mut Command) -> Result<Finished, String> {
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let start = Instant::now();
-    let mut child = cmd.spawn().map_err(|e| format!("spawn {cmd:?}: {e}"))?;
-    let pid = child.id() as libc::pid_t;
-    let mut stderr_pipe = child.stderr.take().unwrap();
-    let stderr = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr_pipe.read_to_string(&mut text);
-        text
-    });
-    // The watchdog kills the child if it overstays; `exited` is set while the
-    // child is still an unreaped zombie, so the pid cannot have been reused.
-    let exited = Arc::new((Mutex::new(false), Condvar::new()));
-    let watchdog = {
-        let exited = exited.clone();
-        std::thread::spawn(move || {
-            let (lock, cond) = &*exited;
-            let done = lock.lock().unwrap();
-            let (done, _) = cond
-                .wait_timeout_while(done, RUN_TIMEOUT, |done| !*done)
-                .unwrap();
-            if !*done {
-                // SAFETY: kill has no memory effects; pid is our unreaped child.
-                unsafe { libc::kill(pid, libc::SIGKILL) };
-                true
-            } else {
-                false
-            }
-        })
-    };
-    let mut stdout = String::new();
-    let _ = child.stdout.take().unwrap().read_to_string(&mut stdout);
-    // SAFETY: plain system calls on our own child, with zeroed out-structs.
-    let (status, usage) = unsafe {
-        let mut info: libc::siginfo_t = std::mem::zeroed();
-        libc::waitid(
-            libc::P_PID,
-            pid as libc::id_t,
-            &mut info,
-            libc::WEXITED | libc::WNOWAIT,
-        );
-        let wall = start.elapsed();
-        {
-            let (lock, cond) = &*exited;
-            *lock.lock().unwrap() = true;
-            cond.notify_all();
-        }
-        let mut status = 0;
-        let mut usage: libc::rusage = std::mem::zeroed();
-        if libc::wait4(pid, &mut status, 0, &mut usage) != pid {
-            return Err(format!("wait4: {}", std::io::Error::last_os_error()));
-        }
-        ((status, wall), usage)
-    };
-    let (status, wall) = status;
-    let killed = watchdog.join().unwrap();
-    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1_000);
-    let finished = Finished {
-        stdout,
-        stderr: stderr.join().unwrap(),
-        success: libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        wall,
-        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
-        // ru_maxrss is in KiB on Linux.
-        max_rss_bytes: usage.ru_maxrss as u64 * 1024,
-    };
-    if killed {
-        return Err(format!("killed after {} s", RUN_TIMEOUT.as_secs()));
-    }
-    if !finished.success {
-        return Err(format!(
-            "exit status {status:#x}; stderr: {}",
-            finished.stderr.trim()
-        ));
-    }
-    Ok(finished)
-}
-
 fn run_one(setup: &Setup, workload: &str, candidate: &str) -> Result<Figures, String> {
     if workload == E2E {
         return run_e2e(setup, candidate);
@@ -476,26 +522,42 @@ fn run_one(setup: &Setup, workload: &str, candidate: &str) -> Result<Figures, St
     if candidate == "wrk" {
         return run_wrk(setup, workload);
     }
-    let http = HTTP_WORKLOADS.contains(&workload);
+    let http = HTTP_WORKLOADS.contains(&workload) || workload == SERVE_POSTS_ROW;
     let mut cmd = pinned(
         setup.pin && http,
         CLIENT_CORE,
         &setup.bench_bin.join(candidate),
     );
-    cmd.arg(workload);
+    // The candidates know the served rows by the workload they run.
+    cmd.arg(if workload == SERVE_POSTS_ROW {
+        "http_c64"
+    } else {
+        workload
+    });
     if setup.quick {
         cmd.arg("--quick");
     }
-    if http {
-        if workload.starts_with("https") || workload == "http_json" {
-            cmd.args(["--url", &setup.https_url])
-                .arg("--ca-file")
-                .arg(&setup.ca_file);
-        } else {
+    let https = |cmd: &mut Command, url: &str| {
+        cmd.args(["--url", url])
+            .arg("--ca-file")
+            .arg(&setup.ca_file);
+    };
+    let mut gzip_log = None;
+    match (workload, &setup.nginx) {
+        (SERVE_POSTS_ROW, _) => {
+            cmd.args(["--url", &setup.serve_posts_url]);
+        }
+        (GZIP_ROW, Some(nginx)) => {
+            https(&mut cmd, &nginx.gzip_url);
+            gzip_log = Some((nginx, nginx.gzip_log_len()));
+        }
+        (w, _) if w.starts_with("https") || w == "http_json" => https(&mut cmd, &setup.https_url),
+        (_, _) if http => {
             cmd.args(["--url", &setup.http_url]);
         }
+        _ => {}
     }
-    let finished = run_child(&mut cmd)?;
+    let finished = run_child(&mut cmd, RUN_TIMEOUT)?;
     let line = finished
         .stdout
         .lines()
@@ -505,20 +567,50 @@ fn run_one(setup: &Setup, workload: &str, candidate: &str) -> Result<Figures, St
     let value: serde_json::Value =
         serde_json::from_str(line).map_err(|e| format!("bad JSON line {line:?}: {e}"))?;
     let object = value.as_object().ok_or("the JSON line is no object")?;
-    Ok(object
+    let mut figures: Figures = object
         .iter()
         .filter_map(|(k, v)| Some((k.clone(), v.as_f64()?)))
-        .collect())
+        .collect();
+    if let Some((nginx, offset)) = gzip_log {
+        let wire = gzip_wire_bytes(nginx, offset, figures.get("ops").copied().unwrap_or(0.0))?;
+        figures.insert("wire_bytes".into(), wire);
+    }
+    Ok(figures)
+}
+
+/// Checks in nginx's log that every response of a `http_json_gzip` run came
+/// gzip-compressed (so the client asked for it) over TLS 1.3, and returns
+/// their mean body size on the wire. `ops` is how many requests the run timed; its warm-up
+/// requests are logged too.
+fn gzip_wire_bytes(nginx: &Nginx, offset: u64, ops: f64) -> Result<f64, String> {
+    let logged = nginx.gzip_log_since(offset)?;
+    if (logged.len() as f64) < ops {
+        return Err(format!(
+            "nginx logged {} responses of /gzip/posts for {ops} requests",
+            logged.len()
+        ));
+    }
+    if let Some(odd) = logged.iter().find(|l| !l.is_gzip_over_tls13()) {
+        return Err(format!(
+            "nginx logged {odd:?}, not a gzip response over TLS 1.3: \
+             the client did not accept gzip, or fell back to TLS 1.2"
+        ));
+    }
+    Ok(logged.iter().map(|l| l.body_bytes as f64).sum::<f64>() / logged.len() as f64)
 }
 
 /// The request-rate limit of one client core: wrk against the plain server.
 fn run_wrk(setup: &Setup, workload: &str) -> Result<Figures, String> {
-    let connections = if workload == "http_c64" { "64" } else { "1" };
+    let (connections, url) = match workload {
+        "http_c64" => ("64", &setup.http_url),
+        SERVE_POSTS_ROW => ("64", &setup.serve_posts_url),
+        _ => ("1", &setup.http_url),
+    };
     let seconds = if setup.quick { "2s" } else { "5s" };
     let mut cmd = pinned(setup.pin, CLIENT_CORE, Path::new("wrk"));
     cmd.args(["-t1", "-c", connections, "-d", seconds])
-        .arg(format!("{}/posts/1", setup.http_url));
-    let finished = run_child(&mut cmd)?;
+        .arg(format!("{url}/posts/1"));
+    let finished = run_child(&mut cmd, RUN_TIMEOUT)?;
     let requests: f64 = finished
         .stdout
         .lines()
@@ -556,15 +648,23 @@ fn run_e2e(setup: &Setup, candidate: &str) -> Result<Figures, String> {
     let mut walls = Vec::new();
     let mut rss = Vec::new();
     for _ in 0..runs {
-        let mut cmd = pinned(setup.pin, CLIENT_CORE, &program);
-        cmd.env("JSONPLACEHOLDER_URL", &setup.https_url)
-            .env("SSL_CERT_FILE", &setup.ca_file);
-        let finished = run_child(&mut cmd)?;
+        // Through peak_rss, which measures the program alone (see there).
+        let mut cmd = pinned(setup.pin, CLIENT_CORE, &setup.bench_bin.join("peak_rss"));
+        // Both trust the CA file alone: aio's client also reads the
+        // directories of SSL_CERT_DIR (reqwest ignores it), and a machine
+        // that sets it to /etc/ssl/certs would time parsing ~300 files.
+        cmd.arg(&program)
+            .env("JSONPLACEHOLDER_URL", &setup.https_url)
+            .env("SSL_CERT_FILE", &setup.ca_file)
+            .env_remove("SSL_CERT_DIR");
+        let finished = run_child(&mut cmd, RUN_TIMEOUT)?;
         if finished.stdout.trim() != "Total posts: 100" {
             return Err(format!("unexpected output {:?}", finished.stdout));
         }
-        walls.push(finished.wall.as_secs_f64() * 1e3);
-        rss.push(finished.max_rss_bytes as f64 / (1 << 20) as f64);
+        let (wall_us, maxrss_kib) = peak_rss_line(&finished.stderr)
+            .ok_or_else(|| format!("no peak_rss line in {:?}", finished.stderr))?;
+        walls.push(wall_us / 1e3);
+        rss.push(maxrss_kib / 1024.0);
     }
     let wall_ms = median(&walls);
     let mut figures = Figures::new();
@@ -573,6 +673,15 @@ fn run_e2e(setup: &Setup, candidate: &str) -> Result<Figures, String> {
     figures.insert("ops_per_sec".into(), 1e3 / wall_ms);
     figures.insert("ops".into(), runs as f64);
     Ok(figures)
+}
+
+/// The wall µs and peak RSS KiB from `peak_rss`'s last stderr line.
+fn peak_rss_line(stderr: &str) -> Option<(f64, f64)> {
+    let line = stderr.lines().last()?.strip_prefix("peak_rss ")?;
+    let mut fields = line.split(' ');
+    let wall = fields.next()?.strip_prefix("wall_us=")?.parse().ok()?;
+    let rss = fields.next()?.strip_prefix("maxrss_kib=")?.parse().ok()?;
+    Some((wall, rss))
 }
 
 fn median(values: &[f64]) -> f64 {
@@ -586,17 +695,6 @@ fn median(values: &[f64]) -> f64 {
     } else {
         (v[n / 2 - 1] + v[n / 2]) / 2.0
     }
-}
-
-/// The first line a command prints, or "?".
-fn command_output(cmd: &mut Command) -> String {
-    cmd.stderr(Stdio::null())
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.lines().next().map(str::to_owned))
-        .unwrap_or_else(|| "?".into())
 }
 
 /// The measured aio commit, marked when tracked files outside bench/ differ
@@ -659,10 +757,14 @@ fn stat(runs: &[Figures], key: &str) -> Option<Stat> {
     })
 }
 
-/// Three significant digits, with k/M for large numbers.
+/// Three significant digits, with k/M for large numbers; a count (a whole
+/// number under 10,000) as it is.
 fn fmt_num(v: f64) -> String {
     if !v.is_finite() {
         return "?".into();
+    }
+    if v.fract() == 0.0 && v.abs() < 1e4 {
+        return format!("{v:.0}");
     }
     let (v, suffix) = if v.abs() >= 1e6 {
         (v / 1e6, "M")
