@@ -39,6 +39,8 @@ mod conn;
 mod credentials;
 mod deadline;
 mod decode;
+#[doc(hidden)]
+pub mod doc_support;
 mod error;
 mod exchange;
 mod pool;
