@@ -17,30 +17,124 @@ use crate::shared::Shared;
 use crate::tls::{self, TlsOptions};
 
 /// Default for [`ClientBuilder::connect_timeout`].
+///
+/// ```
+/// use std::time::Duration;
+/// use aio::http::{Client, DEFAULT_CONNECT_TIMEOUT};
+///
+/// assert_eq!(DEFAULT_CONNECT_TIMEOUT, Duration::from_secs(10));
+/// // For hosts behind a slow satellite link:
+/// let client = Client::builder().connect_timeout(DEFAULT_CONNECT_TIMEOUT * 3).build();
+/// assert!(client.is_ok());
+/// ```
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Default for [`ClientBuilder::pool_idle_timeout`].
+///
+/// ```
+/// use std::time::Duration;
+/// use aio::http::{Client, DEFAULT_POOL_IDLE_TIMEOUT};
+///
+/// assert_eq!(DEFAULT_POOL_IDLE_TIMEOUT, Duration::from_secs(90));
+/// // For a server that drops idle connections after 30 s: let them go first.
+/// let client = Client::builder().pool_idle_timeout(Duration::from_secs(25)).build();
+/// assert!(client.is_ok());
+/// ```
 pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+
 /// Default for [`ClientBuilder::pool_max_idle_per_host`].
+///
+/// ```
+/// use aio::http::{Client, DEFAULT_POOL_MAX_IDLE_PER_HOST};
+///
+/// assert_eq!(DEFAULT_POOL_MAX_IDLE_PER_HOST, 32);
+/// // A crawler touching each host once keeps few idle connections.
+/// let client = Client::builder().pool_max_idle_per_host(2).build();
+/// assert!(client.is_ok());
+/// ```
 pub const DEFAULT_POOL_MAX_IDLE_PER_HOST: usize = 32;
+
 /// Default for [`ClientBuilder::read_timeout`]: a server that accepted the
 /// request and then says nothing for this long is given up on. Long enough
 /// for slow APIs (httpx's 5 s trips on many), short enough that a dead
 /// server cannot hold a task for ever (reqwest and curl wait for ever).
+///
+/// ```
+/// use std::time::Duration;
+/// use aio::http::{Client, DEFAULT_READ_TIMEOUT};
+///
+/// assert_eq!(DEFAULT_READ_TIMEOUT, Duration::from_secs(30));
+/// // A report endpoint known to think for minutes before it answers:
+/// let client = Client::builder().read_timeout(DEFAULT_READ_TIMEOUT * 10).build();
+/// assert!(client.is_ok());
+/// ```
 pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Default for [`ClientBuilder::max_buffered_body_size`]: 100 MiB. Bodies
 /// read whole into memory (`bytes`, `text`, `json`) are API answers and
 /// documents, rarely beyond a few MiB; a larger one is a download, to be
 /// read with [`Response::chunk`](crate::Response::chunk), or a hostile
 /// server's attempt to take the process's memory.
+///
+/// ```
+/// use aio::http::{Client, DEFAULT_MAX_BUFFERED_BODY_SIZE};
+///
+/// assert_eq!(DEFAULT_MAX_BUFFERED_BODY_SIZE, 100 * 1024 * 1024);
+/// // An API that answers with 1 KiB documents: anything much larger is wrong.
+/// let client = Client::builder().max_buffered_body_size(64 * 1024).build();
+/// assert!(client.is_ok());
+/// ```
 pub const DEFAULT_MAX_BUFFERED_BODY_SIZE: u64 = 100 * 1024 * 1024;
+
 /// Default for [`ClientBuilder::pool_max_connections_per_host`]: enough for
 /// any sensible fan-out to one server, few enough that a `gather` over
 /// thousands of URLs does not open thousands of sockets (browsers use 6,
 /// httpx 100 in all, reqwest no limit).
+///
+/// ```
+/// use aio::http::{Client, DEFAULT_POOL_MAX_CONNECTIONS_PER_HOST};
+///
+/// assert_eq!(DEFAULT_POOL_MAX_CONNECTIONS_PER_HOST, 100);
+/// // An API that allows 8 connections per client:
+/// let client = Client::builder().pool_max_connections_per_host(8).build();
+/// assert!(client.is_ok());
+/// ```
 pub const DEFAULT_POOL_MAX_CONNECTIONS_PER_HOST: usize = 100;
+
 /// Default for [`ClientBuilder::redirect_limit`].
+///
+/// ```
+/// # let url = aio::http::doc_support::serve(&["302 Found\nlocation: /again"]);
+/// use aio::http::DEFAULT_REDIRECT_LIMIT;
+///
+/// aio::run(async {
+///     // This server redirects every request to itself.
+///     let err = aio::http::Client::new().get(&url).await.unwrap_err();
+///     assert!(err.is_protocol());
+///     let expected = format!("too many redirects (limit {DEFAULT_REDIRECT_LIMIT})");
+///     assert!(err.to_string().ends_with(&expected), "{err}");
+/// });
+/// ```
 pub const DEFAULT_REDIRECT_LIMIT: usize = 10;
+
 /// The default `User-Agent`.
+///
+/// ```
+/// # let url = aio::http::doc_support::serve(&["200 OK\n\n{request}"]);
+/// use aio::http::{Client, DEFAULT_USER_AGENT};
+///
+/// assert!(DEFAULT_USER_AGENT.starts_with("aio/"));
+/// aio::run(async {
+///     let client = Client::builder()
+///         .user_agent(format!("inventory/2.1 {DEFAULT_USER_AGENT}"))
+///         .build()?;
+///     // This server answers with the request it received.
+///     let echo = client.get(&url).await?.text().await?;
+///     assert!(echo.contains("user-agent: inventory/2.1 aio/"), "{echo}");
+///     Ok::<_, aio::http::Error>(())
+/// })
+/// .unwrap();
+/// ```
 pub const DEFAULT_USER_AGENT: &str = concat!("aio/", env!("CARGO_PKG_VERSION"));
 
 /// An HTTP/1.1 client with a keep-alive connection pool, for http and https.
