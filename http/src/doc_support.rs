@@ -30,8 +30,9 @@ use crate::tls;
 /// the request as received (head and body). A response that starts with
 /// `HTTP/` is sent byte for byte.
 ///
-/// Connections are kept alive; a request body is read by its
-/// `Content-Length` (chunked request bodies are not understood).
+/// Connections are kept alive, but closed after a response with
+/// `connection: close`; a request body is read by its `Content-Length`
+/// (chunked request bodies are not understood).
 pub fn serve(responses: &[&str]) -> String {
     let (listener, port) = bind();
     let script = Script::new(responses);
@@ -139,6 +140,9 @@ impl Script {
             let canned = &self.responses[i.min(self.responses.len() - 1)];
             stream.write_all(&render(canned, &request, connection))?;
             stream.flush()?;
+            if canned.to_ascii_lowercase().contains("\nconnection: close") {
+                break;
+            }
         }
         Ok(())
     }
