@@ -7,17 +7,21 @@
 //! script: simple enough to read at a glance, and independent of the
 //! event loop under test. Threads live until the doctest's process ends.
 
+use std::future::{poll_fn, Future};
 use std::io::{self, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
+use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::task::Poll;
 use std::thread;
 
+use aio_reactor::net::{self, TcpStream};
 use rustls::{ServerConfig, ServerConnection, StreamOwned};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::PrivateKeyDer;
 
-use crate::tls;
+use crate::tls::{self, ClientTlsStream, TlsOptions, TlsStream};
 
 /// Starts an HTTP server and returns its base URL, `http://127.0.0.1:PORT`.
 ///
@@ -30,8 +34,8 @@ use crate::tls;
 /// the request as received (head and body). A response that starts with
 /// `HTTP/` is sent byte for byte.
 ///
-/// Connections are kept alive, but closed after a response with
-/// `connection: close`; a request body is read by its `Content-Length`
+/// Connections are kept alive, but closed after a request or response
+/// with `connection: close`; a request body is read by its `Content-Length`
 /// (chunked request bodies are not understood).
 pub fn serve(responses: &[&str]) -> String {
     let (listener, port) = bind();
@@ -46,7 +50,8 @@ pub fn serve(responses: &[&str]) -> String {
 
 /// [`serve`] over TLS, presenting the certificate chain `cert_pem` with
 /// the key `key_pem` (ALPN `http/1.1`); returns `https://127.0.0.1:PORT`.
-/// A client that refuses the certificate just ends its connection.
+/// A client that refuses the certificate just ends its connection; a
+/// connection the server closes ends with `close_notify`.
 pub fn serve_tls(cert_pem: &str, key_pem: &str, responses: &[&str]) -> String {
     let config = server_config(cert_pem, key_pem);
     let (listener, port) = bind();
@@ -54,7 +59,10 @@ pub fn serve_tls(cert_pem: &str, key_pem: &str, responses: &[&str]) -> String {
     thread::spawn(move || {
         accept_each(listener, move |tcp, connection| {
             let conn = ServerConnection::new(Arc::clone(&config)).map_err(io::Error::other)?;
-            script.answer(StreamOwned::new(conn, tcp), connection)
+            let mut stream = StreamOwned::new(conn, tcp);
+            script.answer(&mut stream, connection)?;
+            stream.conn.send_close_notify();
+            stream.flush()
         })
     });
     format!("https://127.0.0.1:{port}")
@@ -76,6 +84,78 @@ pub fn server_config(cert_pem: &str, key_pem: &str) -> Arc<ServerConfig> {
         .expect("doc server configuration");
     config.alpn_protocols = vec![tls::ALPN_HTTP11.to_vec()];
     Arc::new(config)
+}
+
+/// Both ends of a TLS connection over TCP on 127.0.0.1, handshake done:
+/// the server presents `cert_pem` (with `key_pem`, for the name
+/// `127.0.0.1`), which the client trusts alone. ALPN is `http/1.1`.
+///
+/// # Panics
+/// When the handshake fails.
+pub async fn tls_pair(
+    cert_pem: &str,
+    key_pem: &str,
+) -> (ClientTlsStream<TcpStream>, ServerTlsStream) {
+    let listener = net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().expect("local address");
+    let client_config = tls::client_config(&TlsOptions {
+        webpki_roots: false,
+        trust_env: false,
+        extra_roots_pem: vec![cert_pem.as_bytes().to_vec()],
+    })
+    .expect("doc client configuration");
+    let name = tls::server_name("127.0.0.1").expect("server name");
+    let server_config = server_config(cert_pem, key_pem);
+    let client = pin!(async {
+        let tcp = TcpStream::connect(addr).await?;
+        tls::connect(client_config, name, tcp).await
+    });
+    let server = pin!(async {
+        let (tcp, _) = listener.accept().await?;
+        let conn = ServerConnection::new(server_config).map_err(io::Error::other)?;
+        TlsStream::handshake(conn, tcp).await
+    });
+    let (client, server) = join(client, server).await;
+    (
+        client.expect("client handshake"),
+        server.expect("server handshake"),
+    )
+}
+
+/// The server end of [`tls_pair`].
+pub type ServerTlsStream = TlsStream<TcpStream, ServerConnection>;
+
+/// Runs both futures to completion, concurrently, in the calling task.
+async fn join<A: Future, B: Future>(
+    mut a: Pin<&mut A>,
+    mut b: Pin<&mut B>,
+) -> (A::Output, B::Output) {
+    let (mut out_a, mut out_b) = (None, None);
+    poll_fn(|cx| {
+        if out_a.is_none() {
+            out_a = poll_ready(a.as_mut().poll(cx));
+        }
+        if out_b.is_none() {
+            out_b = poll_ready(b.as_mut().poll(cx));
+        }
+        match (out_a.take(), out_b.take()) {
+            (Some(a), Some(b)) => Poll::Ready((a, b)),
+            (a, b) => {
+                (out_a, out_b) = (a, b);
+                Poll::Pending
+            }
+        }
+    })
+    .await
+}
+
+fn poll_ready<T>(poll: Poll<T>) -> Option<T> {
+    match poll {
+        Poll::Ready(value) => Some(value),
+        Poll::Pending => None,
+    }
 }
 
 /// A server that accepts connections and reads them, but never answers;
@@ -106,7 +186,7 @@ fn bind() -> (TcpListener, u16) {
 /// Serves each accepted connection on a thread of its own, numbered from 1.
 fn accept_each<F>(listener: TcpListener, serve: F)
 where
-    F: Fn(TcpStream, usize) -> io::Result<()> + Send + Sync + 'static,
+    F: Fn(std::net::TcpStream, usize) -> io::Result<()> + Send + Sync + 'static,
 {
     let serve = Arc::new(serve);
     for (n, stream) in listener.incoming().enumerate() {
@@ -140,7 +220,7 @@ impl Script {
             let canned = &self.responses[i.min(self.responses.len() - 1)];
             stream.write_all(&render(canned, &request, connection))?;
             stream.flush()?;
-            if canned.to_ascii_lowercase().contains("\nconnection: close") {
+            if says_close(&request) || says_close(canned.as_bytes()) {
                 break;
             }
         }
@@ -173,6 +253,16 @@ fn read_request(stream: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
     request.resize(start + length, 0);
     stream.read_exact(&mut request[start..])?;
     Ok(Some(request))
+}
+
+/// Whether the head of a request or response has `connection: close`.
+fn says_close(message: &[u8]) -> bool {
+    let message = String::from_utf8_lossy(message).to_ascii_lowercase();
+    let head = message.split("\n\n").next().unwrap_or_default();
+    head.split("\r\n\r\n")
+        .next()
+        .unwrap_or_default()
+        .contains("\nconnection: close")
 }
 
 /// The bytes of the `canned` response to `request` (see [`serve`]).
