@@ -1,11 +1,13 @@
 //! Servers on 127.0.0.1 for the doc examples. A doctest reaches neither
 //! `#[cfg(test)]` code nor the tests' support module, and must not touch
-//! the internet, so the crate carries these few lines, hidden from its
+//! the internet, so the crate carries this module, hidden from its
 //! documentation and not part of its API.
 //!
-//! Each server is a std thread per connection, blocking, answering from a
-//! script: simple enough to read at a glance, and independent of the
-//! event loop under test. Threads live until the doctest's process ends.
+//! The servers are std threads, one per connection, blocking, answering
+//! from a script: simple enough to read at a glance, and independent of
+//! the event loop under test. They live until the doctest's process ends.
+//! [`tls_pair`] is the exception: both ends of a TLS connection, on the
+//! caller's loop, for the examples of [`TlsStream`]'s own methods.
 
 use std::future::{poll_fn, Future};
 use std::io::{self, Read, Write};
