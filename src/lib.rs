@@ -21,7 +21,9 @@
 //! ```
 //!
 //! Tasks can be seen and named ([`task`]: `Builder`, `current`, `all`),
-//! other threads hand work to a loop through a [`Handle`], and debug mode
+//! other threads hand work to a loop through a [`Handle`], a run can have a
+//! loop per core ([`Runner::loops`], with [`loops`] and [`spawn_anywhere`]
+//! to place work on them), and debug mode
 //! ([`Runner::debug`], or `AIO_DEBUG=1`) reports polls that hold the loop
 //! too long.
 //!
@@ -37,15 +39,19 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeProgram;
 
-use aio_executor::{Executor, Park, Unpark};
+use aio_executor::Executor;
 use aio_reactor::signal::RunInterrupt;
-use aio_reactor::{Reactor, Unparker};
+use loops::{LoopConfig, ReactorPark, Workers};
 use std::future::{poll_fn, Future};
+use std::num::NonZeroUsize;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe, Location};
 use std::pin::pin;
-use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
+
+mod loops;
+
+pub use loops::{loops, spawn_anywhere};
 
 pub use aio_executor::task;
 pub use aio_executor::{
@@ -184,6 +190,8 @@ pub struct Runner {
     /// `None`: ask the environment when the loop starts.
     debug: Option<bool>,
     slow_callback_duration: Duration,
+    /// How many loops, each on a thread of its own; at least 1.
+    loops: usize,
 }
 
 impl Default for Runner {
@@ -204,7 +212,51 @@ impl Runner {
             blocking_shutdown_timeout: BLOCKING_SHUTDOWN_TIMEOUT,
             debug: None,
             slow_callback_duration: SLOW_CALLBACK_DURATION,
+            loops: 1,
         }
+    }
+
+    /// Run `count` event loops, one per thread (default 1; 0 counts as 1):
+    /// the main future runs on the first, on the calling thread, and
+    /// `count - 1` threads each run a loop of their own, with its own
+    /// reactor and blocking pool, until the main future ends. Then every
+    /// loop cancels its tasks and closes, on its own thread, as [`run`]
+    /// does for one, and `run` returns once all of them have.
+    ///
+    /// Tasks never move between loops, so [`spawn`] still takes `!Send`
+    /// futures and runs them on the loop it is called on. Work reaches the
+    /// other loops as `Send` futures: [`spawn_anywhere`] (round-robin), or
+    /// one of the [`loops`]' [`Handle`]s. A server can accept on every loop
+    /// with one [`net::TcpListener::bind_reuse_port`] listener per loop.
+    ///
+    /// A panic in a task, on any loop, goes to its `JoinHandle` as on one
+    /// loop. Ctrl-C cancels the main future as [`run`] says, and the other
+    /// loops close after it.
+    ///
+    /// ```
+    /// let runner = aio::Runner::new().loops(2);
+    /// let (main_thread, other) = runner.run(async {
+    ///     let other = aio::loops()[1].spawn(async { std::thread::current().id() }).unwrap();
+    ///     (std::thread::current().id(), other.await.unwrap())
+    /// });
+    /// assert_eq!(main_thread, std::thread::current().id(), "main runs on the caller's thread");
+    /// assert_ne!(other, main_thread, "the second loop has a thread of its own");
+    /// ```
+    pub fn loops(mut self, count: usize) -> Runner {
+        self.loops = count.max(1);
+        self
+    }
+
+    /// [`loops`](Runner::loops) with one loop per core: as many as
+    /// [`std::thread::available_parallelism`] says (1 when it cannot tell).
+    ///
+    /// ```
+    /// let count = aio::Runner::new().loops_per_core().run(async { aio::loops().len() });
+    /// assert_eq!(count, std::thread::available_parallelism().map_or(1, |n| n.get()));
+    /// ```
+    pub fn loops_per_core(self) -> Runner {
+        let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
+        self.loops(cores)
     }
 
     /// Debug mode on or off (see [Debug mode](Runner#debug-mode)),
@@ -287,13 +339,20 @@ impl Runner {
     pub fn try_run<F: Future>(&self, future: F) -> Result<F::Output, RunError> {
         // Refuse before doing anything else: no reactor, no threads, no fds.
         let mut executor = Executor::enter()?;
-        executor.set_debug(self.debug_enabled());
-        executor.set_slow_callback_duration(self.slow_callback_duration);
-        let mut reactor = match Reactor::new() {
+        let config = LoopConfig {
+            debug: self.debug_enabled(),
+            slow_callback_duration: self.slow_callback_duration,
+            blocking_shutdown_timeout: self.blocking_shutdown_timeout,
+        };
+        let mut reactor = match config.make(&mut executor) {
             Ok(reactor) => reactor,
             Err(e) => panic!("aio::run() could not create the event loop: {e}"),
         };
         let entered = reactor.enter();
+        // The main future is reported as spawned where `run` was called (and
+        // so are the other loops' waits for the end of the run).
+        let location = Location::caller();
+        let workers = Workers::start(&config, self.loops - 1, location);
         let mut interrupt = match RunInterrupt::install() {
             Ok(interrupt) => interrupt,
             Err(e) => {
@@ -301,33 +360,23 @@ impl Runner {
                 None
             }
         };
-        // The main future is reported as spawned where `run` was called.
-        let location = Location::caller();
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             let interruptible = until_interrupted(future, interrupt.as_mut());
             executor.block_on_at(interruptible, &mut ReactorPark(&mut reactor), location)
         }));
-        // Cancel leftover tasks while the reactor is still entered: their
-        // destructors may touch timers or sockets.
-        executor.shutdown();
-        drop(entered);
-        let report = reactor.shutdown(self.blocking_shutdown_timeout);
-        if report.blocking_jobs_abandoned > 0 {
-            eprintln!(
-                "aio::run(): {} blocking job(s) still running after waiting {:?} at shutdown; \
-                 returning without them",
-                report.blocking_jobs_abandoned, self.blocking_shutdown_timeout
-            );
-        }
+        // The other loops close on their threads while this one does.
+        let workers = workers.stop();
+        config.close(executor, entered, reactor);
+        let escaped = workers.join();
         if let Some(interrupt) = interrupt {
             if interrupt.is_interrupted() {
                 interrupt.end_interrupted();
             }
         }
-        match outcome {
-            Ok(Some(output)) => Ok(output),
-            Ok(None) => unreachable!("an interrupted run ends the process above"),
-            Err(panic) => resume_unwind(panic),
+        match (outcome, escaped) {
+            (Ok(Some(output)), None) => Ok(output),
+            (Ok(None), _) => unreachable!("an interrupted run ends the process above"),
+            (Err(panic), _) | (Ok(Some(_)), Some(panic)) => resume_unwind(panic),
         }
     }
 }
@@ -430,27 +479,4 @@ async fn until_interrupted<F: Future>(
         future.as_mut().poll(cx).map(Some)
     })
     .await
-}
-
-/// The seam: the executor parks by turning the reactor.
-#[derive(Debug)]
-struct ReactorPark<'a>(&'a mut Reactor);
-
-impl Park for ReactorPark<'_> {
-    fn park(&mut self, timeout: Option<Duration>) {
-        self.0.turn(timeout);
-    }
-
-    fn unparker(&self) -> Arc<dyn Unpark> {
-        Arc::new(ReactorUnpark(self.0.unparker()))
-    }
-}
-
-#[derive(Debug)]
-struct ReactorUnpark(Unparker);
-
-impl Unpark for ReactorUnpark {
-    fn unpark(&self) {
-        self.0.unpark();
-    }
 }

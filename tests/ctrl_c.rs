@@ -1,7 +1,8 @@
 //! Ctrl-C and `aio::run`, as asyncio.Runner: the first SIGINT cancels the
 //! main future and every task, then the process dies by SIGINT; a second one
 //! during the clean-up kills at once; a program listening for Ctrl-C gets it
-//! instead; outside `run`, SIGINT is left as it was.
+//! instead; outside `run`, SIGINT is left as it was; with several loops
+//! (`Runner::loops`), the other loops close after main is cancelled.
 //!
 //! Each test re-runs this test binary as a child process (selected by the
 //! `AIO_CTRL_C_TEST_CHILD` variable), which sends itself SIGINT with
@@ -142,6 +143,40 @@ fn first_ctrl_c_cancels_main_and_tasks_and_the_process_dies_by_sigint() {
     eprintln!(
         "from kill to the parent seeing the exit: {:?}",
         Duration::from_nanos((exited - killed) as u64)
+    );
+}
+
+#[test]
+fn with_several_loops_ctrl_c_cancels_main_then_the_other_loops_close() {
+    const NAME: &str = "with_several_loops_ctrl_c_cancels_main_then_the_other_loops_close";
+    if in_child(NAME) {
+        aio::Runner::new().loops(2).run(async {
+            let _main_guard = SayOnDrop("main future dropped");
+            let (started, running) = aio::sync::oneshot::channel();
+            let second = aio::loops()[1].spawn(async move {
+                let _guard = SayOnDrop("task on the second loop dropped");
+                started.send(()).unwrap();
+                std::future::pending::<()>().await;
+            });
+            running.await.unwrap();
+            say("killing");
+            interrupt_self();
+            let _ = second.unwrap().await;
+            say("the second loop's task returned");
+        });
+        say("aio::run returned");
+        return;
+    }
+    let output = run_child(NAME);
+    assert_eq!(output.status.signal(), Some(libc::SIGINT), "{output:?}");
+    assert_eq!(
+        said(&output),
+        [
+            "killing",
+            "main future dropped",
+            "task on the second loop dropped"
+        ],
+        "{output:?}"
     );
 }
 

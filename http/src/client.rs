@@ -20,30 +20,124 @@ use crate::shared::Shared;
 use crate::tls::{self, TlsOptions};
 
 /// Default for [`ClientBuilder::connect_timeout`].
+///
+/// ```
+/// use std::time::Duration;
+/// use aio::http::{Client, DEFAULT_CONNECT_TIMEOUT};
+///
+/// assert_eq!(DEFAULT_CONNECT_TIMEOUT, Duration::from_secs(10));
+/// // For hosts behind a slow satellite link:
+/// let client = Client::builder().connect_timeout(DEFAULT_CONNECT_TIMEOUT * 3).build();
+/// assert!(client.is_ok());
+/// ```
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Default for [`ClientBuilder::pool_idle_timeout`].
+///
+/// ```
+/// use std::time::Duration;
+/// use aio::http::{Client, DEFAULT_POOL_IDLE_TIMEOUT};
+///
+/// assert_eq!(DEFAULT_POOL_IDLE_TIMEOUT, Duration::from_secs(90));
+/// // For a server that drops idle connections after 30 s: let them go first.
+/// let client = Client::builder().pool_idle_timeout(Duration::from_secs(25)).build();
+/// assert!(client.is_ok());
+/// ```
 pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+
 /// Default for [`ClientBuilder::pool_max_idle_per_host`].
+///
+/// ```
+/// use aio::http::{Client, DEFAULT_POOL_MAX_IDLE_PER_HOST};
+///
+/// assert_eq!(DEFAULT_POOL_MAX_IDLE_PER_HOST, 32);
+/// // A crawler touching each host once keeps few idle connections.
+/// let client = Client::builder().pool_max_idle_per_host(2).build();
+/// assert!(client.is_ok());
+/// ```
 pub const DEFAULT_POOL_MAX_IDLE_PER_HOST: usize = 32;
+
 /// Default for [`ClientBuilder::read_timeout`]: a server that accepted the
 /// request and then says nothing for this long is given up on. Long enough
 /// for slow APIs (httpx's 5 s trips on many), short enough that a dead
 /// server cannot hold a task for ever (reqwest and curl wait for ever).
+///
+/// ```
+/// use std::time::Duration;
+/// use aio::http::{Client, DEFAULT_READ_TIMEOUT};
+///
+/// assert_eq!(DEFAULT_READ_TIMEOUT, Duration::from_secs(30));
+/// // A report endpoint known to think for minutes before it answers:
+/// let client = Client::builder().read_timeout(DEFAULT_READ_TIMEOUT * 10).build();
+/// assert!(client.is_ok());
+/// ```
 pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Default for [`ClientBuilder::max_buffered_body_size`]: 100 MiB. Bodies
 /// read whole into memory (`bytes`, `text`, `json`) are API answers and
 /// documents, rarely beyond a few MiB; a larger one is a download, to be
 /// read with [`Response::chunk`](crate::Response::chunk), or a hostile
 /// server's attempt to take the process's memory.
+///
+/// ```
+/// use aio::http::{Client, DEFAULT_MAX_BUFFERED_BODY_SIZE};
+///
+/// assert_eq!(DEFAULT_MAX_BUFFERED_BODY_SIZE, 100 * 1024 * 1024);
+/// // An API that answers with 1 KiB documents: anything much larger is wrong.
+/// let client = Client::builder().max_buffered_body_size(64 * 1024).build();
+/// assert!(client.is_ok());
+/// ```
 pub const DEFAULT_MAX_BUFFERED_BODY_SIZE: u64 = 100 * 1024 * 1024;
+
 /// Default for [`ClientBuilder::pool_max_connections_per_host`]: enough for
 /// any sensible fan-out to one server, few enough that a `gather` over
 /// thousands of URLs does not open thousands of sockets (browsers use 6,
 /// httpx 100 in all, reqwest no limit).
+///
+/// ```
+/// use aio::http::{Client, DEFAULT_POOL_MAX_CONNECTIONS_PER_HOST};
+///
+/// assert_eq!(DEFAULT_POOL_MAX_CONNECTIONS_PER_HOST, 100);
+/// // An API that allows 8 connections per client:
+/// let client = Client::builder().pool_max_connections_per_host(8).build();
+/// assert!(client.is_ok());
+/// ```
 pub const DEFAULT_POOL_MAX_CONNECTIONS_PER_HOST: usize = 100;
+
 /// Default for [`ClientBuilder::redirect_limit`].
+///
+/// ```
+/// # let url = aio::http::doc_support::serve(&["302 Found\nlocation: /again"]);
+/// use aio::http::DEFAULT_REDIRECT_LIMIT;
+///
+/// aio::run(async {
+///     // This server redirects every request to itself.
+///     let err = aio::http::Client::new().get(&url).await.unwrap_err();
+///     assert!(err.is_protocol());
+///     let expected = format!("too many redirects (limit {DEFAULT_REDIRECT_LIMIT})");
+///     assert!(err.to_string().ends_with(&expected), "{err}");
+/// });
+/// ```
 pub const DEFAULT_REDIRECT_LIMIT: usize = 10;
+
 /// The default `User-Agent`.
+///
+/// ```
+/// # let url = aio::http::doc_support::serve(&["200 OK\n\n{request}"]);
+/// use aio::http::{Client, DEFAULT_USER_AGENT};
+///
+/// assert!(DEFAULT_USER_AGENT.starts_with("aio/"));
+/// aio::run(async {
+///     let client = Client::builder()
+///         .user_agent(format!("inventory/2.1 {DEFAULT_USER_AGENT}"))
+///         .build()?;
+///     // This server answers with the request it received.
+///     let echo = client.get(&url).await?.text().await?;
+///     assert!(echo.contains("user-agent: inventory/2.1 aio/"), "{echo}");
+///     Ok::<_, aio::http::Error>(())
+/// })
+/// .unwrap();
+/// ```
 pub const DEFAULT_USER_AGENT: &str = concat!("aio/", env!("CARGO_PKG_VERSION"));
 
 /// An HTTP/1.1 client with a keep-alive connection pool, for http and https.
@@ -51,11 +145,20 @@ pub const DEFAULT_USER_AGENT: &str = concat!("aio/", env!("CARGO_PKG_VERSION"));
 /// Cloning is cheap (one reference count) and clones share the pool, so make
 /// one client and pass it around. Requests run inside `aio::run()`.
 ///
-/// ```no_run
-/// # async fn demo() -> Result<(), aio_http::Error> {
-/// let client = aio_http::Client::new();
-/// let text = client.get("https://example.com/").await?.text().await?;
-/// # Ok(()) }
+/// ```
+/// # let url = aio::http::doc_support::serve(&["200 OK\n\nhello"]);
+/// aio::run(async {
+///     let client = aio::http::Client::new();
+///     let text = client.get(&url).await?.text().await?;
+///     assert_eq!(text, "hello");
+///
+///     // A clone reuses the connection the first request left in the pool
+///     // (this test server numbers its connections in `x-connection`).
+///     let response = client.clone().get(&url).await?;
+///     assert_eq!(response.headers()["x-connection"], "1");
+///     Ok::<_, aio::http::Error>(())
+/// })
+/// .unwrap();
 /// ```
 #[derive(Clone)]
 pub struct Client {
@@ -70,6 +173,18 @@ impl Client {
     /// `SSL_CERT_FILE` is unreadable or holds no certificate, or a proxy
     /// variable (`HTTPS_PROXY`, `NO_PROXY`...) is malformed. Use
     /// `Client::builder().build()` to get that as an error instead.
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\nhello"]);
+    /// aio::run(async {
+    ///     let client = aio::http::Client::new();
+    ///     let response = client.get(&url).await?;
+    ///     assert_eq!(response.status(), 200);
+    ///     assert_eq!(response.text().await?, "hello");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn new() -> Client {
         match Client::builder().build() {
             Ok(client) => client,
@@ -80,42 +195,155 @@ impl Client {
     }
 
     /// A builder to configure a client.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\n{request}"]);
+    /// aio::run(async {
+    ///     let client = aio::http::Client::builder()
+    ///         .user_agent("inventory/2.1")
+    ///         .timeout(Duration::from_secs(20))
+    ///         .build()?;
+    ///     // This server answers with the request it received.
+    ///     let echo = client.get(&url).await?.text().await?;
+    ///     assert!(echo.contains("user-agent: inventory/2.1\r\n"), "{echo}");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn builder() -> ClientBuilder {
         ClientBuilder::new()
     }
 
     /// A GET request.
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\n{request}"]);
+    /// aio::run(async {
+    ///     let client = aio::http::Client::new();
+    ///     // This server answers with the request it received.
+    ///     let echo = client.get(format!("{url}/items?page=2")).await?.text().await?;
+    ///     assert!(echo.starts_with("GET /items?page=2 HTTP/1.1\r\n"), "{echo}");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn get(&self, url: impl IntoUrl) -> RequestBuilder {
         self.request(Method::GET, url)
     }
 
     /// A POST request.
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\n{request}"]);
+    /// aio::run(async {
+    ///     let client = aio::http::Client::new();
+    ///     let request = client.post(format!("{url}/items")).body("name=lamp");
+    ///     // This server answers with the request it received.
+    ///     let echo = request.await?.text().await?;
+    ///     assert!(echo.starts_with("POST /items HTTP/1.1\r\n"), "{echo}");
+    ///     assert!(echo.ends_with("\r\n\r\nname=lamp"), "{echo}");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn post(&self, url: impl IntoUrl) -> RequestBuilder {
         self.request(Method::POST, url)
     }
 
     /// A PUT request.
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\n{request}"]);
+    /// aio::run(async {
+    ///     let client = aio::http::Client::new();
+    ///     let request = client.put(format!("{url}/items/7")).body("name=desk lamp");
+    ///     // This server answers with the request it received.
+    ///     let echo = request.await?.text().await?;
+    ///     assert!(echo.starts_with("PUT /items/7 HTTP/1.1\r\n"), "{echo}");
+    ///     assert!(echo.contains("content-length: 14\r\n"), "{echo}");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn put(&self, url: impl IntoUrl) -> RequestBuilder {
         self.request(Method::PUT, url)
     }
 
     /// A PATCH request.
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\n{request}"]);
+    /// aio::run(async {
+    ///     let client = aio::http::Client::new();
+    ///     let request = client.patch(format!("{url}/items/7")).body("price=12");
+    ///     // This server answers with the request it received.
+    ///     let echo = request.await?.text().await?;
+    ///     assert!(echo.starts_with("PATCH /items/7 HTTP/1.1\r\n"), "{echo}");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn patch(&self, url: impl IntoUrl) -> RequestBuilder {
         self.request(Method::PATCH, url)
     }
 
     /// A DELETE request.
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["204 No Content"]);
+    /// use aio::http::StatusCode;
+    ///
+    /// aio::run(async {
+    ///     let client = aio::http::Client::new();
+    ///     let response = client.delete(format!("{url}/items/7")).await?;
+    ///     assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn delete(&self, url: impl IntoUrl) -> RequestBuilder {
         self.request(Method::DELETE, url)
     }
 
     /// A HEAD request.
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\ncontent-length: 52000"]);
+    /// aio::run(async {
+    ///     let client = aio::http::Client::new();
+    ///     // The size of a download, without downloading it.
+    ///     let response = client.head(format!("{url}/big.iso")).await?;
+    ///     assert_eq!(response.content_length(), Some(52_000));
+    ///     assert!(response.bytes().await?.is_empty());
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn head(&self, url: impl IntoUrl) -> RequestBuilder {
         self.request(Method::HEAD, url)
     }
 
     /// A request with any method. An invalid URL is reported when the
     /// request is sent, as an error of kind [`InvalidUrl`](Kind::InvalidUrl).
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\n{request}"]);
+    /// use aio::http::Method;
+    ///
+    /// aio::run(async {
+    ///     let client = aio::http::Client::new();
+    ///     // This server answers with the request it received.
+    ///     let echo = client.request(Method::OPTIONS, &url).await?.text().await?;
+    ///     assert!(echo.starts_with("OPTIONS / HTTP/1.1\r\n"), "{echo}");
+    ///
+    ///     let err = client.request(Method::GET, "no scheme").await.unwrap_err();
+    ///     assert!(err.is_invalid_url(), "{err}");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn request(&self, method: Method, url: impl IntoUrl) -> RequestBuilder {
         RequestBuilder::new(Arc::clone(&self.shared), method, url)
     }
@@ -153,6 +381,20 @@ impl fmt::Debug for Client {
 
 /// Configures a [`Client`]. Every setting has a default; `build()` makes
 /// the TLS configuration once, so requests never rebuild it.
+///
+/// ```
+/// use std::time::Duration;
+/// use aio::http::{Client, Retry};
+///
+/// let client = Client::builder()
+///     .connect_timeout(Duration::from_secs(3))
+///     .timeout(Duration::from_secs(30))
+///     .retry(Retry::new(2))
+///     .user_agent("inventory/2.1")
+///     .build()
+///     .unwrap();
+/// assert!(format!("{client:?}").contains("inventory/2.1"));
+/// ```
 #[derive(Debug, Clone)]
 #[must_use = "a builder does nothing until build() is called"]
 pub struct ClientBuilder {
@@ -220,6 +462,20 @@ impl ClientBuilder {
     /// trusted, user agent `aio/<version>`, 10 redirects (never from https
     /// to http), bodies read whole up to 100 MiB, no limit on a body read
     /// piece by piece, compressed bodies asked for and decoded.
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\n{request}"]);
+    /// use aio::http::{ClientBuilder, DEFAULT_USER_AGENT};
+    ///
+    /// aio::run(async {
+    ///     let client = ClientBuilder::new().build()?; // as Client::builder()
+    ///     // This server answers with the request it received.
+    ///     let echo = client.get(&url).await?.text().await?;
+    ///     assert!(echo.contains(&format!("user-agent: {DEFAULT_USER_AGENT}\r\n")));
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn new() -> ClientBuilder {
         ClientBuilder {
             connect_timeout: Some(DEFAULT_CONNECT_TIMEOUT),
@@ -250,6 +506,22 @@ impl ClientBuilder {
     /// Limit for opening a connection: DNS, TCP connect and TLS handshake
     /// together, and through a proxy the `CONNECT` exchange or SOCKS5
     /// handshake as well (default 10 s).
+    ///
+    /// ```
+    /// # let nobody = aio::http::doc_support::refused();
+    /// use std::time::Duration;
+    ///
+    /// aio::run(async {
+    ///     let client = aio::http::Client::builder()
+    ///         .connect_timeout(Duration::from_secs(2))
+    ///         .build()?;
+    ///     // A refusal comes at once; the timeout is for a host that is silent.
+    ///     let err = client.get(&nobody).await.unwrap_err();
+    ///     assert!(err.is_connect(), "{err}");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn connect_timeout(mut self, timeout: Duration) -> ClientBuilder {
         self.connect_timeout = Some(timeout);
         self
@@ -266,6 +538,25 @@ impl ClientBuilder {
     /// [`timeout`](ClientBuilder::timeout) as well, which bounds the whole
     /// request. The error (kind [`Timeout`](Kind::Timeout)) names the
     /// phase and says "(read timeout)".
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::silent();
+    /// use std::time::Duration;
+    ///
+    /// aio::run(async {
+    ///     let client = aio::http::Client::builder()
+    ///         .read_timeout(Duration::from_millis(100))
+    ///         .build()?;
+    ///     // This server takes the request and never answers.
+    ///     let err = client.get(&url).await.unwrap_err();
+    ///     assert!(err.is_timeout());
+    ///     assert!(err.to_string().contains(
+    ///         "timed out after 100 ms waiting for the response head (read timeout"
+    ///     ), "{err}");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn read_timeout(mut self, timeout: Duration) -> ClientBuilder {
         self.read_timeout = Some(timeout);
         self
@@ -281,6 +572,23 @@ impl ClientBuilder {
     /// "(total timeout)". Reading the body counts, so a caller streaming a
     /// long body with [`Response::chunk`](crate::Response::chunk) needs a
     /// limit that covers it.
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::silent();
+    /// use std::time::Duration;
+    ///
+    /// aio::run(async {
+    ///     let client = aio::http::Client::builder()
+    ///         .timeout(Duration::from_millis(100))
+    ///         .build()?;
+    ///     // This server takes the request and never answers.
+    ///     let err = client.get(&url).await.unwrap_err();
+    ///     assert!(err.is_timeout());
+    ///     assert!(err.to_string().contains("(total timeout"), "{err}");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> ClientBuilder {
         self.timeout = Some(timeout);
         self
@@ -288,6 +596,21 @@ impl ClientBuilder {
 
     /// Most idle connections kept per (scheme, host, port); 0 disables
     /// keep-alive reuse (default 32).
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\nhi"]);
+    /// aio::run(async {
+    ///     let client = aio::http::Client::builder().pool_max_idle_per_host(0).build()?;
+    ///     // This test server numbers its connections in `x-connection`.
+    ///     for expected in ["1", "2"] {
+    ///         let response = client.get(&url).await?;
+    ///         assert_eq!(response.headers()["x-connection"], expected);
+    ///         response.text().await?; // the connection is done with, and closed
+    ///     }
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn pool_max_idle_per_host(mut self, max: usize) -> ClientBuilder {
         self.pool_max_idle_per_host = max;
         self
@@ -295,6 +618,26 @@ impl ClientBuilder {
 
     /// How long an idle connection may wait for reuse (default 90 s). Expired
     /// connections are closed when the pool next looks at their host.
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\nhi"]);
+    /// use std::time::Duration;
+    ///
+    /// aio::run(async {
+    ///     let client = aio::http::Client::builder()
+    ///         .pool_idle_timeout(Duration::from_millis(50))
+    ///         .build()?;
+    ///     // This test server numbers its connections in `x-connection`.
+    ///     let first = client.get(&url).await?;
+    ///     assert_eq!(first.headers()["x-connection"], "1");
+    ///     first.text().await?; // back to the pool, idle
+    ///     aio::time::sleep(Duration::from_millis(100)).await;
+    ///     let second = client.get(&url).await?;
+    ///     assert_eq!(second.headers()["x-connection"], "2", "the idle one expired");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn pool_idle_timeout(mut self, timeout: Duration) -> ClientBuilder {
         self.pool_idle_timeout = Some(timeout);
         self
@@ -306,6 +649,28 @@ impl ClientBuilder {
     /// until one is released or closed, bounded by the total
     /// [`timeout`](ClientBuilder::timeout) only; waiting requests are
     /// served in order.
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\nhi"]);
+    /// aio::run(async {
+    ///     let client = aio::http::Client::builder()
+    ///         .pool_max_connections_per_host(1)
+    ///         .build()?;
+    ///     let fetch = || async {
+    ///         let response = client.get(&url).await?;
+    ///         // This test server numbers its connections in `x-connection`.
+    ///         let connection = response.headers()["x-connection"].clone();
+    ///         response.text().await?; // releases the connection
+    ///         Ok::<_, aio::http::Error>(connection)
+    ///     };
+    ///     // The second request waits for the first one's connection.
+    ///     for connection in aio::gather([fetch(), fetch()]).await {
+    ///         assert_eq!(connection?, "1");
+    ///     }
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn pool_max_connections_per_host(mut self, max: usize) -> ClientBuilder {
         self.pool_max_connections_per_host = Some(max.max(1)).filter(|&m| m != usize::MAX);
         self
@@ -314,6 +679,22 @@ impl ClientBuilder {
     /// Most connections open at once in all, to every host together (no
     /// limit by default). Requests over it wait as for
     /// [`pool_max_connections_per_host`](ClientBuilder::pool_max_connections_per_host).
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\nhi"]);
+    /// aio::run(async {
+    ///     let client = aio::http::Client::builder().pool_max_connections(1).build()?;
+    ///     let fetch = |path| {
+    ///         let request = client.get(format!("{url}/{path}"));
+    ///         async { request.await?.text().await }
+    ///     };
+    ///     // Three requests, one connection: they take turns.
+    ///     let bodies = aio::gather([fetch("a"), fetch("b"), fetch("c")]).await;
+    ///     assert!(bodies.iter().all(|body| body.as_deref().ok() == Some("hi")));
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn pool_max_connections(mut self, max: usize) -> ClientBuilder {
         self.pool_max_connections = Some(max.max(1)).filter(|&m| m != usize::MAX);
         self
@@ -340,8 +721,20 @@ impl ClientBuilder {
     /// of these variables.
     ///
     /// ```
-    /// // Whatever HTTPS_PROXY says, this client goes direct.
-    /// let client = aio_http::Client::builder().trust_env(false).build().unwrap();
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\nhi"]);
+    /// # let dead_proxy = aio::http::doc_support::refused();
+    /// use aio::http::Client;
+    ///
+    /// std::env::set_var("HTTP_PROXY", &dead_proxy);
+    /// aio::run(async {
+    ///     let err = Client::new().get(&url).await.unwrap_err();
+    ///     assert!(err.is_connect(), "the proxy is down: {err}");
+    ///     // Whatever HTTP_PROXY says, this client goes direct.
+    ///     let client = Client::builder().trust_env(false).build()?;
+    ///     assert_eq!(client.get(&url).await?.text().await?, "hi");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
     /// ```
     pub fn trust_env(mut self, trust: bool) -> ClientBuilder {
         self.trust_env = trust;
@@ -350,6 +743,24 @@ impl ClientBuilder {
 
     /// Also trusts the root certificate(s) in this PEM document (e.g. a
     /// corporate or test CA). A malformed document makes `build()` fail.
+    ///
+    /// ```
+    /// # let cert = rcgen::generate_simple_self_signed(["127.0.0.1".to_owned()]).unwrap();
+    /// # let (cert_pem, key_pem) = (cert.cert.pem(), cert.signing_key.serialize_pem());
+    /// # let url = aio::http::doc_support::serve_tls(&cert_pem, &key_pem, &["200 OK\n\nsecret"]);
+    /// aio::run(async {
+    ///     // The server's certificate is its own issuer: no built-in root
+    ///     // vouches for it.
+    ///     let err = aio::http::Client::new().get(&url).await.unwrap_err();
+    ///     assert!(err.is_tls(), "{err}");
+    ///     let client = aio::http::Client::builder()
+    ///         .add_root_certificate(&cert_pem)
+    ///         .build()?;
+    ///     assert_eq!(client.get(&url).await?.text().await?, "secret");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn add_root_certificate(mut self, pem: impl AsRef<[u8]>) -> ClientBuilder {
         self.extra_roots_pem.push(pem.as_ref().to_vec());
         self
@@ -357,6 +768,25 @@ impl ClientBuilder {
 
     /// The `User-Agent` sent unless a request sets its own (default
     /// `aio/<crate version>`).
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\n{request}"]);
+    /// aio::run(async {
+    ///     let client = aio::http::Client::builder().user_agent("inventory/2.1").build()?;
+    ///     // This server answers with the request it received.
+    ///     let echo = client.get(&url).await?.text().await?;
+    ///     assert!(echo.contains("user-agent: inventory/2.1\r\n"), "{echo}");
+    ///     let echo = client
+    ///         .get(&url)
+    ///         .header("user-agent", "inventory-sync/1.0")
+    ///         .await?
+    ///         .text()
+    ///         .await?;
+    ///     assert!(echo.contains("user-agent: inventory-sync/1.0\r\n"), "{echo}");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> ClientBuilder {
         self.user_agent = user_agent.into();
         self
@@ -365,6 +795,18 @@ impl ClientBuilder {
     /// Most redirects followed per request (default 10); one more is an
     /// error of kind [`Protocol`](Kind::Protocol). 0 follows none: the 3xx
     /// response is returned as is.
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["302 Found\nlocation: /login"]);
+    /// aio::run(async {
+    ///     let client = aio::http::Client::builder().redirect_limit(0).build()?;
+    ///     let response = client.get(&url).await?;
+    ///     assert_eq!(response.status(), 302);
+    ///     assert_eq!(response.headers()["location"], "/login");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn redirect_limit(mut self, limit: usize) -> ClientBuilder {
         self.redirect_limit = limit;
         self
@@ -372,6 +814,19 @@ impl ClientBuilder {
 
     /// Largest response body accepted, in bytes; a longer one is an error of
     /// kind [`Body`](Kind::Body) naming the limit. Off by default.
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\n0123456789"]);
+    /// aio::run(async {
+    ///     let client = aio::http::Client::builder().max_body_size(4).build()?;
+    ///     let mut response = client.get(&url).await?;
+    ///     let err = response.chunk().await.unwrap_err();
+    ///     assert!(err.is_body());
+    ///     assert!(err.to_string().contains("larger than the limit of 4 bytes"), "{err}");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn max_body_size(mut self, max: u64) -> ClientBuilder {
         self.max_body_size = Some(max);
         self
@@ -384,6 +839,25 @@ impl ClientBuilder {
     /// naming this setting, found before the memory is taken (at once when
     /// the `Content-Length` says so). [`chunk`](crate::Response::chunk) is
     /// not bound by it, only by [`max_body_size`](ClientBuilder::max_body_size).
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\n0123456789"]);
+    /// aio::run(async {
+    ///     let client = aio::http::Client::builder().max_buffered_body_size(4).build()?;
+    ///     let err = client.get(&url).await?.text().await.unwrap_err();
+    ///     assert!(err.is_body());
+    ///     assert!(err.to_string().contains("max_buffered_body_size"), "{err}");
+    ///     // Piece by piece, the same body is fine.
+    ///     let mut response = client.get(&url).await?;
+    ///     let mut body = Vec::new();
+    ///     while let Some(piece) = response.chunk().await? {
+    ///         body.extend_from_slice(&piece);
+    ///     }
+    ///     assert_eq!(body, b"0123456789");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn max_buffered_body_size(mut self, max: u64) -> ClientBuilder {
         self.max_buffered_body_size = max;
         self
@@ -398,6 +872,20 @@ impl ClientBuilder {
     /// per request.
     ///
     /// [`RequestBuilder::decompress`]: crate::RequestBuilder::decompress
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\n{request}"]);
+    /// aio::run(async {
+    ///     // This server answers with the request it received.
+    ///     let echo = aio::http::Client::new().get(&url).await?.text().await?;
+    ///     assert!(echo.contains("accept-encoding: gzip"), "{echo}");
+    ///     let client = aio::http::Client::builder().decompress(false).build()?;
+    ///     let echo = client.get(&url).await?.text().await?;
+    ///     assert!(!echo.contains("accept-encoding"), "{echo}");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn decompress(mut self, decompress: bool) -> ClientBuilder {
         self.decompress = decompress;
         self
@@ -405,6 +893,20 @@ impl ClientBuilder {
 
     /// Retries idempotent requests that could not connect or got a 429 or
     /// 503, as [`Retry`] describes (off by default).
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["429 Too Many Requests\nretry-after: 0", "200 OK\n\ndone"]);
+    /// use aio::http::{Client, Retry};
+    ///
+    /// aio::run(async {
+    ///     let client = Client::builder().retry(Retry::new(3)).build()?;
+    ///     // The first answer is a 429: the client waits as asked, and retries.
+    ///     let response = client.get(&url).await?;
+    ///     assert_eq!(response.text().await?, "done");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn retry(mut self, retry: Retry) -> ClientBuilder {
         self.retry = Some(retry);
         self
@@ -413,6 +915,18 @@ impl ClientBuilder {
     /// Refuses every plain `http://` URL, the first one and those of
     /// redirects, with an error of kind [`InvalidUrl`](Kind::InvalidUrl)
     /// (default `false`).
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK"]);
+    /// aio::run(async {
+    ///     let client = aio::http::Client::builder().https_only(true).build()?;
+    ///     let err = client.get(&url).await.unwrap_err(); // an http:// URL
+    ///     assert!(err.is_invalid_url());
+    ///     assert!(err.to_string().contains("plain-HTTP URL refused"), "{err}");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn https_only(mut self, https_only: bool) -> ClientBuilder {
         self.https_only = https_only;
         self
@@ -422,6 +936,31 @@ impl ClientBuilder {
     /// redirect is an error of kind [`Protocol`](Kind::Protocol)). Allowing
     /// it sends the rest of the request, its body and its headers other
     /// than the credentials dropped on a change of origin, in clear text.
+    ///
+    /// ```
+    /// # let cert = rcgen::generate_simple_self_signed(["127.0.0.1".to_owned()]).unwrap();
+    /// # let (cert_pem, key_pem) = (cert.cert.pem(), cert.signing_key.serialize_pem());
+    /// # let plain = aio::http::doc_support::serve(&["200 OK\n\nin clear text"]);
+    /// # let to_plain = format!("301 Moved Permanently\nlocation: {plain}/");
+    /// # let url = aio::http::doc_support::serve_tls(&cert_pem, &key_pem, &[&to_plain]);
+    /// use aio::http::Client;
+    ///
+    /// aio::run(async {
+    ///     // `url` is https, and redirects to an http:// URL.
+    ///     let client = Client::builder().add_root_certificate(&cert_pem).build()?;
+    ///     let err = client.get(&url).await.unwrap_err();
+    ///     assert!(err.is_protocol());
+    ///     assert!(err.to_string().contains("redirect from https to http refused"), "{err}");
+    ///
+    ///     let client = Client::builder()
+    ///         .add_root_certificate(&cert_pem)
+    ///         .danger_allow_https_to_http_redirects(true)
+    ///         .build()?;
+    ///     assert_eq!(client.get(&url).await?.text().await?, "in clear text");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn danger_allow_https_to_http_redirects(mut self, allow: bool) -> ClientBuilder {
         self.https_to_http_redirects = allow;
         self
@@ -441,12 +980,27 @@ impl ClientBuilder {
     /// and are not sent on after a redirect to another origin.
     ///
     /// ```
-    /// use aio_http::{Client, HeaderMap, HeaderValue};
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\n{request}"]);
+    /// use aio::http::{Client, HeaderMap, HeaderValue};
     ///
     /// let mut headers = HeaderMap::new();
     /// headers.insert("x-api-version", HeaderValue::from_static("2024-01-01"));
-    /// let client = Client::builder().default_headers(headers).build()?;
-    /// # Ok::<(), aio_http::Error>(())
+    /// let client = Client::builder().default_headers(headers).build().unwrap();
+    /// aio::run(async {
+    ///     // This server answers with the request it received.
+    ///     let echo = client.get(&url).await?.text().await?;
+    ///     assert!(echo.contains("x-api-version: 2024-01-01\r\n"), "{echo}");
+    ///     let echo = client
+    ///         .get(&url)
+    ///         .header("x-api-version", "2025-06-01")
+    ///         .await?
+    ///         .text()
+    ///         .await?;
+    ///     assert!(echo.contains("x-api-version: 2025-06-01\r\n"), "{echo}");
+    ///     assert!(!echo.contains("2024-01-01"), "{echo}");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
     /// ```
     pub fn default_headers(mut self, headers: HeaderMap) -> ClientBuilder {
         self.default_headers = DefaultHeaders(headers);
@@ -465,12 +1019,21 @@ impl ClientBuilder {
     /// with an error of kind [`Builder`](Kind::Builder) naming it.
     ///
     /// ```
-    /// let client = aio_http::Client::builder()
-    ///     .base_url("https://api.example.com/v1")
-    ///     .build()?;
-    /// // GET https://api.example.com/v1/posts?page=2
-    /// let request = client.get("/posts?page=2");
-    /// # Ok::<(), aio_http::Error>(())
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\n{request}"]);
+    /// // `url` is a local server's, http://127.0.0.1:PORT.
+    /// let client = aio::http::Client::builder()
+    ///     .base_url(format!("{url}/v1"))
+    ///     .build()
+    ///     .unwrap();
+    /// aio::run(async {
+    ///     let response = client.get("/posts?page=2").await?;
+    ///     assert_eq!(response.url().as_str(), format!("{url}/v1/posts?page=2"));
+    ///     // This server answers with the request it received.
+    ///     let echo = response.text().await?;
+    ///     assert!(echo.starts_with("GET /v1/posts?page=2 HTTP/1.1\r\n"), "{echo}");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
     /// ```
     pub fn base_url(mut self, url: impl IntoUrl) -> ClientBuilder {
         self.base_url = Some(match url.into_url(None) {
@@ -498,15 +1061,24 @@ impl ClientBuilder {
     ///
     /// Cookie values are credentials: `Debug` never shows them.
     ///
-    /// ```no_run
-    /// # async fn demo() -> Result<(), aio_http::Error> {
-    /// let client = aio_http::Client::builder().cookie_store(true).build()?;
-    /// client
-    ///     .post("https://example.com/login")
-    ///     .form(&[("user", "ann"), ("password", "...")])
-    ///     .await?; // Set-Cookie: session=...
-    /// let me = client.get("https://example.com/me").await?; // Cookie: session=...
-    /// # Ok(()) }
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&[
+    /// #     "200 OK\nset-cookie: session=8d2f; Path=/; HttpOnly\n\n",
+    /// #     "200 OK\n\n{request}",
+    /// # ]);
+    /// let client = aio::http::Client::builder().cookie_store(true).build().unwrap();
+    /// aio::run(async {
+    ///     // The server answers Set-Cookie: session=8d2f.
+    ///     client
+    ///         .post(format!("{url}/login"))
+    ///         .form(&[("user", "ann"), ("password", "...")])
+    ///         .await?;
+    ///     // Then it answers with the request it received.
+    ///     let echo = client.get(format!("{url}/me")).await?.text().await?;
+    ///     assert!(echo.contains("cookie: session=8d2f\r\n"), "{echo}");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
     /// ```
     pub fn cookie_store(mut self, enable: bool) -> ClientBuilder {
         self.cookie_store = enable;
@@ -522,14 +1094,18 @@ impl ClientBuilder {
     /// [`trust_env`](ClientBuilder::trust_env)).
     ///
     /// ```
-    /// use aio_http::{Client, Proxy};
+    /// # let proxy = aio::http::doc_support::serve(&["200 OK\n\n{request}"]);
+    /// use aio::http::{Client, Proxy};
     ///
-    /// # fn demo() -> Result<(), aio_http::Error> {
-    /// let client = Client::builder()
-    ///     .proxy(Proxy::all("http://user:secret@proxy.internal:3128")?)
-    ///     .build()?;
-    /// # Ok(()) }
-    /// # demo().unwrap();
+    /// aio::run(async {
+    ///     // `proxy` is a local server that answers with the request it got.
+    ///     let client = Client::builder().proxy(Proxy::http(&proxy)?).build()?;
+    ///     let echo = client.get("http://example.com/hello").await?.text().await?;
+    ///     // A plain-HTTP request goes to the proxy whole, its URL in full.
+    ///     assert!(echo.starts_with("GET http://example.com/hello HTTP/1.1\r\n"), "{echo}");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
     /// ```
     pub fn proxy(mut self, proxy: Proxy) -> ClientBuilder {
         self.proxies.push(proxy);
@@ -541,7 +1117,20 @@ impl ClientBuilder {
     /// first.
     ///
     /// ```
-    /// let client = aio_http::Client::builder().no_proxy().build().unwrap();
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\nhi"]);
+    /// # let dead_proxy = aio::http::doc_support::refused();
+    /// use aio::http::{Client, Proxy};
+    ///
+    /// std::env::set_var("HTTP_PROXY", &dead_proxy); // ignored, as is the next line
+    /// aio::run(async {
+    ///     let client = Client::builder()
+    ///         .proxy(Proxy::all(&dead_proxy)?)
+    ///         .no_proxy()
+    ///         .build()?;
+    ///     assert_eq!(client.get(&url).await?.text().await?, "hi");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
     /// ```
     pub fn no_proxy(mut self) -> ClientBuilder {
         self.no_proxy = true;
@@ -553,6 +1142,15 @@ impl ClientBuilder {
     /// the user agent cannot be a header value, a default header is one
     /// only the client may set, the base URL is unusable, or a proxy
     /// environment variable is malformed.
+    ///
+    /// ```
+    /// let err = aio::http::Client::builder()
+    ///     .user_agent("inventory\n2.1")
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(err.is_builder());
+    /// assert_eq!(err.to_string(), r#"invalid user agent "inventory\n2.1""#);
+    /// ```
     pub fn build(self) -> Result<Client, Error> {
         let user_agent = HeaderValue::from_str(&self.user_agent).map_err(|e| {
             Error::with_source(

@@ -162,6 +162,9 @@ pub(crate) struct Conn {
     write_buf: Vec<u8>,
     /// Whom it talks to, and through what; the pool files it under this.
     pub(crate) route: Route,
+    /// The loop whose reactor its socket is registered with (see
+    /// `aio_reactor::current_loop_id`): only that loop's tasks reuse it.
+    pub(crate) loop_id: Option<u64>,
     /// Whether this connection already carried a request (came from the
     /// pool): a failure before any response byte is then the stale case.
     pub(crate) reused: bool,
@@ -183,6 +186,8 @@ impl Conn {
             end: 0,
             write_buf: Vec::new(),
             route,
+            // Made where its socket was connected, so registered there.
+            loop_id: aio_reactor::current_loop_id(),
             reused: false,
             idle_since: Instant::now(),
             idle_read_events: 0,

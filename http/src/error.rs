@@ -12,6 +12,28 @@ use url::Url;
 use crate::redact::{redacted, redacted_raw, write_escaped};
 
 /// The category of an [`Error`]; see each variant for what falls under it.
+///
+/// ```
+/// # let nobody = aio::http::doc_support::refused();
+/// use aio::http::{Error, Kind};
+///
+/// /// Whether trying again later may help.
+/// fn transient(e: &Error) -> bool {
+///     match e.kind() {
+///         Kind::Connect | Kind::Timeout => true,
+///         Kind::Status => e.status().is_some_and(|s| s.is_server_error()),
+///         _ => false,
+///     }
+/// }
+///
+/// aio::run(async {
+///     let client = aio::http::Client::new();
+///     let err = client.get(&nobody).await.unwrap_err(); // nothing listens there
+///     assert!(transient(&err));
+///     let err = client.get("ftp://example.com/").await.unwrap_err();
+///     assert!(!transient(&err));
+/// });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Kind {
@@ -72,6 +94,24 @@ pub enum Kind {
 /// A password in the URL is shown as `***`, and control characters from
 /// any source (a URL as given, a server's bytes) as escapes such as `\n`:
 /// an error can go into a log line as it is.
+///
+/// ```
+/// # let nobody = aio::http::doc_support::refused();
+/// use std::error::Error as _;
+///
+/// aio::run(async {
+///     // Nothing listens at `nobody` (http://127.0.0.1:PORT).
+///     let url = nobody.replace("//", "//ann:secret@");
+///     let err = aio::http::Client::new().get(&url).await.unwrap_err();
+///     // What failed, for which request (credentials never shown)...
+///     let addr = nobody.trim_start_matches("http://");
+///     assert_eq!(err.to_string(), format!("GET {nobody}/: could not connect to {addr}"));
+///     // ...and why, in the OS's words.
+///     let cause = err.source().unwrap().to_string();
+///     assert_eq!(format!("{err:#}"), format!("{err}: {cause}"));
+///     assert!(!format!("{err:?}").contains("secret"));
+/// });
+/// ```
 pub struct Error {
     inner: Box<Inner>,
 }
@@ -178,6 +218,15 @@ impl Error {
     }
 
     /// What kind of failure this is.
+    ///
+    /// ```
+    /// use aio::http::Kind;
+    ///
+    /// aio::run(async {
+    ///     let err = aio::http::Client::new().get("http://").await.unwrap_err();
+    ///     assert_eq!(err.kind(), Kind::InvalidUrl);
+    /// });
+    /// ```
     pub fn kind(&self) -> Kind {
         self.inner.kind
     }
@@ -185,63 +234,197 @@ impl Error {
     /// The URL of the request that failed (after redirects, the one being
     /// fetched when it failed); `None` when the URL itself was invalid or
     /// the error is not tied to a request (e.g. from `ClientBuilder::build`).
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["404 Not Found"]);
+    /// aio::run(async {
+    ///     let client = aio::http::Client::new();
+    ///     let response = client.get(format!("{url}/items/7")).await?;
+    ///     let err = response.error_for_status().unwrap_err();
+    ///     assert_eq!(err.url().map(|u| u.path()), Some("/items/7"));
+    ///     // A URL that does not parse is in the message, not here.
+    ///     let err = client.get("http://exa mple.com/").await.unwrap_err();
+    ///     assert_eq!(err.url(), None);
+    ///     assert!(err.to_string().starts_with("GET http://exa mple.com/: "), "{err}");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn url(&self) -> Option<&Url> {
         self.inner.url.as_ref()
     }
 
     /// The method of the request that failed, when tied to a request.
+    ///
+    /// ```
+    /// # let nobody = aio::http::doc_support::refused();
+    /// use aio::http::Method;
+    ///
+    /// aio::run(async {
+    ///     let err = aio::http::Client::new().post(&nobody).await.unwrap_err();
+    ///     assert_eq!(err.method(), Some(&Method::POST));
+    /// });
+    /// ```
     pub fn method(&self) -> Option<&Method> {
         self.inner.method.as_ref()
     }
 
     /// The response status, for errors made by `error_for_status`, and
     /// the proxy's status when it refused a request or a tunnel (e.g. 407).
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["429 Too Many Requests"]);
+    /// use aio::http::StatusCode;
+    ///
+    /// aio::run(async {
+    ///     let response = aio::http::Client::new().get(&url).await?;
+    ///     let err = response.error_for_status().unwrap_err();
+    ///     assert_eq!(err.status(), Some(StatusCode::TOO_MANY_REQUESTS));
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn status(&self) -> Option<StatusCode> {
         self.inner.status
     }
 
     /// Whether a timeout elapsed ([`Kind::Timeout`]).
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::silent();
+    /// use std::time::Duration;
+    ///
+    /// aio::run(async {
+    ///     let client = aio::http::Client::new();
+    ///     // This server takes the request and never answers.
+    ///     let request = client.get(&url).timeout(Duration::from_millis(50));
+    ///     let err = request.await.unwrap_err();
+    ///     assert!(err.is_timeout(), "{err}");
+    /// });
+    /// ```
     pub fn is_timeout(&self) -> bool {
         self.inner.kind == Kind::Timeout
     }
 
     /// Whether no connection could be made ([`Kind::Connect`]).
+    ///
+    /// ```
+    /// # let nobody = aio::http::doc_support::refused();
+    /// aio::run(async {
+    ///     // Nothing listens there.
+    ///     let err = aio::http::Client::new().get(&nobody).await.unwrap_err();
+    ///     assert!(err.is_connect(), "{err}");
+    /// });
+    /// ```
     pub fn is_connect(&self) -> bool {
         self.inner.kind == Kind::Connect
     }
 
     /// Whether TLS failed ([`Kind::Tls`]).
+    ///
+    /// ```
+    /// # let cert = rcgen::generate_simple_self_signed(["127.0.0.1".to_owned()]).unwrap();
+    /// # let (cert_pem, key_pem) = (cert.cert.pem(), cert.signing_key.serialize_pem());
+    /// # let url = aio::http::doc_support::serve_tls(&cert_pem, &key_pem, &["200 OK"]);
+    /// aio::run(async {
+    ///     // This server's certificate is signed by itself, not by a trusted CA.
+    ///     let err = aio::http::Client::new().get(&url).await.unwrap_err();
+    ///     assert!(err.is_tls());
+    ///     assert!(format!("{err:#}").contains("unknown issuer"), "{err:#}");
+    /// });
+    /// ```
     pub fn is_tls(&self) -> bool {
         self.inner.kind == Kind::Tls
     }
 
     /// Whether the server answered with an error status ([`Kind::Status`]).
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["500 Internal Server Error"]);
+    /// aio::run(async {
+    ///     let response = aio::http::Client::new().get(&url).await?;
+    ///     let err = response.error_for_status().unwrap_err();
+    ///     assert!(err.is_status());
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn is_status(&self) -> bool {
         self.inner.kind == Kind::Status
     }
 
     /// Whether the caller's request or settings were unusable
     /// ([`Kind::Builder`]).
+    ///
+    /// ```
+    /// aio::run(async {
+    ///     let client = aio::http::Client::new();
+    ///     let request = client.get("http://example.com/").header("content-length", "12");
+    ///     // Framing is the client's business: refused before any connection.
+    ///     let err = request.await.unwrap_err();
+    ///     assert!(err.is_builder(), "{err}");
+    /// });
+    /// ```
     pub fn is_builder(&self) -> bool {
         self.inner.kind == Kind::Builder
     }
 
     /// Whether the URL was unusable ([`Kind::InvalidUrl`]).
+    ///
+    /// ```
+    /// aio::run(async {
+    ///     let err = aio::http::Client::new().get("ftp://example.com/").await.unwrap_err();
+    ///     assert!(err.is_invalid_url(), "{err}");
+    /// });
+    /// ```
     pub fn is_invalid_url(&self) -> bool {
         self.inner.kind == Kind::InvalidUrl
     }
 
     /// Whether the HTTP exchange broke ([`Kind::Protocol`]).
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["HTTP/1.1 200 OK\r\ncontent-length: 2\r\ncontent-length: 3\r\n\r\nhi"]);
+    /// aio::run(async {
+    ///     // This server's answer has two different Content-Lengths.
+    ///     let err = aio::http::Client::new().get(&url).await.unwrap_err();
+    ///     assert!(err.is_protocol(), "{err}");
+    /// });
+    /// ```
     pub fn is_protocol(&self) -> bool {
         self.inner.kind == Kind::Protocol
     }
 
     /// Whether the response body could not be decoded ([`Kind::Decode`]).
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\n<html>"]);
+    /// aio::run(async {
+    ///     let response = aio::http::Client::new().get(&url).await?;
+    ///     let err = response.json::<Vec<u32>>().await.unwrap_err();
+    ///     assert!(err.is_decode());
+    ///     assert!(err.to_string().contains("invalid JSON"), "{err}");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn is_decode(&self) -> bool {
         self.inner.kind == Kind::Decode
     }
 
     /// Whether a body could not be read or made ([`Kind::Body`]).
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["HTTP/1.1 200 OK\r\ncontent-length: 10\r\nconnection: close\r\n\r\nhalf"]);
+    /// aio::run(async {
+    ///     // This server promises 10 bytes and sends 4.
+    ///     let response = aio::http::Client::new().get(&url).await?;
+    ///     let err = response.bytes().await.unwrap_err();
+    ///     assert!(err.is_body(), "{err}");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn is_body(&self) -> bool {
         self.inner.kind == Kind::Body
     }

@@ -2,8 +2,8 @@
 //!
 //! ```no_run
 //! # #[derive(serde::Deserialize)] struct Post { id: u64 }
-//! # async fn demo() -> Result<(), aio_http::Error> {
-//! let client = aio_http::Client::new();
+//! # async fn demo() -> Result<(), aio::http::Error> {
+//! let client = aio::http::Client::new();
 //! let posts: Vec<Post> = client
 //!     .get("https://example.com/posts")
 //!     .query(&[("page", 1)])
@@ -50,6 +50,8 @@ mod cookies;
 mod credentials;
 mod deadline;
 mod decode;
+#[doc(hidden)]
+pub mod doc_support;
 mod error;
 mod exchange;
 pub mod multipart;

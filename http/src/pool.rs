@@ -1,6 +1,13 @@
 //! The keep-alive pool: idle connections per [`Route`] (scheme, host, port,
 //! and the proxy they go through).
 //!
+//! A client may be shared by the loops of a multi-loop run, but a socket is
+//! driven by the reactor of the loop it was connected on: each loop reuses
+//! only its own idle connections (by [`Conn::loop_id`]). The limits count
+//! every loop's connections together; when a loop finds no room and another
+//! loop holds an idle connection to the same route, that one is closed to
+//! make room.
+//!
 //! Every decision is a small pure function ([`release_decision`],
 //! [`is_expired`], [`may_retry`], [`is_resendable`]) so it can be tested without sockets; the
 //! [`Pool`] only stores connections and applies them.
@@ -213,6 +220,7 @@ impl Pool {
     /// `fresh`: skip the idle connections.
     pub(crate) fn acquire(&self, route: &Route, retry_safe: bool, fresh: bool) -> Acquired {
         let now = Instant::now();
+        let here = aio_reactor::current_loop_id();
         let mut dead = Vec::new();
         let found = {
             let mut st = lock(&self.state);
@@ -224,7 +232,9 @@ impl Pool {
                     .take_while(|c| is_expired(c.idle_since, now, self.idle_timeout))
                     .count();
                 dead.extend(list.drain(..expired));
-                while let Some(conn) = list.pop() {
+                // The most recently used of this loop's own.
+                while let Some(newest) = list.iter().rposition(|c| c.loop_id == here) {
+                    let conn = list.remove(newest);
                     if conn.is_idle_usable(retry_safe) {
                         found = Some(conn);
                         break;
@@ -235,11 +245,14 @@ impl Pool {
                     st.idle.remove(route);
                 }
             }
-            let same = dead.len();
+            let mut same = dead.len();
             if found.is_none() && !st.has_room_after(route, self.limits, same, 0) {
-                // Under a total limit, idle connections to other hosts give
-                // way: the oldest is closed to make room.
-                if let Some(oldest) = st.take_oldest_idle() {
+                // Idle connections give way, oldest first: another loop's to
+                // this route, else (under a total limit) one to another host.
+                if let Some(theirs) = st.take_oldest_idle_of(route) {
+                    dead.push(theirs);
+                    same += 1;
+                } else if let Some(oldest) = st.take_oldest_idle() {
                     dead.push(oldest);
                 }
             }
@@ -338,10 +351,15 @@ impl State {
             .filter_map(|(route, list)| list.first().map(|c| (c.idle_since, route)))
             .min_by_key(|(since, _)| *since)
             .map(|(_, route)| route.clone())?;
-        let list = self.idle.get_mut(&route)?;
+        self.take_oldest_idle_of(&route)
+    }
+
+    /// Takes the idle connection to `route` that has waited longest.
+    fn take_oldest_idle_of(&mut self, route: &Route) -> Option<Conn> {
+        let list = self.idle.get_mut(route)?;
         let oldest = list.remove(0);
         if list.is_empty() {
-            self.idle.remove(&route);
+            self.idle.remove(route);
         }
         Some(oldest)
     }

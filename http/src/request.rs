@@ -251,21 +251,26 @@ impl RequestBuilder {
     /// kind [`Builder`](Kind::Builder) at send time, naming what could not
     /// be encoded.
     ///
-    /// ```no_run
-    /// # async fn demo() -> Result<(), aio_http::Error> {
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\n{request}"]);
     /// #[derive(serde::Serialize)]
     /// struct Search<'a> {
     ///     q: &'a str,
     ///     page: Option<u32>,
     /// }
-    /// let client = aio_http::Client::new();
-    /// // GET https://example.com/search?q=rust+async&lang=en
-    /// client
-    ///     .get("https://example.com/search")
-    ///     .query(&Search { q: "rust async", page: None })
-    ///     .query(&[("lang", "en")])
-    ///     .await?;
-    /// # Ok(()) }
+    /// let client = aio::http::Client::new();
+    /// aio::run(async {
+    ///     let echo = client
+    ///         .get(format!("{url}/search"))
+    ///         .query(&Search { q: "rust async", page: None })
+    ///         .query(&[("lang", "en")])
+    ///         .await?
+    ///         .text() // this server answers with the request it received
+    ///         .await?;
+    ///     assert!(echo.starts_with("GET /search?q=rust+async&lang=en HTTP/1.1\r\n"), "{echo}");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
     /// ```
     pub fn query<T: Serialize + ?Sized>(mut self, query: &T) -> RequestBuilder {
         if let Ok(req) = &mut self.request {
@@ -303,15 +308,21 @@ impl RequestBuilder {
     /// anything else is an error of kind [`Builder`](Kind::Builder) at send
     /// time.
     ///
-    /// ```no_run
-    /// # async fn demo() -> Result<(), aio_http::Error> {
-    /// let client = aio_http::Client::new();
-    /// // Body: user=ann&note=hi+there
-    /// client
-    ///     .post("https://example.com/login")
-    ///     .form(&[("user", "ann"), ("note", "hi there")])
-    ///     .await?;
-    /// # Ok(()) }
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\n{request}"]);
+    /// let client = aio::http::Client::new();
+    /// aio::run(async {
+    ///     let echo = client
+    ///         .post(format!("{url}/login"))
+    ///         .form(&[("user", "ann"), ("note", "hi there")])
+    ///         .await?
+    ///         .text() // this server answers with the request it received
+    ///         .await?;
+    ///     assert!(echo.contains("content-type: application/x-www-form-urlencoded\r\n"));
+    ///     assert!(echo.ends_with("\r\n\r\nuser=ann&note=hi+there"), "{echo}");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
     /// ```
     pub fn form<T: Serialize + ?Sized>(self, form: &T) -> RequestBuilder {
         let encoded = serde_urlencoded::to_string(form)
@@ -345,19 +356,28 @@ impl RequestBuilder {
     /// content type (boundary included), replacing any set before. See
     /// [`multipart::Form`](crate::multipart::Form).
     ///
-    /// ```no_run
-    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-    /// use aio_http::multipart::Form;
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\n{request}"]);
+    /// use aio::http::multipart::{Form, Part};
     ///
-    /// let form = Form::new()
-    ///     .text("title", "holiday")
-    ///     .file("photo", "beach.jpg")
-    ///     .await?;
-    /// aio_http::Client::new()
-    ///     .post("https://example.com/upload")
-    ///     .multipart(form)
-    ///     .await?;
-    /// # Ok(()) }
+    /// let photo = Part::bytes(&b"...jpeg..."[..]).file_name("beach.jpg").mime_str("image/jpeg")?;
+    /// let form = Form::new().text("title", "holiday").part("photo", photo);
+    /// let boundary = form.boundary().to_owned();
+    /// let client = aio::http::Client::new();
+    /// aio::run(async {
+    ///     let echo = client
+    ///         .post(format!("{url}/upload"))
+    ///         .multipart(form)
+    ///         .await?
+    ///         .text() // this server answers with the request it received
+    ///         .await?;
+    ///     let content_type = format!("content-type: multipart/form-data; boundary={boundary}\r\n");
+    ///     assert!(echo.contains(&content_type), "{echo}");
+    ///     assert!(echo.contains("name=\"title\"\r\n\r\nholiday\r\n"), "{echo}");
+    ///     assert!(echo.contains("filename=\"beach.jpg\"\r\nContent-Type: image/jpeg\r\n"));
+    ///     Ok::<_, aio::http::Error>(())
+    /// })?;
+    /// # Ok::<_, aio::http::Error>(())
     /// ```
     pub fn multipart(mut self, form: Form) -> RequestBuilder {
         if let Ok(req) = &mut self.request {
@@ -377,11 +397,21 @@ impl RequestBuilder {
     /// response is returned, and a request with one is never retried (on a
     /// fresh connection, or by a [`Retry`](crate::Retry) policy).
     ///
-    /// ```no_run
-    /// # async fn demo() -> Result<(), aio_http::Error> {
-    /// let client = aio_http::Client::new();
-    /// client.put("https://example.com/notes/1").body("remember the milk").await?;
-    /// # Ok(()) }
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\n{request}"]);
+    /// let client = aio::http::Client::new();
+    /// aio::run(async {
+    ///     let echo = client
+    ///         .put(format!("{url}/notes/1"))
+    ///         .body("remember the milk")
+    ///         .await?
+    ///         .text() // this server answers with the request it received
+    ///         .await?;
+    ///     assert!(echo.contains("content-length: 17\r\n"), "{echo}");
+    ///     assert!(echo.ends_with("\r\n\r\nremember the milk"), "{echo}");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
     /// ```
     pub fn body(mut self, body: impl Into<Body>) -> RequestBuilder {
         if let Ok(req) = &mut self.request {

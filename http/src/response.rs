@@ -43,6 +43,20 @@ const DECODED_PIECE_MAX: usize = 64 * 1024;
 ///
 /// The connection returns to the client's pool as soon as the body has been
 /// read to its end. Dropping a response before that closes the connection.
+///
+/// ```
+/// # let url = aio::http::doc_support::serve(&["200 OK\ncontent-type: text/plain\n\nhello"]);
+/// aio::run(async {
+///     let response = aio::http::Client::new().get(&url).await?;
+///     // The head is here at once...
+///     assert!(response.status().is_success());
+///     assert_eq!(response.headers()["content-type"], "text/plain");
+///     // ...the body when asked for.
+///     assert_eq!(response.text().await?, "hello");
+///     Ok::<_, aio::http::Error>(())
+/// })
+/// .unwrap();
+/// ```
 pub struct Response {
     status: StatusCode,
     version: Version,
@@ -109,21 +123,74 @@ impl Response {
     }
 
     /// The status code.
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["404 Not Found"]);
+    /// use aio::http::StatusCode;
+    ///
+    /// aio::run(async {
+    ///     // An error status is still a response (see `error_for_status`).
+    ///     let response = aio::http::Client::new().get(&url).await?;
+    ///     assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    ///     assert!(response.status().is_client_error());
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn status(&self) -> StatusCode {
         self.status
     }
 
     /// The HTTP version of the response (`HTTP/1.0` or `HTTP/1.1`).
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["HTTP/1.0 200 OK\r\ncontent-length: 2\r\n\r\nhi"]);
+    /// use aio::http::Version;
+    ///
+    /// aio::run(async {
+    ///     // An old server, answering in HTTP/1.0.
+    ///     let response = aio::http::Client::new().get(&url).await?;
+    ///     assert_eq!(response.version(), Version::HTTP_10);
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn version(&self) -> Version {
         self.version
     }
 
     /// The header fields.
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\nx-ratelimit-remaining: 41\nlink: </p2>\nlink: </p3>"]);
+    /// aio::run(async {
+    ///     let response = aio::http::Client::new().get(&url).await?;
+    ///     let headers = response.headers();
+    ///     let remaining: u32 = headers["x-ratelimit-remaining"].to_str().unwrap().parse().unwrap();
+    ///     assert_eq!(remaining, 41);
+    ///     // A repeated field keeps every value, in order.
+    ///     let links: Vec<_> = headers.get_all("link").iter().collect();
+    ///     assert_eq!(links, ["</p2>", "</p3>"]);
+    ///     assert!(headers.get("etag").is_none());
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
     }
 
     /// The URL this response came from: after redirects, the last one.
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["301 Moved Permanently\nlocation: /v2/items", "200 OK"]);
+    /// aio::run(async {
+    ///     let response = aio::http::Client::new().get(format!("{url}/items")).await?;
+    ///     assert_eq!(response.url().path(), "/v2/items");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn url(&self) -> &Url {
         &self.url
     }
@@ -131,12 +198,34 @@ impl Response {
     /// The declared `Content-Length`, if any. A response to HEAD declares
     /// the length a GET would have had, though it carries no body; a body
     /// being decoded has none (its decoded length is not known in advance).
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\nhello"]);
+    /// aio::run(async {
+    ///     let response = aio::http::Client::new().get(&url).await?;
+    ///     assert_eq!(response.content_length(), Some(5));
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn content_length(&self) -> Option<u64> {
         self.content_length
     }
 
     /// The address of the server this response came from (for a
     /// redirected request, the last one).
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK"]);
+    /// aio::run(async {
+    ///     let response = aio::http::Client::new().get(&url).await?;
+    ///     let addr = response.remote_addr().unwrap();
+    ///     assert!(addr.ip().is_loopback());
+    ///     assert_eq!(Some(addr.port()), response.url().port());
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn remote_addr(&self) -> Option<SocketAddr> {
         self.remote_addr
     }
@@ -144,6 +233,18 @@ impl Response {
     /// The URLs of the redirects followed to get here, in order: the first
     /// is the URL requested, [`url`](Response::url) comes after the last.
     /// Empty when there was no redirect.
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["302 Found\nlocation: /login", "303 See Other\nlocation: /home", "200 OK"]);
+    /// aio::run(async {
+    ///     let response = aio::http::Client::new().get(format!("{url}/account")).await?;
+    ///     let paths: Vec<_> = response.redirects().iter().map(|u| u.path()).collect();
+    ///     assert_eq!(paths, ["/account", "/login"]);
+    ///     assert_eq!(response.url().path(), "/home");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn redirects(&self) -> &[Url] {
         &self.redirects
     }
@@ -155,6 +256,20 @@ impl Response {
     /// or a body over `max_body_size` is an error, never a silent end. Only
     /// [`max_body_size`](crate::ClientBuilder::max_body_size) bounds the
     /// total.
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\ntransfer-encoding: chunked\n\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"]);
+    /// aio::run(async {
+    ///     let mut response = aio::http::Client::new().get(&url).await?;
+    ///     let mut size = 0;
+    ///     while let Some(piece) = response.chunk().await? {
+    ///         size += piece.len(); // e.g. write it to a file
+    ///     }
+    ///     assert_eq!(size, "hello world".len());
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn chunk(&mut self) -> Result<Option<Bytes>, Error> {
         let mut piece = Vec::new();
         match self.next_piece(&mut piece).await {
@@ -166,6 +281,23 @@ impl Response {
 
     /// The body as a [`Stream`] of pieces, as [`chunk`](Response::chunk)
     /// gives them.
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\ntransfer-encoding: chunked\n\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"]);
+    /// use futures_lite::StreamExt;
+    ///
+    /// aio::run(async {
+    ///     let response = aio::http::Client::new().get(&url).await?;
+    ///     let mut stream = response.bytes_stream();
+    ///     let mut body = Vec::new();
+    ///     while let Some(piece) = stream.next().await {
+    ///         body.extend_from_slice(&piece?);
+    ///     }
+    ///     assert_eq!(body, b"hello world");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn bytes_stream(self) -> impl Stream<Item = Result<Bytes, Error>> + Send + 'static {
         BytesStream {
             state: StreamState::Idle(Box::new(self)),
@@ -176,6 +308,16 @@ impl Response {
     /// [`max_buffered_body_size`](crate::ClientBuilder::max_buffered_body_size)
     /// (100 MiB by default; a longer body is an error of kind
     /// [`Body`](Kind::Body)).
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\ncontent-type: application/octet-stream\n\n\u{1}\u{2}\u{3}"]);
+    /// aio::run(async {
+    ///     let response = aio::http::Client::new().get(&url).await?;
+    ///     assert_eq!(response.bytes().await?, [1, 2, 3][..]);
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn bytes(mut self) -> Result<Bytes, Error> {
         self.read_all().await.map(Bytes::from)
     }
@@ -185,6 +327,18 @@ impl Response {
     /// `Content-Type` (UTF-8 when none is declared, or when the declared one
     /// is unknown), as httpx and reqwest do. Invalid sequences become
     /// U+FFFD; a byte order mark is dropped.
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\ncontent-type: text/plain; charset=utf-16le\n\nh\0i\0"]);
+    /// aio::run(async {
+    ///     let response = aio::http::Client::new().get(&url).await?;
+    ///     // The server sent "hi" in UTF-16, and said so.
+    ///     assert_eq!(response.headers()["content-type"], "text/plain; charset=utf-16le");
+    ///     assert_eq!(response.text().await?, "hi");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn text(mut self) -> Result<String, Error> {
         let bytes = self.read_all().await?;
         Ok(decode_text(bytes, self.charset()))
@@ -193,6 +347,26 @@ impl Response {
     /// The body parsed as JSON into `T` (read whole, so bounded like
     /// [`bytes`](Response::bytes)). Invalid JSON, or JSON of another
     /// shape, is an error of kind [`Decode`](Kind::Decode).
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&[r#"200 OK
+    /// # content-type: application/json
+    /// #
+    /// # [{"id": 1, "name": "lamp"}, {"id": 2, "name": "desk"}]"#]);
+    /// #[derive(serde::Deserialize)]
+    /// struct Item {
+    ///     id: u64,
+    ///     name: String,
+    /// }
+    ///
+    /// aio::run(async {
+    ///     let response = aio::http::Client::new().get(&url).await?;
+    ///     let items: Vec<Item> = response.json().await?;
+    ///     assert_eq!((items[1].id, items[1].name.as_str()), (2, "desk"));
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn json<T: DeserializeOwned>(mut self) -> Result<T, Error> {
         let bytes = self.read_all().await?;
         serde_json::from_slice(&bytes).map_err(|e| {
@@ -206,6 +380,20 @@ impl Response {
 
     /// `Err` of kind [`Status`](Kind::Status) for a 4xx or 5xx status (the
     /// error's [`status()`](Error::status) is set), else the response.
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["503 Service Unavailable"]);
+    /// use aio::http::StatusCode;
+    ///
+    /// aio::run(async {
+    ///     let response = aio::http::Client::new().get(&url).await?;
+    ///     let err = response.error_for_status().unwrap_err();
+    ///     assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+    ///     assert!(err.to_string().ends_with(": HTTP status 503 Service Unavailable"), "{err}");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn error_for_status(self) -> Result<Response, Error> {
         match self.status_error() {
             Some(e) => Err(e),
@@ -214,6 +402,19 @@ impl Response {
     }
 
     /// Like [`error_for_status`](Response::error_for_status), by reference.
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["404 Not Found\n\nno item 7"]);
+    /// aio::run(async {
+    ///     let response = aio::http::Client::new().get(&url).await?;
+    ///     let err = response.error_for_status_ref().unwrap_err();
+    ///     assert!(err.is_status());
+    ///     // The response is still ours: its body may say more.
+    ///     assert_eq!(response.text().await?, "no item 7");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn error_for_status_ref(&self) -> Result<&Response, Error> {
         match self.status_error() {
             Some(e) => Err(e),

@@ -26,14 +26,20 @@ use crate::pool::is_idempotent;
 /// error) is then the answer.
 ///
 /// ```
+/// # let url = aio::http::doc_support::serve(&["503 Service Unavailable\nretry-after: 0", "200 OK\n\nback"]);
 /// use std::time::Duration;
-/// use aio_http::{Client, Retry};
+/// use aio::http::{Client, Retry};
 ///
-/// let client = Client::builder()
-///     .retry(Retry::new(3).backoff(Duration::from_millis(100), Duration::from_secs(5)))
-///     .build()
-///     .unwrap();
-/// # drop(client);
+/// aio::run(async {
+///     let client = Client::builder()
+///         .retry(Retry::new(3).backoff(Duration::from_millis(100), Duration::from_secs(5)))
+///         .build()?;
+///     // The server is briefly down (503), and says when to come back.
+///     let response = client.get(&url).await?;
+///     assert_eq!(response.text().await?, "back");
+///     Ok::<_, aio::http::Error>(())
+/// })
+/// .unwrap();
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Retry {
@@ -45,6 +51,22 @@ pub struct Retry {
 impl Retry {
     /// Up to `max_retries` retries (so `max_retries + 1` attempts), with a
     /// backoff from 100 ms up to 10 s.
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["503 Service Unavailable\nretry-after: 0", "200 OK"]);
+    /// use aio::http::{Client, Retry};
+    ///
+    /// aio::run(async {
+    ///     let client = Client::builder().retry(Retry::new(1)).build()?;
+    ///     // A POST may have taken effect though it failed: never retried.
+    ///     let response = client.post(&url).body("order=1").await?;
+    ///     assert_eq!(response.status(), 503);
+    ///     // A GET is.
+    ///     assert_eq!(client.get(&url).await?.status(), 200);
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn new(max_retries: u32) -> Retry {
         Retry {
             max_retries,
@@ -56,6 +78,21 @@ impl Retry {
     /// The backoff: the first retry waits up to `base`, each next one up to
     /// twice as long, never more than `max_delay` (which also bounds a
     /// `Retry-After` the client will honour).
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["503 Service Unavailable", "503 Service Unavailable", "200 OK"]);
+    /// use std::time::Duration;
+    /// use aio::http::{Client, Retry};
+    ///
+    /// aio::run(async {
+    ///     // Waits of up to 1 ms, then up to 2 ms: for a test server.
+    ///     let retry = Retry::new(2).backoff(Duration::from_millis(1), Duration::from_millis(10));
+    ///     let client = Client::builder().retry(retry).build()?;
+    ///     assert_eq!(client.get(&url).await?.status(), 200, "third time lucky");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn backoff(mut self, base: Duration, max_delay: Duration) -> Retry {
         self.base = base;
         self.max_delay = max_delay;

@@ -53,6 +53,53 @@ fn sequential_requests_reuse_one_connection() {
     assert_eq!(server.accepts(), 1);
 }
 
+/// A client shared by two loops: a socket is driven by the loop it was
+/// connected on, so each loop reuses its own connection and never the
+/// other's. (Shared, the pool would hand loop 0's connection to loop 1:
+/// one connection, answers 1 to 4.)
+#[test]
+fn each_loop_reuses_only_its_own_connections() {
+    let server = counting_server();
+    let url = server.url("/");
+    let answers = aio::Runner::new().loops(2).run(async {
+        let c = builder().build().unwrap();
+        let second = aio::loops()[1].clone();
+        let mut answers = Vec::new();
+        for _ in 0..2 {
+            answers.push(get_text(&c, &url).await);
+            let (c, url) = (c.clone(), url.clone());
+            let there = second.spawn(async move { get_text(&c, &url).await });
+            answers.push(there.unwrap().await.unwrap());
+        }
+        answers
+    });
+    // Each connection numbers its own requests.
+    assert_eq!(answers, ["1", "1", "2", "2"]);
+    assert_eq!(server.accepts(), 2);
+}
+
+/// A loop that finds no room under the per-host limit closes another
+/// loop's idle connection to the same host instead of waiting for it.
+#[test]
+fn under_a_per_host_limit_another_loops_idle_connection_gives_way() {
+    let server = counting_server();
+    let url = server.url("/");
+    let answers = aio::Runner::new().loops(2).run(async {
+        let c = builder().pool_max_connections_per_host(1).build().unwrap();
+        let first = get_text(&c, &url).await;
+        let (c2, url2) = (c.clone(), url.clone());
+        let there = aio::loops()[1].spawn(async move { get_text(&c2, &url2).await });
+        // Waiting for room would wait forever: nothing else releases it.
+        let second = aio::time::timeout(Duration::from_secs(10), there.unwrap()).await;
+        [
+            first,
+            second.expect("the second loop waited for room").unwrap(),
+        ]
+    });
+    assert_eq!(answers, ["1", "1"], "the second loop opened its own");
+    assert_eq!(server.accepts(), 2);
+}
+
 /// The path "detected before use": the server sends FIN on an idle pooled
 /// connection but keeps reading it. The pool must see the close and open a
 /// new connection without writing the request on the old one: the old

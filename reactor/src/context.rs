@@ -74,6 +74,27 @@ pub(crate) fn current(what: &str) -> Arc<Handle> {
     }
 }
 
+/// The current loop's number, unique among the reactors of this process
+/// (never reused), or `None` outside `aio::run()`.
+///
+/// Cheap (a thread-local read). For state shared between loops that must
+/// stay with the loop it was made on: a socket registered with one loop's
+/// reactor is driven by that loop, so a connection pool shared by several
+/// loops keys its idle connections on this number.
+///
+/// ```
+/// assert!(aio_reactor::current_loop_id().is_none());
+/// let first = aio::run(async { aio_reactor::current_loop_id().unwrap() });
+/// let second = aio::run(async { aio_reactor::current_loop_id().unwrap() });
+/// assert_ne!(first, second, "each loop has its own number");
+/// ```
+pub fn current_loop_id() -> Option<u64> {
+    CURRENT
+        .try_with(|c| c.borrow().as_ref().map(|handle| handle.loop_id))
+        .ok()
+        .flatten()
+}
+
 /// What the current reactor holds right now; `None` outside `aio::run()`.
 ///
 /// Cheap (two uncontended locks): meant for leak checks in tests and for

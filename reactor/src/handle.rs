@@ -1,7 +1,7 @@
 //! State shared between the loop-owned [`Reactor`](crate::Reactor) and every
 //! socket, timer and job created on it (sockets are `Send + Sync`, so this is too).
 
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use crate::blocking::pool::BlockingPool;
@@ -41,4 +41,16 @@ pub(crate) struct Handle {
     /// Whether the process-wide signal wake-up socket is registered with this
     /// reactor's poll (set once, under `io`, by the first signal listener).
     pub(crate) signal_source: AtomicBool,
+    /// This reactor's number, unique in the process (see
+    /// [`current_loop_id`](crate::current_loop_id)).
+    pub(crate) loop_id: u64,
+}
+
+/// Numbers the reactors of the process; 0 is never given out.
+static NEXT_LOOP_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A number no other reactor of this process has or will have.
+pub(crate) fn next_loop_id() -> u64 {
+    // Relaxed: only uniqueness matters, and fetch_add gives it.
+    NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed)
 }

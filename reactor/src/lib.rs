@@ -31,6 +31,6 @@ mod timer;
 mod unpark;
 mod wake;
 
-pub use context::{current_stats, is_entered, EnterGuard, ReactorStats};
+pub use context::{current_loop_id, current_stats, is_entered, EnterGuard, ReactorStats};
 pub use reactor::{Reactor, ReactorConfig, ShutdownReport, DEFAULT_MAX_BLOCKING_THREADS};
 pub use unpark::Unparker;

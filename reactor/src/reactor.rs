@@ -10,7 +10,7 @@ use mio::{Events, Poll};
 
 use crate::blocking::pool::BlockingPool;
 use crate::context::{self, EnterGuard};
-use crate::handle::Handle;
+use crate::handle::{next_loop_id, Handle};
 use crate::lock::lock;
 use crate::registration::{
     IoState, ERROR, READABLE, READ_CLOSED, TICK_MASK, WAKE_TOKEN, WRITABLE, WRITE_CLOSED,
@@ -159,6 +159,7 @@ impl Reactor {
             ),
             unparker: Unparker::new(waker),
             signal_source: AtomicBool::new(false),
+            loop_id: next_loop_id(),
         });
         Ok(Reactor {
             poll,

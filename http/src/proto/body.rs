@@ -10,9 +10,41 @@ use super::ProtoError;
 
 /// Longest chunk-size line accepted, in bytes: the size, any extensions and
 /// whitespace, not counting the line ending.
+///
+/// ```
+/// use aio::http::Method;
+/// use aio::http::proto::{Limits, ResponseDecoder, MAX_CHUNK_LINE};
+///
+/// let mut decoder = ResponseDecoder::new(&Method::GET, Limits::new());
+/// let head = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n";
+/// let (n, _head) = decoder.decode(head)?;
+/// assert_eq!(n, head.len());
+/// // A chunk size padded with zeros, past the limit.
+/// let line = "0".repeat(MAX_CHUNK_LINE + 1);
+/// let err = decoder.decode(line.as_bytes()).unwrap_err();
+/// assert_eq!(err.message(), "chunk size line longer than 4096 bytes");
+/// # Ok::<(), aio::http::proto::ProtoError>(())
+/// ```
 pub const MAX_CHUNK_LINE: usize = 4096;
 
 /// How the end of a response body is found.
+///
+/// ```
+/// use aio::http::{HeaderMap, Method, StatusCode};
+/// use aio::http::proto::Framing;
+///
+/// let mut headers = HeaderMap::new();
+/// headers.insert("content-length", "42".parse().unwrap());
+/// let framing = Framing::for_response(&Method::GET, StatusCode::OK, &headers)?;
+/// let to_read = match framing {
+///     Framing::Empty => "nothing",
+///     Framing::Length(_) => "so many bytes",
+///     Framing::Chunked => "chunks up to the last one",
+///     Framing::CloseDelimited => "everything until the close",
+/// };
+/// assert_eq!((framing, to_read), (Framing::Length(42), "so many bytes"));
+/// # Ok::<(), aio::http::proto::ProtoError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Framing {
     /// No body: a response to HEAD, a 1xx, 204 or 304, or a 2xx to CONNECT.
@@ -39,6 +71,20 @@ impl Framing {
     /// - malformed, overflowing or conflicting `Content-Length` values.
     ///
     /// For responses that cannot have a body these fields are ignored.
+    ///
+    /// ```
+    /// use aio::http::{HeaderMap, Method, StatusCode};
+    /// use aio::http::proto::Framing;
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("content-length", "5".parse().unwrap());
+    /// assert_eq!(Framing::for_response(&Method::HEAD, StatusCode::OK, &headers), Ok(Framing::Empty));
+    /// assert_eq!(Framing::for_response(&Method::GET, StatusCode::OK, &headers), Ok(Framing::Length(5)));
+    ///
+    /// headers.insert("transfer-encoding", "chunked".parse().unwrap());
+    /// let err = Framing::for_response(&Method::GET, StatusCode::OK, &headers).unwrap_err();
+    /// assert!(err.message().starts_with("ambiguous framing"), "{err}");
+    /// ```
     pub fn for_response(
         method: &Method,
         status: StatusCode,

@@ -19,6 +19,24 @@ use http::{HeaderMap, Method};
 /// - Nothing is rejected (the `http` types are already validated), but CR, LF
 ///   and NUL are never copied from a value (`HeaderValue` has unchecked
 ///   constructors, and `host_header` is a plain string): each becomes a space.
+///
+/// ```
+/// use aio::http::{HeaderMap, Method};
+/// use aio::http::proto::encode_request_head;
+///
+/// let mut headers = HeaderMap::new();
+/// headers.insert("accept", "application/json".parse().unwrap());
+/// headers.insert("content-length", "999".parse().unwrap()); // stale: replaced
+/// let mut out = Vec::new();
+/// encode_request_head(&Method::POST, "/items/a b", "api.example.com", &headers, Some(2), &mut out);
+/// assert_eq!(
+///     String::from_utf8(out).unwrap(),
+///     "POST /items/a%20b HTTP/1.1\r\n\
+///      Host: api.example.com\r\n\
+///      accept: application/json\r\n\
+///      content-length: 2\r\n\r\n"
+/// );
+/// ```
 pub fn encode_request_head(
     method: &Method,
     target: &str,

@@ -9,13 +9,48 @@ use super::ProtoError;
 /// Largest response head accepted, in bytes, counting the status line, every
 /// header line and the empty line that ends the head. The trailer section of
 /// a chunked body has the same limit.
+///
+/// ```
+/// use aio::http::Method;
+/// use aio::http::proto::{Limits, ResponseDecoder, MAX_HEAD_BYTES};
+///
+/// let mut decoder = ResponseDecoder::new(&Method::GET, Limits::new());
+/// let huge = format!("HTTP/1.1 200 OK\r\nx-filler: {}\r\n\r\n", "a".repeat(MAX_HEAD_BYTES));
+/// let err = decoder.decode(huge.as_bytes()).unwrap_err();
+/// assert_eq!(err.message(), "response head larger than 65536 bytes");
+/// ```
 pub const MAX_HEAD_BYTES: usize = 64 * 1024;
 
 /// Most header fields accepted in one response head (and in one trailer
 /// section).
+///
+/// ```
+/// use aio::http::Method;
+/// use aio::http::proto::{Limits, ResponseDecoder, MAX_HEADERS};
+///
+/// let mut decoder = ResponseDecoder::new(&Method::GET, Limits::new());
+/// let fields = "x-a: 1\r\n".repeat(MAX_HEADERS + 1);
+/// let head = format!("HTTP/1.1 200 OK\r\n{fields}\r\n");
+/// let err = decoder.decode(head.as_bytes()).unwrap_err();
+/// assert_eq!(err.message(), "more than 100 header fields in the response head");
+/// ```
 pub const MAX_HEADERS: usize = 100;
 
 /// A parsed response head: status line and header fields.
+///
+/// ```
+/// use aio::http::{Method, StatusCode, Version};
+/// use aio::http::proto::{Event, Limits, ResponseDecoder};
+///
+/// let mut decoder = ResponseDecoder::new(&Method::GET, Limits::new());
+/// let input = b"HTTP/1.1 404 Gone Fishing\r\nretry-after: 60\r\ncontent-length: 0\r\n\r\n";
+/// let (_, Event::Head(head)) = decoder.decode(input)? else { panic!("expected the head") };
+/// assert_eq!(head.status, StatusCode::NOT_FOUND);
+/// assert_eq!(head.version, Version::HTTP_11);
+/// assert_eq!(head.reason.as_deref(), Some("Gone Fishing"));
+/// assert_eq!(head.headers["retry-after"], "60");
+/// # Ok::<(), aio::http::proto::ProtoError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResponseHead {
     /// Status code, always in 100..=999.
@@ -35,6 +70,21 @@ impl ResponseHead {
     /// `None` when the field is absent or malformed; a head returned by
     /// [`super::ResponseDecoder`] for a response with a body has already been
     /// validated, so there `None` means "absent".
+    ///
+    /// ```
+    /// use aio::http::{HeaderMap, StatusCode, Version};
+    /// use aio::http::proto::ResponseHead;
+    ///
+    /// let mut head = ResponseHead {
+    ///     status: StatusCode::OK,
+    ///     version: Version::HTTP_11,
+    ///     reason: None,
+    ///     headers: HeaderMap::new(),
+    /// };
+    /// assert_eq!(head.content_length(), None);
+    /// head.headers.insert("content-length", "1024".parse().unwrap());
+    /// assert_eq!(head.content_length(), Some(1024));
+    /// ```
     pub fn content_length(&self) -> Option<u64> {
         super::body::content_length(&self.headers).ok().flatten()
     }
@@ -42,6 +92,21 @@ impl ResponseHead {
     /// Whether the response lets the connection carry another request:
     /// HTTP/1.1 unless `Connection: close`; HTTP/1.0 only with
     /// `Connection: keep-alive` (and no `close`).
+    ///
+    /// ```
+    /// use aio::http::{HeaderMap, StatusCode, Version};
+    /// use aio::http::proto::ResponseHead;
+    ///
+    /// let mut head = ResponseHead {
+    ///     status: StatusCode::OK,
+    ///     version: Version::HTTP_10,
+    ///     reason: None,
+    ///     headers: HeaderMap::new(),
+    /// };
+    /// assert!(!head.keep_alive(), "HTTP/1.0 closes unless asked otherwise");
+    /// head.headers.insert("connection", "Keep-Alive".parse().unwrap());
+    /// assert!(head.keep_alive());
+    /// ```
     pub fn keep_alive(&self) -> bool {
         let close = has_connection_token(&self.headers, "close");
         match self.version {

@@ -46,10 +46,36 @@ use head::{Accumulator, Push, Section};
 
 /// Most 1xx (informational) responses accepted before the final one, so an
 /// endless stream of `100 Continue` is an error rather than a hang.
+///
+/// ```
+/// use aio::http::Method;
+/// use aio::http::proto::{Limits, ResponseDecoder, MAX_INFORMATIONAL};
+///
+/// let mut decoder = ResponseDecoder::new(&Method::GET, Limits::new());
+/// let endless = b"HTTP/1.1 100 Continue\r\n\r\n".repeat(MAX_INFORMATIONAL + 1);
+/// // One call per 1xx head: the last one is refused.
+/// let err = (0..=MAX_INFORMATIONAL)
+///     .try_fold(&endless[..], |input, _| {
+///         decoder.decode(input).map(|(consumed, _event)| &input[consumed..])
+///     })
+///     .unwrap_err();
+/// assert_eq!(err.message(), "more than 32 informational (1xx) responses");
+/// ```
 pub const MAX_INFORMATIONAL: usize = 32;
 
 /// The peer sent something this client does not accept. The message names
 /// what was wrong, e.g. "invalid chunk size line: ...".
+///
+/// ```
+/// use aio::http::Method;
+/// use aio::http::proto::{Limits, ResponseDecoder};
+///
+/// let mut decoder = ResponseDecoder::new(&Method::GET, Limits::new());
+/// let err = decoder.decode(b"SSH-2.0-OpenSSH_9.6\r\n").unwrap_err();
+/// assert!(err.to_string().contains("not an HTTP/1.x response"), "{err}");
+/// // The decoder is done for: it gives the same error from now on.
+/// assert_eq!(decoder.decode(b"HTTP/1.1 200 OK\r\n\r\n"), Err(err));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProtoError {
     message: Cow<'static, str>,
@@ -75,11 +101,35 @@ impl ProtoError {
 
     /// Whether the body was refused for being larger than
     /// [`Limits::max_body_bytes`] (the response was otherwise valid so far).
+    ///
+    /// ```
+    /// use aio::http::Method;
+    /// use aio::http::proto::{Event, Limits, ResponseDecoder};
+    ///
+    /// let mut decoder = ResponseDecoder::new(&Method::GET, Limits::new().with_max_body_bytes(3));
+    /// let input = b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello";
+    /// let (consumed, event) = decoder.decode(input)?;
+    /// assert!(matches!(event, Event::Head(_)), "the head itself is fine");
+    /// let err = decoder.decode(&input[consumed..]).unwrap_err();
+    /// assert!(err.is_over_limit());
+    /// # Ok::<(), aio::http::proto::ProtoError>(())
+    /// ```
     pub fn is_over_limit(&self) -> bool {
         self.over_limit
     }
 
     /// What the peer got wrong.
+    ///
+    /// ```
+    /// use aio::http::Method;
+    /// use aio::http::proto::{Limits, ResponseDecoder};
+    ///
+    /// let mut decoder = ResponseDecoder::new(&Method::GET, Limits::new());
+    /// let err = decoder.decode(b"HTTP/1.1 200 OK\r\nbad header\r\n\r\n").unwrap_err();
+    /// assert_eq!(err.message(), err.to_string());
+    /// assert!(err.message().contains("header"), "{err}");
+    /// assert!(!err.is_over_limit());
+    /// ```
     pub fn message(&self) -> &str {
         &self.message
     }
@@ -96,6 +146,22 @@ impl std::error::Error for ProtoError {}
 /// Limits a [`ResponseDecoder`] enforces beyond the fixed ones
 /// ([`MAX_HEAD_BYTES`], [`MAX_HEADERS`], [`MAX_CHUNK_LINE`],
 /// [`MAX_INFORMATIONAL`]).
+///
+/// ```
+/// use aio::http::Method;
+/// use aio::http::proto::{Event, Limits, ResponseDecoder};
+///
+/// let limits = Limits::new().with_max_body_bytes(4);
+/// let mut decoder = ResponseDecoder::new(&Method::GET, limits);
+/// // A chunked body announces each chunk's size: refused at the first one too big.
+/// let input = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nok\r\n400\r\n";
+/// let (n, _head) = decoder.decode(input)?;
+/// let (m, event) = decoder.decode(&input[n..])?;
+/// assert_eq!(event, Event::Data(3..5)); // "ok"
+/// let err = decoder.decode(&input[n + m..]).unwrap_err();
+/// assert!(err.is_over_limit(), "{err}");
+/// # Ok::<(), aio::http::proto::ProtoError>(())
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Limits {
@@ -110,11 +176,25 @@ pub struct Limits {
 
 impl Limits {
     /// No body limit.
+    ///
+    /// ```
+    /// use aio::http::proto::Limits;
+    ///
+    /// assert_eq!(Limits::new().max_body_bytes, None);
+    /// assert_eq!(Limits::new(), Limits::default());
+    /// ```
     pub fn new() -> Self {
         Limits::default()
     }
 
     /// Sets the largest body accepted.
+    ///
+    /// ```
+    /// use aio::http::proto::Limits;
+    ///
+    /// let limits = Limits::new().with_max_body_bytes(10 * 1024 * 1024);
+    /// assert_eq!(limits.max_body_bytes, Some(10_485_760));
+    /// ```
     pub fn with_max_body_bytes(mut self, max: u64) -> Self {
         self.max_body_bytes = Some(max);
         self
@@ -122,6 +202,36 @@ impl Limits {
 }
 
 /// What [`ResponseDecoder::decode`] found.
+///
+/// ```
+/// use aio::http::Method;
+/// use aio::http::proto::{Event, Limits, ResponseDecoder};
+///
+/// let mut decoder = ResponseDecoder::new(&Method::GET, Limits::new());
+/// let mut input: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n\
+///     HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n\
+///     2\r\nhi\r\n0\r\nchecksum: 7\r\n\r\n";
+/// let mut seen = Vec::new();
+/// loop {
+///     let (consumed, event) = decoder.decode(input)?;
+///     seen.push(match &event {
+///         Event::Informational(status) => format!("{status}"),
+///         Event::Head(head) => format!("head {}", head.status),
+///         Event::Data(range) => format!("data {:?}", String::from_utf8_lossy(&input[range.clone()])),
+///         Event::Trailers(fields) => format!("trailers {:?}", fields["checksum"]),
+///         Event::NeedMore => unreachable!("the whole response is here"),
+///         Event::End => break,
+///     });
+///     input = &input[consumed..];
+/// }
+/// assert_eq!(seen, [
+///     "100 Continue",
+///     "head 200 OK",
+///     "data \"hi\"",
+///     "trailers \"7\"",
+/// ]);
+/// # Ok::<(), aio::http::proto::ProtoError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     /// All input was consumed; read more (or call `eof` if the peer closed).
@@ -159,6 +269,36 @@ enum State {
 /// Decodes one response (plus any 1xx before it) from bytes.
 ///
 /// See the [module documentation](self) for the buffering contract.
+///
+/// ```
+/// use aio::http::Method;
+/// use aio::http::proto::{Event, Limits, ResponseDecoder};
+///
+/// let mut decoder = ResponseDecoder::new(&Method::GET, Limits::new());
+/// let mut body = Vec::new();
+/// // Bytes the decoder gave back, to be given again with the next read.
+/// let mut pending = Vec::new();
+/// 'reads: for read in [&b"HTTP/1.1 200 OK\r\ncontent-le"[..], b"ngth: 11\r\n\r\nhello", b" world"] {
+///     pending.extend_from_slice(read);
+///     loop {
+///         let (consumed, event) = decoder.decode(&pending)?;
+///         match event {
+///             Event::Head(head) => assert_eq!(head.status, 200),
+///             Event::Data(range) => body.extend_from_slice(&pending[range]),
+///             Event::NeedMore => {
+///                 pending.clear(); // all consumed
+///                 continue 'reads;
+///             }
+///             Event::End => break 'reads,
+///             _ => {}
+///         }
+///         pending.drain(..consumed);
+///     }
+/// }
+/// assert_eq!(body, b"hello world");
+/// assert!(decoder.is_reusable());
+/// # Ok::<(), aio::http::proto::ProtoError>(())
+/// ```
 #[derive(Debug)]
 pub struct ResponseDecoder {
     method: Method,
@@ -174,6 +314,18 @@ pub struct ResponseDecoder {
 impl ResponseDecoder {
     /// A decoder for the response to a `method` request (HEAD responses have
     /// no body; a 2xx to CONNECT starts a tunnel).
+    ///
+    /// ```
+    /// use aio::http::Method;
+    /// use aio::http::proto::{Event, Limits, ResponseDecoder};
+    ///
+    /// // The answer to HEAD declares a length but has no body.
+    /// let mut decoder = ResponseDecoder::new(&Method::HEAD, Limits::new());
+    /// let input = b"HTTP/1.1 200 OK\r\ncontent-length: 9000\r\n\r\n";
+    /// let (consumed, _head) = decoder.decode(input)?;
+    /// assert_eq!(decoder.decode(&input[consumed..])?, (0, Event::End));
+    /// # Ok::<(), aio::http::proto::ProtoError>(())
+    /// ```
     pub fn new(method: &Method, limits: Limits) -> Self {
         ResponseDecoder {
             method: method.clone(),
@@ -190,6 +342,20 @@ impl ResponseDecoder {
     /// Decodes from `input`, returning the bytes consumed and one event.
     ///
     /// After an error every later call returns the same error.
+    ///
+    /// ```
+    /// use aio::http::Method;
+    /// use aio::http::proto::{Event, Limits, ResponseDecoder};
+    ///
+    /// let mut decoder = ResponseDecoder::new(&Method::GET, Limits::new());
+    /// let input = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nhi";
+    /// let (n, event) = decoder.decode(input)?;
+    /// let Event::Head(head) = event else { panic!("expected the head") };
+    /// assert_eq!(head.content_length(), Some(2));
+    /// assert_eq!(decoder.decode(&input[n..])?, (2, Event::Data(0..2)));
+    /// assert_eq!(decoder.decode(&[])?, (0, Event::End));
+    /// # Ok::<(), aio::http::proto::ProtoError>(())
+    /// ```
     pub fn decode(&mut self, input: &[u8]) -> Result<(usize, Event), ProtoError> {
         if let State::Failed(e) = &self.state {
             return Err(e.clone());
@@ -342,6 +508,26 @@ impl ResponseDecoder {
     /// it as an error instead of calling this. Returns `End` when the
     /// response was complete (or close-delimited, which is how such a body
     /// ends); otherwise an error naming what was missing.
+    ///
+    /// ```
+    /// use aio::http::Method;
+    /// use aio::http::proto::{Event, Limits, ResponseDecoder};
+    ///
+    /// // No Content-Length: the body ends when the server closes.
+    /// let mut decoder = ResponseDecoder::new(&Method::GET, Limits::new());
+    /// let (n, _head) = decoder.decode(b"HTTP/1.1 200 OK\r\n\r\nsome")?;
+    /// assert_eq!(decoder.decode(b"some")?, (4, Event::Data(0..4)));
+    /// assert_eq!(decoder.eof()?, Event::End);
+    ///
+    /// // With one, a close before its end is an error.
+    /// let mut decoder = ResponseDecoder::new(&Method::GET, Limits::new());
+    /// let input = b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhe";
+    /// let (n, _head) = decoder.decode(input)?;
+    /// decoder.decode(&input[n..])?;
+    /// let err = decoder.eof().unwrap_err();
+    /// assert_eq!(err.message(), "connection closed 2 bytes into a 5-byte body");
+    /// # Ok::<(), aio::http::proto::ProtoError>(())
+    /// ```
     pub fn eof(&mut self) -> Result<Event, ProtoError> {
         let err = match &self.state {
             State::Failed(e) => return Err(e.clone()),
@@ -383,6 +569,18 @@ impl ResponseDecoder {
     }
 
     /// Whether the response has been read to its end.
+    ///
+    /// ```
+    /// use aio::http::Method;
+    /// use aio::http::proto::{Limits, ResponseDecoder};
+    ///
+    /// let mut decoder = ResponseDecoder::new(&Method::GET, Limits::new());
+    /// let (n, _head) = decoder.decode(b"HTTP/1.1 204 No Content\r\n\r\n")?;
+    /// assert!(!decoder.is_done(), "End not returned yet");
+    /// decoder.decode(&[])?;
+    /// assert!(decoder.is_done());
+    /// # Ok::<(), aio::http::proto::ProtoError>(())
+    /// ```
     pub fn is_done(&self) -> bool {
         matches!(self.state, State::Done)
     }
@@ -390,11 +588,32 @@ impl ResponseDecoder {
     /// Whether no byte has been consumed yet. A close in this state on a
     /// pooled connection is the stale keep-alive case, where an idempotent
     /// request can safely be retried.
+    ///
+    /// ```
+    /// use aio::http::Method;
+    /// use aio::http::proto::{Limits, ResponseDecoder};
+    ///
+    /// // A pooled connection the server had closed: not one byte came back.
+    /// let mut decoder = ResponseDecoder::new(&Method::GET, Limits::new());
+    /// assert!(decoder.eof().is_err());
+    /// assert!(decoder.is_untouched(), "safe to send the GET again");
+    /// ```
     pub fn is_untouched(&self) -> bool {
         self.untouched
     }
 
     /// The framing of the final response, once its head was decoded.
+    ///
+    /// ```
+    /// use aio::http::Method;
+    /// use aio::http::proto::{Framing, Limits, ResponseDecoder};
+    ///
+    /// let mut decoder = ResponseDecoder::new(&Method::GET, Limits::new());
+    /// assert_eq!(decoder.framing(), None);
+    /// decoder.decode(b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n")?;
+    /// assert_eq!(decoder.framing(), Some(Framing::Chunked));
+    /// # Ok::<(), aio::http::proto::ProtoError>(())
+    /// ```
     pub fn framing(&self) -> Option<Framing> {
         self.framing
     }
@@ -407,6 +626,21 @@ impl ResponseDecoder {
     /// The decoder cannot see bytes that arrive after `End`: a caller that
     /// gets leftover bytes with no request outstanding (a body longer than
     /// its Content-Length, or junk) must discard the connection.
+    ///
+    /// ```
+    /// use aio::http::Method;
+    /// use aio::http::proto::{Limits, ResponseDecoder};
+    ///
+    /// let reusable = |response: &[u8]| {
+    ///     let mut decoder = ResponseDecoder::new(&Method::GET, Limits::new());
+    ///     let (n, _head) = decoder.decode(response).unwrap();
+    ///     decoder.decode(&response[n..]).unwrap(); // End
+    ///     decoder.is_reusable()
+    /// };
+    /// assert!(reusable(b"HTTP/1.1 204 No Content\r\n\r\n"));
+    /// assert!(!reusable(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n"));
+    /// assert!(!reusable(b"HTTP/1.0 204 No Content\r\n\r\n"));
+    /// ```
     pub fn is_reusable(&self) -> bool {
         self.is_done() && self.keep_alive && self.framing != Some(Framing::CloseDelimited)
     }

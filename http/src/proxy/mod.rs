@@ -64,9 +64,9 @@ const SOCKS_DEFAULT_PORT: u16 = 1080;
 /// error show the password as `***`.
 ///
 /// ```
-/// use aio_http::{Client, Proxy};
+/// use aio::http::{Client, Proxy};
 ///
-/// # fn demo() -> Result<(), aio_http::Error> {
+/// # fn demo() -> Result<(), aio::http::Error> {
 /// let client = Client::builder()
 ///     .proxy(Proxy::https("http://user:secret@proxy.internal:3128")?)
 ///     .proxy(Proxy::all("socks5h://127.0.0.1:1080")?.no_proxy("localhost, .internal")?)
@@ -108,9 +108,20 @@ impl Proxy {
     /// `socks5h`; the error shows the URL with its password as `***`.
     ///
     /// ```
-    /// let proxy = aio_http::Proxy::http("http://127.0.0.1:3128").unwrap();
-    /// let err = aio_http::Proxy::http("ftp://user:secret@127.0.0.1").unwrap_err();
-    /// assert!(err.to_string().contains("ftp://user:***@127.0.0.1"), "{err}");
+    /// # let proxy = aio::http::doc_support::serve(&["200 OK\n\n{request}"]);
+    /// use aio::http::{Client, Proxy};
+    ///
+    /// aio::run(async {
+    ///     // `proxy` is a local server that answers with the request it got.
+    ///     let client = Client::builder().proxy(Proxy::http(&proxy)?).build()?;
+    ///     let echo = client.get("http://example.com/a").await?.text().await?;
+    ///     assert!(echo.starts_with("GET http://example.com/a HTTP/1.1\r\n"), "{echo}");
+    ///
+    ///     let err = Proxy::http("ftp://user:secret@127.0.0.1").unwrap_err();
+    ///     assert!(err.to_string().contains("ftp://user:***@127.0.0.1"), "{err}");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
     /// ```
     pub fn http(url: impl AsRef<str>) -> Result<Proxy, Error> {
         Proxy::new(Scope::Http, url.as_ref())
@@ -121,7 +132,18 @@ impl Proxy {
     /// does.
     ///
     /// ```
-    /// let proxy = aio_http::Proxy::https("http://proxy.internal:3128").unwrap();
+    /// # let proxy = aio::http::doc_support::serve(&["200 OK\n\nfrom the origin"]);
+    /// use aio::http::{Client, Proxy};
+    ///
+    /// aio::run(async {
+    ///     // An https:// proxy only: http:// requests go direct.
+    ///     let client = Client::builder()
+    ///         .proxy(Proxy::https("http://proxy.internal:3128")?)
+    ///         .build()?;
+    ///     assert_eq!(client.get(&proxy).await?.text().await?, "from the origin");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
     /// ```
     pub fn https(url: impl AsRef<str>) -> Result<Proxy, Error> {
         Proxy::new(Scope::Https, url.as_ref())
@@ -131,7 +153,10 @@ impl Proxy {
     /// [`Proxy::http`] does.
     ///
     /// ```
-    /// let proxy = aio_http::Proxy::all("socks5h://user:pw@127.0.0.1:1080").unwrap();
+    /// use aio::http::Proxy;
+    ///
+    /// let proxy = Proxy::all("socks5h://user:pw@127.0.0.1:1080").unwrap();
+    /// assert!(format!("{proxy:?}").contains("socks5h://user:***@127.0.0.1:1080"));
     /// ```
     pub fn all(url: impl AsRef<str>) -> Result<Proxy, Error> {
         Proxy::new(Scope::All, url.as_ref())
@@ -155,10 +180,21 @@ impl Proxy {
     /// `10.0.0.0/33` or `host:port`.
     ///
     /// ```
-    /// let proxy = aio_http::Proxy::all("http://proxy.internal:3128")
-    ///     .unwrap()
-    ///     .no_proxy("localhost, 127.0.0.1, 10.0.0.0/8, .internal")
-    ///     .unwrap();
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\ndirect"]);
+    /// use aio::http::{Client, Proxy};
+    ///
+    /// aio::run(async {
+    ///     // This proxy does not exist: only requests it is not used for work.
+    ///     let proxy = Proxy::all("http://proxy.invalid:3128")?
+    ///         .no_proxy("localhost, 127.0.0.1, 10.0.0.0/8, .internal")?;
+    ///     let client = Client::builder().proxy(proxy).build()?;
+    ///     assert_eq!(client.get(&url).await?.text().await?, "direct"); // 127.0.0.1
+    ///
+    ///     let err = Proxy::all("http://proxy.internal:3128")?.no_proxy("10.0.0.0/33");
+    ///     assert!(err.unwrap_err().is_builder());
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
     /// ```
     pub fn no_proxy(mut self, list: &str) -> Result<Proxy, Error> {
         self.no_proxy =

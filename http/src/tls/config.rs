@@ -12,14 +12,44 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
 
 /// The ALPN protocol id both sides offer: this client speaks HTTP/1.1 only.
+///
+/// ```
+/// use aio::http::tls::{self, ALPN_HTTP11};
+///
+/// let config = tls::default_client_config().unwrap();
+/// assert_eq!(config.alpn_protocols, [ALPN_HTTP11]);
+/// ```
 pub const ALPN_HTTP11: &[u8] = b"http/1.1";
 
 /// The environment variable naming a PEM bundle of trusted roots that
 /// replaces the built-in ones.
+///
+/// ```
+/// use aio::http::tls::{self, TlsConfigError, TlsOptions, SSL_CERT_FILE};
+///
+/// std::env::set_var(SSL_CERT_FILE, "/no/such/roots.pem");
+/// let err = tls::client_config(&TlsOptions::default()).unwrap_err();
+/// assert!(matches!(err, TlsConfigError::CertFileUnreadable { .. }));
+/// assert!(err.to_string().starts_with(
+///     "cannot read the root certificate file /no/such/roots.pem named by SSL_CERT_FILE"
+/// ), "{err}");
+/// ```
 pub const SSL_CERT_FILE: &str = "SSL_CERT_FILE";
 
 /// The environment variable naming directories (separated by `:`) of PEM
 /// files of trusted roots that replace the built-in ones.
+///
+/// ```
+/// use aio::http::tls::{self, TlsConfigError, TlsOptions, SSL_CERT_DIR, SSL_CERT_FILE};
+///
+/// let empty = std::env::temp_dir().join(format!("aio-doc-roots-{}", std::process::id()));
+/// std::fs::create_dir_all(&empty).unwrap();
+/// std::env::remove_var(SSL_CERT_FILE);
+/// std::env::set_var(SSL_CERT_DIR, &empty);
+/// let err = tls::client_config(&TlsOptions::default()).unwrap_err();
+/// assert!(matches!(err, TlsConfigError::CertDirEmpty { .. }), "{err}");
+/// # std::fs::remove_dir(&empty).unwrap();
+/// ```
 pub const SSL_CERT_DIR: &str = "SSL_CERT_DIR";
 
 /// Which root certificates a client trusts.
@@ -29,6 +59,18 @@ pub const SSL_CERT_DIR: &str = "SSL_CERT_DIR";
 /// replace the built-in ones, as OpenSSL, curl and httpx read them (a
 /// variable set to a company or test CA means "trust this", not "trust
 /// this too").
+///
+/// ```
+/// # let cert_pem = rcgen::generate_simple_self_signed(["127.0.0.1".to_owned()]).unwrap().cert.pem();
+/// use aio::http::tls::{self, TlsConfigError, TlsOptions};
+///
+/// // Trust one private CA, and nothing else.
+/// let mut options = TlsOptions { webpki_roots: false, trust_env: false, ..TlsOptions::default() };
+/// let err = tls::client_config(&options).unwrap_err();
+/// assert!(matches!(err, TlsConfigError::NoRoots));
+/// options.add_root_pem(cert_pem);
+/// assert!(tls::client_config(&options).is_ok());
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TlsOptions {
     /// Trust the Mozilla root certificates bundled by `webpki-roots` (when
@@ -55,6 +97,16 @@ impl Default for TlsOptions {
 
 impl TlsOptions {
     /// Adds a PEM document of root certificates to trust.
+    ///
+    /// ```
+    /// # let cert_pem = rcgen::generate_simple_self_signed(["127.0.0.1".to_owned()]).unwrap().cert.pem();
+    /// use aio::http::tls::{self, TlsOptions};
+    ///
+    /// let mut options = TlsOptions::default();
+    /// options.add_root_pem(cert_pem.as_bytes());
+    /// assert_eq!(options.extra_roots_pem, [cert_pem.as_bytes()]);
+    /// assert!(tls::client_config(&options).is_ok());
+    /// ```
     pub fn add_root_pem(&mut self, pem: impl Into<Vec<u8>>) -> &mut Self {
         self.extra_roots_pem.push(pem.into());
         self
@@ -62,6 +114,17 @@ impl TlsOptions {
 }
 
 /// Why a TLS configuration could not be built.
+///
+/// ```
+/// use aio::http::tls::{self, TlsConfigError};
+///
+/// let err = tls::parse_pem_certificates(b"hello", "upload.pem").unwrap_err();
+/// match &err {
+///     TlsConfigError::NoCertificates { origin } => assert_eq!(origin, "upload.pem"),
+///     other => panic!("unexpected {other}"),
+/// }
+/// assert_eq!(err.to_string(), "no certificate found in upload.pem");
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum TlsConfigError {
@@ -182,6 +245,19 @@ impl std::error::Error for TlsConfigError {
 ///
 /// For the default options this returns the cached configuration of
 /// [`default_client_config`].
+///
+/// ```
+/// use std::sync::Arc;
+/// use aio::http::tls::{self, TlsOptions};
+///
+/// let default = tls::client_config(&TlsOptions::default()).unwrap();
+/// assert!(Arc::ptr_eq(&default, &tls::default_client_config().unwrap()));
+///
+/// let mut options = TlsOptions::default();
+/// options.add_root_pem("-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n");
+/// let err = tls::client_config(&options).unwrap_err();
+/// assert!(err.to_string().starts_with("malformed PEM in root certificate PEM #1"), "{err}");
+/// ```
 pub fn client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>, TlsConfigError> {
     if *opts == TlsOptions::default() {
         return default_client_config();
@@ -202,6 +278,14 @@ pub fn client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>, TlsConfigEr
 /// `SSL_CERT_FILE` and `SSL_CERT_DIR`: changing a variable rebuilds the
 /// configuration, while changing the files under the same names is not
 /// noticed. Errors are not cached.
+///
+/// ```
+/// use std::sync::Arc;
+///
+/// let first = aio::http::tls::default_client_config().unwrap();
+/// let again = aio::http::tls::default_client_config().unwrap();
+/// assert!(Arc::ptr_eq(&first, &again), "built once");
+/// ```
 pub fn default_client_config() -> Result<Arc<ClientConfig>, TlsConfigError> {
     type Cached = Option<(EnvRoots, Arc<ClientConfig>)>;
     static DEFAULT: Mutex<Cached> = Mutex::new(None);
@@ -382,6 +466,17 @@ fn add_cert_file(
 
 /// Parses every `CERTIFICATE` section of a PEM document; `origin` names the
 /// document in errors. Zero certificates is an error.
+///
+/// ```
+/// # let cert_pem = rcgen::generate_simple_self_signed(["127.0.0.1".to_owned()]).unwrap().cert.pem();
+/// # let other = rcgen::generate_simple_self_signed(["localhost".to_owned()]).unwrap().cert.pem();
+/// use aio::http::tls;
+///
+/// // Two certificates in one bundle:
+/// let bundle = format!("{cert_pem}{other}");
+/// let certs = tls::parse_pem_certificates(bundle.as_bytes(), "bundle.pem").unwrap();
+/// assert_eq!(certs.len(), 2);
+/// ```
 pub fn parse_pem_certificates(
     pem: &[u8],
     origin: &str,

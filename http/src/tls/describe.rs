@@ -8,12 +8,60 @@ use rustls_pki_types::{ServerName, UnixTime};
 
 /// The [`rustls::Error`] inside an `io::Error` returned by this module's
 /// streams (handshake and record errors carry it as their inner error).
+///
+/// ```
+/// # let cert = rcgen::generate_simple_self_signed(["127.0.0.1".to_owned()]).unwrap();
+/// # let (cert_pem, key_pem) = (cert.cert.pem(), cert.signing_key.serialize_pem());
+/// # let url = aio::http::doc_support::serve_tls(&cert_pem, &key_pem, &["200 OK"]);
+/// # let addr = url.trim_start_matches("https://").to_owned();
+/// use aio::http::tls;
+/// use rustls::{CertificateError, Error};
+///
+/// aio::run(async {
+///     // The server at `addr` presents a certificate no trusted root signed.
+///     let tcp = aio::net::TcpStream::connect(&addr).await?;
+///     let config = tls::default_client_config().unwrap();
+///     let name = tls::server_name("127.0.0.1").unwrap();
+///     let err = tls::connect(config, name, tcp).await.unwrap_err();
+///     let unknown_issuer = Error::InvalidCertificate(CertificateError::UnknownIssuer);
+///     assert_eq!(tls::rustls_error(&err), Some(&unknown_issuer));
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
 pub fn rustls_error(e: &io::Error) -> Option<&Error> {
     e.get_ref()?.downcast_ref::<Error>()
 }
 
 /// [`describe_tls_error`] for the rustls error inside `e`, else `e`'s own
 /// message.
+///
+/// ```
+/// # let cert = rcgen::generate_simple_self_signed(["127.0.0.1".to_owned()]).unwrap();
+/// # let (cert_pem, key_pem) = (cert.cert.pem(), cert.signing_key.serialize_pem());
+/// # let url = aio::http::doc_support::serve_tls(&cert_pem, &key_pem, &["200 OK"]);
+/// # let addr = url.trim_start_matches("https://").to_owned();
+/// use aio::http::tls::{self, TlsOptions};
+///
+/// aio::run(async {
+///     // The server at `addr` presents a trusted certificate for 127.0.0.1,
+///     // and the client asks for another name.
+///     let mut options = TlsOptions::default();
+///     options.add_root_pem(cert_pem.as_bytes());
+///     let config = tls::client_config(&options).unwrap();
+///     let tcp = aio::net::TcpStream::connect(&addr).await?;
+///     let name = tls::server_name("localhost").unwrap();
+///     let err = tls::connect(config, name, tcp).await.unwrap_err();
+///     assert_eq!(
+///         tls::describe_io_error(&err),
+///         "certificate is not valid for name localhost (it is valid for 127.0.0.1)"
+///     );
+///     let other = std::io::Error::other("connection reset");
+///     assert_eq!(tls::describe_io_error(&other), "connection reset");
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
 pub fn describe_io_error(e: &io::Error) -> String {
     match rustls_error(e) {
         Some(tls) => describe_tls_error(tls),
@@ -29,6 +77,17 @@ pub fn describe_io_error(e: &io::Error) -> String {
 /// - `certificate is not valid yet (...)`
 ///
 /// and rustls's own message for anything else.
+///
+/// ```
+/// use aio::http::tls::describe_tls_error;
+/// use rustls::{CertificateError, Error};
+///
+/// let e = Error::InvalidCertificate(CertificateError::UnknownIssuer);
+/// assert_eq!(
+///     describe_tls_error(&e),
+///     "certificate signed by unknown issuer (not in the trusted roots)"
+/// );
+/// ```
 pub fn describe_tls_error(e: &Error) -> String {
     match e {
         Error::InvalidCertificate(cert) => {

@@ -6,6 +6,14 @@ use std::net::{IpAddr, Ipv6Addr};
 use rustls_pki_types::ServerName;
 
 /// A host that is neither a valid DNS name nor an IP address.
+///
+/// ```
+/// let err = aio::http::tls::server_name("exa mple.com").unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     r#""exa mple.com" is not a valid TLS server name (expected a DNS name or an IP address)"#
+/// );
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InvalidServerName {
     host: String,
@@ -13,6 +21,11 @@ pub struct InvalidServerName {
 
 impl InvalidServerName {
     /// The rejected host, as given.
+    ///
+    /// ```
+    /// let err = aio::http::tls::server_name("under_score!").unwrap_err();
+    /// assert_eq!(err.host(), "under_score!");
+    /// ```
     pub fn host(&self) -> &str {
         &self.host
     }
@@ -35,6 +48,16 @@ impl std::error::Error for InvalidServerName {}
 /// verified against the certificate's IP SANs; DNS names against its DNS
 /// SANs. A trailing dot (`example.com.`) is dropped, as certificates never
 /// carry it.
+///
+/// ```
+/// use aio::http::tls::server_name;
+/// use rustls_pki_types::ServerName;
+///
+/// let name = server_name("example.com.").unwrap();
+/// assert_eq!(name.to_str(), "example.com");
+/// let ip = server_name("[::1]").unwrap();
+/// assert!(matches!(ip, ServerName::IpAddress(_)));
+/// ```
 pub fn server_name(host: &str) -> Result<ServerName<'static>, InvalidServerName> {
     let invalid = || InvalidServerName {
         host: host.to_owned(),
@@ -53,6 +76,14 @@ pub fn server_name(host: &str) -> Result<ServerName<'static>, InvalidServerName>
 }
 
 /// The server name for a parsed URL host (`url::Url::host()`).
+///
+/// ```
+/// use aio::http::{tls, Url};
+///
+/// let url = Url::parse("https://[::1]:8443/health").unwrap();
+/// let name = tls::server_name_for_host(&url.host().unwrap()).unwrap();
+/// assert_eq!(name.to_str(), "::1");
+/// ```
 pub fn server_name_for_host<S: AsRef<str>>(
     host: &url::Host<S>,
 ) -> Result<ServerName<'static>, InvalidServerName> {

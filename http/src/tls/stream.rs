@@ -20,6 +20,25 @@ use rustls_pki_types::ServerName;
 
 /// Message of the `UnexpectedEof` error returned when the peer closes the
 /// transport without sending a TLS `close_notify` alert first.
+///
+/// ```
+/// # let cert = rcgen::generate_simple_self_signed(["127.0.0.1".to_owned()]).unwrap();
+/// # let (cert_pem, key_pem) = (cert.cert.pem(), cert.signing_key.serialize_pem());
+/// # aio::run(async {
+/// # let (mut client, mut server) = aio::http::doc_support::tls_pair(&cert_pem, &key_pem).await;
+/// // `client` and `server`: the two ends of a TLS connection over TCP.
+/// use aio::io::{AsyncReadExt, ErrorKind};
+/// use aio::http::tls::UNCLEAN_EOF_MESSAGE;
+///
+/// // The server drops the TCP connection without a TLS goodbye.
+/// let (tcp, _) = server.into_inner();
+/// drop(tcp);
+/// let err = client.read(&mut [0; 64]).await.unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::UnexpectedEof);
+/// assert_eq!(err.to_string(), UNCLEAN_EOF_MESSAGE);
+/// # std::io::Result::Ok(())
+/// # }).unwrap();
+/// ```
 pub const UNCLEAN_EOF_MESSAGE: &str =
     "peer closed the TLS connection without close_notify (the response may be truncated)";
 
@@ -41,6 +60,25 @@ pub const UNCLEAN_EOF_MESSAGE: &str =
 ///
 /// TLS records that rustls queues while reading (alerts, key-update replies)
 /// are sent from `poll_read` too, so a reader-only task never stalls them.
+///
+/// ```
+/// # let cert = rcgen::generate_simple_self_signed(["127.0.0.1".to_owned()]).unwrap();
+/// # let (cert_pem, key_pem) = (cert.cert.pem(), cert.signing_key.serialize_pem());
+/// # aio::run(async {
+/// # let (mut client, mut server) = aio::http::doc_support::tls_pair(&cert_pem, &key_pem).await;
+/// // `client` and `server`: the two ends of a TLS connection over TCP.
+/// use aio::io::{AsyncReadExt, AsyncWriteExt};
+///
+/// client.write_all(b"ping").await?;
+/// client.flush().await?;
+/// let mut buf = [0; 4];
+/// server.read_exact(&mut buf).await?;
+/// assert_eq!(&buf, b"ping");
+/// client.close().await?; // close_notify, then the TCP close
+/// assert_eq!(server.read(&mut buf).await?, 0, "a clean end");
+/// # std::io::Result::Ok(())
+/// # }).unwrap();
+/// ```
 #[derive(Debug)]
 pub struct TlsStream<IO, C> {
     io: IO,
@@ -57,6 +95,33 @@ pub type ClientTlsStream<IO> = TlsStream<IO, ClientConnection>;
 ///
 /// A rejected handshake is an `io::Error` of kind `InvalidData` whose inner
 /// error is the [`rustls::Error`] (see [`super::describe_io_error`]).
+///
+/// ```
+/// # let cert = rcgen::generate_simple_self_signed(["127.0.0.1".to_owned()]).unwrap();
+/// # let (cert_pem, key_pem) = (cert.cert.pem(), cert.signing_key.serialize_pem());
+/// # let url = aio::http::doc_support::serve_tls(&cert_pem, &key_pem, &["200 OK\n\nhello"]);
+/// # let addr = url.trim_start_matches("https://").to_owned();
+/// use aio::http::tls::{self, TlsOptions};
+/// use aio::io::{AsyncReadExt, AsyncWriteExt};
+///
+/// aio::run(async {
+///     // An HTTPS server at `addr` presents `cert_pem`, which the client trusts.
+///     let mut options = TlsOptions::default();
+///     options.add_root_pem(cert_pem.as_bytes());
+///     let config = tls::client_config(&options).unwrap();
+///     let tcp = aio::net::TcpStream::connect(&addr).await?;
+///     let name = tls::server_name("127.0.0.1").unwrap();
+///     let mut stream = tls::connect(config, name, tcp).await?;
+///
+///     stream.write_all(b"GET / HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n").await?;
+///     let mut response = String::new();
+///     stream.read_to_string(&mut response).await?;
+///     assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
+///     assert!(response.ends_with("\r\n\r\nhello"), "{response}");
+///     std::io::Result::Ok(())
+/// })
+/// .unwrap();
+/// ```
 pub async fn connect<IO>(
     config: Arc<ClientConfig>,
     server_name: ServerName<'static>,
@@ -73,6 +138,27 @@ where
     IO: AsyncRead + AsyncWrite + Unpin,
 {
     /// Connects as a TLS client over `io`; see the free function [`connect`].
+    ///
+    /// ```
+    /// # let cert = rcgen::generate_simple_self_signed(["127.0.0.1".to_owned()]).unwrap();
+    /// # let (cert_pem, key_pem) = (cert.cert.pem(), cert.signing_key.serialize_pem());
+    /// # let url = aio::http::doc_support::serve_tls(&cert_pem, &key_pem, &["200 OK"]);
+    /// # let addr = url.trim_start_matches("https://").to_owned();
+    /// use aio::http::tls::{self, ClientTlsStream, TlsOptions};
+    ///
+    /// aio::run(async {
+    ///     // A TLS server at `addr` presents `cert_pem`, which the client trusts.
+    ///     let mut options = TlsOptions::default();
+    ///     options.add_root_pem(cert_pem.as_bytes());
+    ///     let config = tls::client_config(&options).unwrap();
+    ///     let tcp = aio::net::TcpStream::connect(&addr).await?;
+    ///     let name = tls::server_name("127.0.0.1").unwrap();
+    ///     let stream = ClientTlsStream::connect(config, name, tcp).await?;
+    ///     assert_eq!(stream.alpn_protocol(), Some(tls::ALPN_HTTP11));
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn connect(
         config: Arc<ClientConfig>,
         server_name: ServerName<'static>,
@@ -86,18 +172,57 @@ where
 
 impl<IO, C> TlsStream<IO, C> {
     /// The transport and the rustls connection.
+    ///
+    /// ```
+    /// # let cert = rcgen::generate_simple_self_signed(["127.0.0.1".to_owned()]).unwrap();
+    /// # let (cert_pem, key_pem) = (cert.cert.pem(), cert.signing_key.serialize_pem());
+    /// # aio::run(async {
+    /// # let (mut client, mut server) = aio::http::doc_support::tls_pair(&cert_pem, &key_pem).await;
+    /// // `client` and `server`: the two ends of a TLS connection over TCP.
+    /// let (tcp, tls) = client.get_ref();
+    /// assert_eq!(tcp.peer_addr()?, server.get_ref().0.local_addr()?);
+    /// assert!(tls.protocol_version().is_some());
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn get_ref(&self) -> (&IO, &C) {
         (&self.io, &self.conn)
     }
 
     /// Mutable access to the transport and the rustls connection. Reading
     /// or writing the transport directly corrupts the TLS stream.
+    ///
+    /// ```
+    /// # let cert = rcgen::generate_simple_self_signed(["127.0.0.1".to_owned()]).unwrap();
+    /// # let (cert_pem, key_pem) = (cert.cert.pem(), cert.signing_key.serialize_pem());
+    /// # aio::run(async {
+    /// # let (mut client, mut server) = aio::http::doc_support::tls_pair(&cert_pem, &key_pem).await;
+    /// // `client` and `server`: the two ends of a TLS connection over TCP.
+    /// // Socket options are safe to change; the bytes are not.
+    /// client.get_mut().0.set_nodelay(true)?;
+    /// assert!(client.get_ref().0.nodelay()?);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn get_mut(&mut self) -> (&mut IO, &mut C) {
         (&mut self.io, &mut self.conn)
     }
 
     /// Gives back the transport and the rustls connection, dropping any TLS
     /// records not yet sent.
+    ///
+    /// ```
+    /// # let cert = rcgen::generate_simple_self_signed(["127.0.0.1".to_owned()]).unwrap();
+    /// # let (cert_pem, key_pem) = (cert.cert.pem(), cert.signing_key.serialize_pem());
+    /// # aio::run(async {
+    /// # let (mut client, mut server) = aio::http::doc_support::tls_pair(&cert_pem, &key_pem).await;
+    /// // `client` and `server`: the two ends of a TLS connection over TCP.
+    /// let (tcp, tls) = client.into_inner();
+    /// assert!(!tls.is_handshaking());
+    /// assert_eq!(tcp.peer_addr()?, server.get_ref().0.local_addr()?);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn into_inner(self) -> (IO, C) {
         (self.io, self.conn)
     }
@@ -114,6 +239,40 @@ where
     /// [`connect`] is the client's entry point; this one lets a caller build
     /// the connection itself (e.g. with extra options, or a server side
     /// for a test).
+    ///
+    /// ```
+    /// # let cert = rcgen::generate_simple_self_signed(["127.0.0.1".to_owned()]).unwrap();
+    /// # let (cert_pem, key_pem) = (cert.cert.pem(), cert.signing_key.serialize_pem());
+    /// # let server_config = aio::http::doc_support::server_config(&cert_pem, &key_pem);
+    /// # let mut options = aio::http::tls::TlsOptions::default();
+    /// # options.add_root_pem(cert_pem.as_bytes());
+    /// # let client_config = aio::http::tls::client_config(&options).unwrap();
+    /// use aio::http::tls::{self, TlsStream};
+    /// use aio::io::{AsyncReadExt, AsyncWriteExt};
+    /// use aio::net::{TcpListener, TcpStream};
+    /// use rustls::ServerConnection;
+    ///
+    /// aio::run(async {
+    ///     // `server_config` presents `cert_pem`, which `client_config` trusts.
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let addr = listener.local_addr()?;
+    ///     let server = aio::spawn(async move {
+    ///         let (tcp, _) = listener.accept().await?;
+    ///         let conn = ServerConnection::new(server_config).unwrap();
+    ///         let mut stream = TlsStream::handshake(conn, tcp).await?;
+    ///         stream.write_all(b"welcome").await?;
+    ///         stream.close().await
+    ///     });
+    ///     let tcp = TcpStream::connect(addr).await?;
+    ///     let name = tls::server_name("127.0.0.1").unwrap();
+    ///     let mut client = tls::connect(client_config, name, tcp).await?;
+    ///     let mut greeting = String::new();
+    ///     client.read_to_string(&mut greeting).await?;
+    ///     assert_eq!(greeting, "welcome");
+    ///     server.await.unwrap()
+    /// })
+    /// .unwrap();
+    /// ```
     pub async fn handshake(conn: C, io: IO) -> io::Result<Self> {
         let mut stream = TlsStream {
             io,
@@ -126,6 +285,18 @@ where
 
     /// The ALPN protocol both sides agreed on, if any (`b"http/1.1"` when
     /// the configs of this module are used).
+    ///
+    /// ```
+    /// # let cert = rcgen::generate_simple_self_signed(["127.0.0.1".to_owned()]).unwrap();
+    /// # let (cert_pem, key_pem) = (cert.cert.pem(), cert.signing_key.serialize_pem());
+    /// # aio::run(async {
+    /// # let (mut client, mut server) = aio::http::doc_support::tls_pair(&cert_pem, &key_pem).await;
+    /// // `client` and `server`: the two ends of a TLS connection over TCP.
+    /// assert_eq!(client.alpn_protocol(), Some(&b"http/1.1"[..]));
+    /// assert_eq!(server.alpn_protocol(), client.alpn_protocol());
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
     pub fn alpn_protocol(&self) -> Option<&[u8]> {
         self.conn.alpn_protocol()
     }

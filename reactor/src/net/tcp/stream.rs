@@ -72,15 +72,32 @@ impl fmt::Debug for TcpListener {
 const LISTEN_BACKLOG: i32 = 1024;
 
 /// A non-blocking listening socket on `addr`, with address reuse (so a
-/// restarted server can bind at once) and a backlog of [`LISTEN_BACKLOG`].
-fn listen(addr: SocketAddr) -> io::Result<mio::net::TcpListener> {
+/// restarted server can bind at once) and a backlog of [`LISTEN_BACKLOG`];
+/// with `reuse_port`, SO_REUSEPORT too (see [`TcpListener::bind_reuse_port`]).
+fn listen(addr: SocketAddr, reuse_port: bool) -> io::Result<mio::net::TcpListener> {
     use socket2::{Domain, Socket, Type};
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
     socket.set_reuse_address(true)?;
+    if reuse_port {
+        set_reuse_port(&socket)?;
+    }
     socket.set_nonblocking(true)?;
     socket.bind(&addr.into())?;
     socket.listen(LISTEN_BACKLOG)?;
     Ok(mio::net::TcpListener::from_std(socket.into()))
+}
+
+#[cfg(unix)]
+fn set_reuse_port(socket: &socket2::Socket) -> io::Result<()> {
+    socket.set_reuse_port(true)
+}
+
+#[cfg(not(unix))]
+fn set_reuse_port(_: &socket2::Socket) -> io::Result<()> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "SO_REUSEPORT is not available on this system",
+    ))
 }
 
 impl TcpListener {
@@ -110,12 +127,64 @@ impl TcpListener {
     /// ```
     pub fn bind<A: ToSocketAddrs>(addr: A) -> impl Future<Output = io::Result<TcpListener>> {
         let handle = context::current("aio::net::TcpListener::bind()");
+        TcpListener::bind_on(handle, addr, false)
+    }
+
+    /// [`bind`](TcpListener::bind) with SO_REUSEPORT: several listeners,
+    /// each bound this way, may share one address, and the kernel spreads
+    /// incoming connections over them. With one such listener per loop
+    /// (see `aio::Runner::loops`), every loop accepts its own share of the
+    /// connections, and each connection stays on the loop that accepted it.
+    ///
+    /// Linux spreads by a hash of the connection's addresses; a listener
+    /// that closes drops the connections waiting in its own queue. An
+    /// address held by a listener bound without SO_REUSEPORT cannot be
+    /// shared (the error is `AddrInUse`).
+    ///
+    /// # Errors
+    /// As [`bind`](TcpListener::bind); on systems without SO_REUSEPORT,
+    /// an error of kind `Unsupported`.
+    ///
+    /// # Panics
+    /// When called outside of `aio::run()`.
+    ///
+    /// ```
+    /// use aio::net::{TcpListener, TcpStream};
+    ///
+    /// aio::run(async {
+    ///     let first = TcpListener::bind_reuse_port("127.0.0.1:0").await?;
+    ///     let addr = first.local_addr()?;
+    ///     let second = TcpListener::bind_reuse_port(addr).await?; // the same address
+    ///     assert_eq!(second.local_addr()?, addr);
+    ///     let _client = TcpStream::connect(addr).await?;
+    ///     // The kernel queued the connection on one of the two.
+    ///     aio::select! {
+    ///         accepted = first.accept() => accepted?,
+    ///         accepted = second.accept() => accepted?,
+    ///     };
+    ///     std::io::Result::Ok(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn bind_reuse_port<A: ToSocketAddrs>(
+        addr: A,
+    ) -> impl Future<Output = io::Result<TcpListener>> {
+        let handle = context::current("aio::net::TcpListener::bind_reuse_port()");
+        TcpListener::bind_on(handle, addr, true)
+    }
+
+    /// Resolve `addr` and listen on the first address that can be bound.
+    fn bind_on<A: ToSocketAddrs>(
+        handle: Arc<Handle>,
+        addr: A,
+        reuse_port: bool,
+    ) -> impl Future<Output = io::Result<TcpListener>> {
         let target = target_of(&addr);
         async move {
             let (label, addrs) = resolve(&handle, target).await?;
             let mut errors = Failures::default();
             for a in addrs {
-                match listen(a) {
+                match listen(a, reuse_port) {
                     Ok(l) => {
                         let io = PollEvented::new(handle.clone(), l, Interest::READABLE)?;
                         return Ok(TcpListener { io });
