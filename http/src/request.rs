@@ -38,6 +38,23 @@ mod sealed {
 /// `"posts?page=2"`) is joined onto the client's
 /// [`base_url`](crate::ClientBuilder::base_url), and is such an error when
 /// the client has none.
+///
+/// ```
+/// # let url = aio::http::doc_support::serve(&["200 OK\n\n{request}"]);
+/// let parsed = aio::http::Url::parse(&url).unwrap();
+/// let client = aio::http::Client::builder().base_url(&url).build().unwrap();
+/// aio::run(async {
+///     // A &str, a String, a Url: all go in; a relative path joins the base.
+///     client.get(url.as_str()).await?;
+///     client.get(parsed.join("/a").unwrap()).await?;
+///     let echo = client.get("/posts?page=2").await?.text().await?;
+///     assert!(echo.starts_with("GET /posts?page=2 HTTP/1.1"), "{echo}");
+///     Ok::<_, aio::http::Error>(())
+/// })
+/// .unwrap();
+/// let err = aio::run(aio::http::Client::new().get("/posts").send()).unwrap_err();
+/// assert!(err.is_invalid_url());
+/// ```
 pub trait IntoUrl: sealed::Sealed {
     /// The parsed URL (joined onto `base` when relative), or the text that
     /// failed to parse with the reason.
@@ -116,6 +133,7 @@ fn join_onto_base(base: &Url, relative: &str) -> Url {
 /// Mistakes (a bad URL, an invalid header, a body that cannot be
 /// serialized) are kept and reported when the request is sent; the first
 /// one wins.
+///
 #[must_use = "a request does nothing until it is sent or awaited"]
 pub struct RequestBuilder {
     shared: Arc<Shared>,
@@ -167,6 +185,20 @@ impl RequestBuilder {
     /// and any [`HeaderValue`] marked with
     /// [`set_sensitive`](HeaderValue::set_sensitive), are never shown by
     /// `Debug`.
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\n{request}"]);
+    /// let client = aio::http::Client::new();
+    /// aio::run(async {
+    ///     let echo = client.get(&url).header("x-trace", "abc").await?.text().await?;
+    ///     assert!(echo.contains("x-trace: abc\r\n"), "{echo}");
+    ///     // The framing is the client's own.
+    ///     let err = client.get(&url).header("content-length", "5").await.unwrap_err();
+    ///     assert_eq!(err.kind(), aio::http::Kind::Builder);
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn header<K, V>(mut self, name: K, value: V) -> RequestBuilder
     where
         HeaderName: TryFrom<K>,
@@ -214,6 +246,18 @@ impl RequestBuilder {
     /// Sends HTTP Basic credentials (`Authorization: Basic ...`, replacing
     /// any set before, never shown by `Debug`). A URL's own `user:password@`
     /// is sent the same way.
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\n{request}"]);
+    /// let client = aio::http::Client::new();
+    /// aio::run(async {
+    ///     let echo = client.get(&url).basic_auth("ann", Some("pw")).await?.text().await?;
+    ///     // base64("ann:pw")
+    ///     assert!(echo.contains("authorization: Basic YW5uOnB3\r\n"), "{echo}");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn basic_auth<U: fmt::Display, P: fmt::Display>(
         self,
         username: U,
@@ -226,6 +270,19 @@ impl RequestBuilder {
 
     /// Sends a bearer token (`Authorization: Bearer <token>`, replacing any
     /// set before, never shown by `Debug`).
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\n{request}"]);
+    /// let client = aio::http::Client::new();
+    /// let request = client.get(&url).bearer_auth("t0ken");
+    /// assert!(!format!("{request:?}").contains("t0ken"), "Debug hides it");
+    /// aio::run(async {
+    ///     let echo = request.await?.text().await?;
+    ///     assert!(echo.contains("authorization: Bearer t0ken\r\n"), "{echo}");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn bearer_auth<T: fmt::Display>(self, token: T) -> RequestBuilder {
         match HeaderValue::try_from(format!("Bearer {token}")) {
             Ok(value) => self.authorization(value),
@@ -296,6 +353,23 @@ impl RequestBuilder {
     /// Sends `value` as JSON, with `content-type: application/json` unless a
     /// content type was set. A serialization failure is an error of kind
     /// [`Body`](Kind::Body) at send time.
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\n{request}"]);
+    /// let client = aio::http::Client::new();
+    /// aio::run(async {
+    ///     let echo = client
+    ///         .post(format!("{url}/posts"))
+    ///         .json(&serde_json::json!({"title": "hi"}))
+    ///         .await?
+    ///         .text()
+    ///         .await?;
+    ///     assert!(echo.contains("content-type: application/json\r\n"), "{echo}");
+    ///     assert!(echo.ends_with("\r\n\r\n{\"title\":\"hi\"}"), "{echo}");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn json<T: Serialize + ?Sized>(self, value: &T) -> RequestBuilder {
         let encoded = serde_json::to_vec(value)
             .map_err(|e| Error::with_source(Kind::Body, "cannot serialize the JSON body", e));
@@ -422,6 +496,15 @@ impl RequestBuilder {
 
     /// Limit for this whole request, body included (overrides the client's
     /// [`timeout`](crate::ClientBuilder::timeout)).
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::silent();
+    /// use std::time::Duration;
+    /// let client = aio::http::Client::new();
+    /// let err = aio::run(client.get(&url).timeout(Duration::from_millis(50)).send()).unwrap_err();
+    /// assert!(err.is_timeout());
+    /// assert!(err.to_string().contains("timed out after 50 ms"), "{err}");
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> RequestBuilder {
         if let Ok(req) = &mut self.request {
             req.timeout = Some(timeout);
@@ -432,6 +515,19 @@ impl RequestBuilder {
     /// Whether to ask for a compressed response and decode it, for this
     /// request only (overrides
     /// [`ClientBuilder::decompress`](crate::ClientBuilder::decompress)).
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\n{request}"]);
+    /// let client = aio::http::Client::new();
+    /// aio::run(async {
+    ///     let asked = client.get(&url).await?.text().await?;
+    ///     assert!(asked.contains("accept-encoding: gzip"), "{asked}");
+    ///     let plain = client.get(&url).decompress(false).await?.text().await?;
+    ///     assert!(!plain.contains("accept-encoding"), "{plain}");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn decompress(mut self, decompress: bool) -> RequestBuilder {
         if let Ok(req) = &mut self.request {
             req.decompress = Some(decompress);
@@ -441,6 +537,21 @@ impl RequestBuilder {
 
     /// Sends the request; resolves once the response head has arrived
     /// (following redirects). Must run inside `aio::run()`.
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\nfirst", "200 OK\n\nsecond"]);
+    /// let client = aio::http::Client::new();
+    /// aio::run(async {
+    ///     // `send()` names the future, e.g. to start it now and await it later;
+    ///     // `.await` on the builder does the same.
+    ///     let first = aio::spawn(client.get(&url).send());
+    ///     let response = first.await.unwrap()?;
+    ///     assert_eq!(response.text().await?, "first");
+    ///     assert_eq!(client.get(&url).await?.text().await?, "second");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
     pub fn send(self) -> impl Future<Output = Result<Response, Error>> + Send + 'static {
         let RequestBuilder { shared, request } = self;
         async move { exchange::execute(shared, request?).await }

@@ -171,8 +171,10 @@ fn fresh_only(builder: aio_http::ClientBuilder) -> Client {
 fn aborting_a_plain_request_at_every_poll_leaves_the_client_healthy() {
     let server = TestServer::http(handler);
     let polls = abort_everywhere(&server, fresh_only(Client::builder()), None);
-    // Connect, head and several body pieces each took a poll of their own.
-    assert!(polls >= 2 + BODY_PIECES, "completed in {polls} polls");
+    // Connect, head and body pieces each took a poll of their own (at least
+    // one piece: on a loaded machine the 5 ms-paced pieces may arrive
+    // together, so more is not certain).
+    assert!(polls >= 3, "completed in {polls} polls");
     // With reuse: what the abort leaves behind must not be pooled.
     let polls = abort_everywhere(&server, plain_client(), None);
     assert!(polls >= 2, "completed in {polls} polls");
@@ -184,7 +186,7 @@ fn aborting_a_request_with_a_large_body_at_every_poll() {
     let server = TestServer::http(handler);
     let body = vec![b'u'; 8 << 20];
     let polls = abort_everywhere(&server, fresh_only(Client::builder()), Some(body.clone()));
-    assert!(polls >= 2 + BODY_PIECES, "completed in {polls} polls");
+    assert!(polls >= 3, "completed in {polls} polls");
     let polls = abort_everywhere(&server, plain_client(), Some(body));
     assert!(polls >= 2, "completed in {polls} polls");
 }
@@ -196,10 +198,10 @@ fn aborting_an_https_request_at_every_poll_leaves_the_client_healthy() {
     let trusting = || Client::builder().add_root_certificate(&ca.cert_pem);
     // The handshake alone takes several polls.
     let polls = abort_everywhere(&server, fresh_only(trusting()), None);
-    assert!(polls >= 2 + BODY_PIECES, "completed in {polls} polls");
+    assert!(polls >= 3, "completed in {polls} polls");
     let body = vec![b'v'; 4 << 20];
     let polls = abort_everywhere(&server, fresh_only(trusting()), Some(body.clone()));
-    assert!(polls >= 2 + BODY_PIECES, "completed in {polls} polls");
+    assert!(polls >= 3, "completed in {polls} polls");
     let pooled = trusting()
         .trust_env(false)
         .timeout(Duration::from_secs(5))
