@@ -20,7 +20,6 @@ use url::Url;
 
 use crate::deadline::{after, Bound, Deadline};
 use crate::error::{Error, Kind, Limit, Phase};
-use crate::pool::Slot;
 use crate::proto::{encode_chunk, LAST_CHUNK};
 use crate::proxy::{socks, tunnel, ProxyKind, ProxyTarget};
 use crate::request_body::Streamed;
@@ -172,9 +171,11 @@ pub(crate) struct Conn {
     pub(crate) idle_since: Instant,
     /// The socket's read-event count when it went back to the pool.
     idle_read_events: u32,
-    /// Its place in the pool's count of open connections (given up when
-    /// the connection is dropped).
-    pub(crate) slot: Option<Slot>,
+    /// Its place in the pool's count of open connections, given up when the
+    /// connection is dropped. Held only to be dropped with it, so its type
+    /// (the pool's `Slot`) is erased: the pool knows connections, a
+    /// connection need not know the pool.
+    pub(crate) slot: Option<Box<dyn Send + Sync>>,
 }
 
 impl Conn {

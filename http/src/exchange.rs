@@ -368,7 +368,7 @@ impl Exchange {
                     &mut self.deadline,
                 ))
                 .await?;
-                conn.slot = Some(slot);
+                conn.slot = Some(Box::new(slot));
                 break conn;
             };
             match self.attempt(&mut conn).await {

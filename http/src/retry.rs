@@ -1,7 +1,7 @@
 //! Opt-in retries: when a request is sent again, and how long to wait.
 //!
 //! The decisions are pure functions of what happened (tested without
-//! sockets); the engine ([`crate::exchange`]) applies them.
+//! sockets); the engine (`exchange.rs`) applies them.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
