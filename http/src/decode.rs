@@ -130,6 +130,10 @@ pub(crate) struct DecodeError {
 /// The pipeline for one response body.
 pub(crate) struct Decoding {
     stages: Vec<Stage>,
+    /// Where decoders write before their output is appended: zeroed once
+    /// per body, not once per read (a `Read` needs an initialised buffer,
+    /// and most reads of a small body produce little or nothing).
+    scratch: Box<[u8]>,
     /// Some raw bytes were fed.
     fed: bool,
     /// The raw body ended without a byte: an empty body, whatever its
@@ -141,6 +145,7 @@ impl Decoding {
     pub(crate) fn new(codings: &[Coding]) -> Decoding {
         Decoding {
             stages: codings.iter().map(|&c| Stage::new(c)).collect(),
+            scratch: vec![0; SCRATCH].into_boxed_slice(),
             fed: false,
             empty: false,
         }
@@ -158,30 +163,43 @@ impl Decoding {
         self.stages[0].feed().end();
     }
 
-    /// Appends up to `max` decoded bytes to `out`.
+    /// Appends up to `max` decoded bytes to `out` (at most the scratch
+    /// buffer's 64 KiB).
     pub(crate) fn pull(&mut self, out: &mut Vec<u8>, max: usize) -> Result<Pulled, DecodeError> {
         if self.empty {
             return Ok(Pulled::End);
         }
-        pull(&mut self.stages, out, max)
+        let scratch = &mut self.scratch[..max.min(SCRATCH)];
+        pull(&mut self.stages, out, scratch)
     }
 }
+
+/// The most one read of a decoder produces.
+const SCRATCH: usize = 64 * 1024;
 
 /// How much one stage hands the next at a time.
 const STAGE_PIECE: usize = 32 * 1024;
 
-fn pull(stages: &mut [Stage], out: &mut Vec<u8>, max: usize) -> Result<Pulled, DecodeError> {
+/// Appends the last stage's next output (at most `scratch.len()` bytes) to
+/// `out`, feeding it from the earlier stages as it asks.
+fn pull(
+    stages: &mut [Stage],
+    out: &mut Vec<u8>,
+    scratch: &mut [u8],
+) -> Result<Pulled, DecodeError> {
     let Some((last, earlier)) = stages.split_last_mut() else {
         return Ok(Pulled::NeedInput);
     };
     let mut piece = Vec::new();
     loop {
-        match last.read_into(out, max)? {
+        match last.read_into(out, scratch)? {
             Pulled::NeedInput if !earlier.is_empty() => {}
             other => return Ok(other),
         }
         piece.clear();
-        match pull(earlier, &mut piece, STAGE_PIECE)? {
+        let stage_len = STAGE_PIECE.min(scratch.len());
+        let stage_scratch = &mut scratch[..stage_len];
+        match pull(earlier, &mut piece, stage_scratch)? {
             Pulled::Data => last.feed().push(&piece),
             Pulled::End => last.feed().end(),
             Pulled::NeedInput => return Ok(Pulled::NeedInput),
@@ -307,8 +325,9 @@ impl Stage {
         }
     }
 
-    /// Appends up to `max` decoded bytes to `out`.
-    fn read_into(&mut self, out: &mut Vec<u8>, max: usize) -> Result<Pulled, DecodeError> {
+    /// Appends its next output to `out`, read through `scratch` (so at most
+    /// `scratch.len()` bytes).
+    fn read_into(&mut self, out: &mut Vec<u8>, scratch: &mut [u8]) -> Result<Pulled, DecodeError> {
         let coding = self.coding();
         let failed = |source| DecodeError { coding, source };
         #[cfg(feature = "gzip")]
@@ -331,20 +350,17 @@ impl Stage {
         }
         #[cfg(feature = "zstd")]
         if let Stage::Zstd(z) = self {
-            return z.read_into(out, max).map_err(failed);
+            return z.read_into(out, scratch).map_err(failed);
         }
-        let start = out.len();
-        out.resize(start + max, 0);
-        let target = &mut out[start..];
         let read = match self {
             #[cfg(feature = "gzip")]
-            Stage::Gzip(d) => d.read(target),
+            Stage::Gzip(d) => d.read(scratch),
             #[cfg(feature = "gzip")]
-            Stage::Zlib(d) => d.read(target),
+            Stage::Zlib(d) => d.read(scratch),
             #[cfg(feature = "gzip")]
-            Stage::RawDeflate(d) => d.read(target),
+            Stage::RawDeflate(d) => d.read(scratch),
             #[cfg(feature = "brotli")]
-            Stage::Brotli(d) => d.read(target),
+            Stage::Brotli(d) => d.read(scratch),
             #[allow(unreachable_patterns)]
             _ => unreachable!("handled above"),
         };
@@ -352,12 +368,11 @@ impl Stage {
         // the stream show only on the read after the one that ended it.
         #[cfg(feature = "brotli")]
         let read = match (read, &mut *self) {
-            (Ok(0), Stage::Brotli(d)) => d.read(&mut out[start..]),
+            (Ok(0), Stage::Brotli(d)) => d.read(scratch),
             (read, _) => read,
         };
         match read {
             Ok(0) => {
-                out.truncate(start);
                 if self.feed().available().is_empty() {
                     Ok(Pulled::End)
                 } else {
@@ -368,17 +383,11 @@ impl Stage {
                 }
             }
             Ok(n) => {
-                out.truncate(start + n);
+                out.extend_from_slice(&scratch[..n]);
                 Ok(Pulled::Data)
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                out.truncate(start);
-                Ok(Pulled::NeedInput)
-            }
-            Err(e) => {
-                out.truncate(start);
-                Err(failed(e))
-            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(Pulled::NeedInput),
+            Err(e) => Err(failed(e)),
         }
     }
 }
@@ -416,15 +425,17 @@ mod zstd {
     }
 
     impl Zstd {
-        pub(super) fn read_into(&mut self, out: &mut Vec<u8>, max: usize) -> io::Result<Pulled> {
+        pub(super) fn read_into(
+            &mut self,
+            out: &mut Vec<u8>,
+            scratch: &mut [u8],
+        ) -> io::Result<Pulled> {
             loop {
                 // Output first: what is decoded is handed out before more
                 // input is decoded, so at most a window plus a block is held.
                 if self.frame.is_some() && self.decoder.can_collect() > 0 {
-                    let start = out.len();
-                    out.resize(start + max, 0);
-                    let n = self.decoder.read(&mut out[start..])?;
-                    out.truncate(start + n);
+                    let n = self.decoder.read(scratch)?;
+                    out.extend_from_slice(&scratch[..n]);
                     if n > 0 {
                         return Ok(Pulled::Data);
                     }
