@@ -7,19 +7,36 @@ use std::sync::Arc;
 use crate::conn::Conn;
 use crate::deadline::Deadline;
 use crate::error::{Error, Kind, Phase};
+#[cfg(feature = "http2")]
+use crate::http2;
 use crate::proto::{Event, ProtoError, ResponseDecoder};
 use crate::shared::Shared;
 
 /// A response body still on the wire (or already finished).
 pub(crate) struct BodyReader {
-    /// `None` once the body ended (the connection went back to the pool or
-    /// was closed) or failed.
-    conn: Option<Conn>,
-    decoder: ResponseDecoder,
+    /// `None` once the body ended (an HTTP/1.1 connection went back to the
+    /// pool or was closed) or failed.
+    source: Option<Source>,
     shared: Arc<Shared>,
     deadline: Deadline,
     /// A failure is final: later reads repeat it instead of reading on.
     failed: Option<(Kind, String)>,
+}
+
+/// Where the body comes from.
+enum Source {
+    /// Its own HTTP/1.1 connection, framed by the decoder.
+    Http1 {
+        conn: Conn,
+        decoder: ResponseDecoder,
+    },
+    /// A stream of a shared HTTP/2 connection.
+    #[cfg(feature = "http2")]
+    Http2 {
+        body: http2::ResponseBody,
+        /// Bytes received so far, held to `max_body_size`.
+        received: u64,
+    },
 }
 
 impl BodyReader {
@@ -31,26 +48,52 @@ impl BodyReader {
     /// byte of it is read.
     pub(crate) fn new(
         conn: Conn,
-        decoder: ResponseDecoder,
+        mut decoder: ResponseDecoder,
         shared: Arc<Shared>,
         deadline: Deadline,
     ) -> BodyReader {
+        // No input: the decoder only says what it already knows.
+        let known = decoder.decode(&[]);
         let mut reader = BodyReader {
-            conn: Some(conn),
-            decoder,
+            source: Some(Source::Http1 { conn, decoder }),
             shared,
             deadline,
             failed: None,
         };
-        // No input: the decoder only says what it already knows.
-        match reader.decoder.decode(&[]) {
+        match known {
             Ok((_, Event::End)) => reader.finish(),
             Ok(_) => {}
-            Err(e) => {
-                reader.conn = None;
-                let e = body_error(e);
-                reader.failed = Some((e.kind(), detail_of(&e)));
-            }
+            Err(e) => reader.give_up(&body_error(e)),
+        }
+        reader
+    }
+
+    /// Takes over an HTTP/2 response's stream. As for HTTP/1.1, a declared
+    /// length over `max_body_size` fails at once (the stream is reset).
+    #[cfg(feature = "http2")]
+    pub(crate) fn http2(
+        body: http2::ResponseBody,
+        content_length: Option<u64>,
+        shared: Arc<Shared>,
+        deadline: Deadline,
+    ) -> BodyReader {
+        let ended = body.is_end();
+        let mut reader = BodyReader {
+            source: Some(Source::Http2 { body, received: 0 }),
+            shared,
+            deadline,
+            failed: None,
+        };
+        match (content_length, reader.max_body()) {
+            (Some(n), Some(max)) if n > max => reader.give_up(&Error::new(
+                Kind::Body,
+                format!(
+                    "response body of {n} bytes (Content-Length) is larger than the limit of \
+                     {max} bytes (max_body_size)"
+                ),
+            )),
+            _ if ended => reader.source = None,
+            _ => {}
         }
         reader
     }
@@ -64,20 +107,28 @@ impl BodyReader {
             Ok(more) => Ok(more),
             Err(e) => {
                 // The connection is in an unknown state: close it.
-                self.conn = None;
-                self.failed = Some((e.kind(), detail_of(&e)));
+                self.give_up(&e);
                 Err(e)
             }
         }
     }
 
     async fn step(&mut self, sink: impl FnOnce(&[u8])) -> Result<bool, Error> {
+        match &mut self.source {
+            None => Ok(false),
+            Some(Source::Http1 { .. }) => self.step_http1(sink).await,
+            #[cfg(feature = "http2")]
+            Some(Source::Http2 { .. }) => self.step_http2(sink).await,
+        }
+    }
+
+    async fn step_http1(&mut self, sink: impl FnOnce(&[u8])) -> Result<bool, Error> {
         loop {
-            let Some(conn) = self.conn.as_mut() else {
+            let Some(Source::Http1 { conn, decoder }) = self.source.as_mut() else {
                 return Ok(false);
             };
             let input = conn.buffered();
-            let (consumed, event) = self.decoder.decode(input).map_err(body_error)?;
+            let (consumed, event) = decoder.decode(input).map_err(body_error)?;
             match event {
                 Event::Data(range) => {
                     sink(&input[range]);
@@ -92,12 +143,12 @@ impl BodyReader {
                         .await?;
                     match n {
                         Ok(0) => {
-                            self.decoder.eof().map_err(|e| {
+                            decoder.eof().map_err(|e| {
                                 Error::with_source(Kind::Body, "response body cut short", e)
                             })?;
                         }
                         Ok(_) => {}
-                        Err(e) => return Err(self.read_error(e)),
+                        Err(e) => return Err(read_error(decoder, e)),
                     }
                 }
                 Event::Trailers(_) => conn.consume(consumed),
@@ -116,21 +167,45 @@ impl BodyReader {
         }
     }
 
-    /// An I/O error mid-body: say how far the body got when the decoder knows.
-    fn read_error(&mut self, e: io::Error) -> Error {
-        match self.decoder.eof() {
-            Err(progress) => Error::with_source(
-                Kind::Body,
-                &format!("response body cut short: {progress}"),
-                e,
-            ),
-            Ok(_) => Error::with_source(Kind::Body, "error reading the response body", e),
+    #[cfg(feature = "http2")]
+    async fn step_http2(&mut self, sink: impl FnOnce(&[u8])) -> Result<bool, Error> {
+        let max = self.max_body();
+        let Some(Source::Http2 { body, received }) = self.source.as_mut() else {
+            return Ok(false);
+        };
+        let piece = self
+            .deadline
+            .wait(
+                Phase::ResponseBody,
+                None,
+                std::future::poll_fn(|cx| body.poll_piece(cx)),
+            )
+            .await?;
+        match piece {
+            None => {
+                self.source = None;
+                Ok(false)
+            }
+            Some(Err(e)) => Err(e),
+            Some(Ok(piece)) => {
+                *received += piece.len() as u64;
+                if let Some(max) = max.filter(|max| *received > *max) {
+                    return Err(Error::new(
+                        Kind::Body,
+                        format!(
+                            "response body larger than the limit of {max} bytes (max_body_size)"
+                        ),
+                    ));
+                }
+                sink(&piece);
+                Ok(true)
+            }
         }
     }
 
     /// Whether the body is still to be read: neither ended nor failed.
     pub(crate) fn is_pending(&self) -> bool {
-        self.conn.is_some() && self.failed.is_none()
+        self.source.is_some() && self.failed.is_none()
     }
 
     /// The client's `max_body_size`.
@@ -146,7 +221,7 @@ impl BodyReader {
     /// Stops reading for good with `e`: the connection is closed, and later
     /// reads repeat the error.
     pub(crate) fn give_up(&mut self, e: &Error) {
-        self.conn = None;
+        self.source = None;
         self.failed = Some((e.kind(), detail_of(e)));
     }
 
@@ -160,7 +235,7 @@ impl BodyReader {
                 Ok(true) => {
                     seen += len as u64;
                     if seen > limit {
-                        self.conn = None;
+                        self.source = None;
                         return;
                     }
                 }
@@ -177,9 +252,21 @@ impl BodyReader {
 
     /// The body ended: the connection goes back if the rules allow.
     fn finish(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            self.shared.pool.release(conn, self.decoder.is_reusable());
+        if let Some(Source::Http1 { conn, decoder }) = self.source.take() {
+            self.shared.pool.release(conn, decoder.is_reusable());
         }
+    }
+}
+
+/// An I/O error mid-body: say how far the body got when the decoder knows.
+fn read_error(decoder: &mut ResponseDecoder, e: io::Error) -> Error {
+    match decoder.eof() {
+        Err(progress) => Error::with_source(
+            Kind::Body,
+            &format!("response body cut short: {progress}"),
+            e,
+        ),
+        Ok(_) => Error::with_source(Kind::Body, "error reading the response body", e),
     }
 }
 

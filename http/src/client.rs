@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http::{HeaderMap, HeaderValue, Method};
+#[cfg(feature = "http2")]
+use rustls::ClientConfig;
 use url::Url;
 
 use crate::cookies::Jar;
@@ -420,6 +422,8 @@ pub struct ClientBuilder {
     default_headers: DefaultHeaders,
     base_url: Option<BaseUrl>,
     cookie_store: bool,
+    http1_only: bool,
+    http2_prior_knowledge: bool,
 }
 
 /// The default headers; `Debug` hides credentials.
@@ -496,6 +500,8 @@ impl ClientBuilder {
             default_headers: DefaultHeaders::default(),
             base_url: None,
             cookie_store: false,
+            http1_only: false,
+            http2_prior_knowledge: false,
             decompress: true,
             retry: None,
             proxies: Vec::new(),
@@ -1043,6 +1049,54 @@ impl ClientBuilder {
         self
     }
 
+    /// Speaks HTTP/1.1 only: TLS no longer offers HTTP/2 by ALPN.
+    ///
+    /// By default (with the `http2` feature, on by default) TLS offers
+    /// `h2` and `http/1.1` and the connection speaks what the server picks;
+    /// plain-HTTP URLs use HTTP/1.1.
+    ///
+    /// ```
+    /// # let url = aio::http::doc_support::serve(&["200 OK\n\nhi"]);
+    /// use aio::http::Version;
+    ///
+    /// let client = aio::http::Client::builder().http1_only().build().unwrap();
+    /// aio::run(async {
+    ///     let response = client.get(&url).await?;
+    ///     assert_eq!(response.version(), Version::HTTP_11);
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
+    pub fn http1_only(mut self) -> ClientBuilder {
+        self.http1_only = true;
+        self
+    }
+
+    /// Speaks HTTP/2 from the first byte, without asking: in clear text
+    /// (`h2c`) for `http://` URLs, and offering only `h2` by ALPN on TLS.
+    /// For servers known to speak HTTP/2; one that does not fails the
+    /// request with a protocol error. Requests through an HTTP proxy that
+    /// forwards plain-HTTP requests still use HTTP/1.1 to the proxy.
+    ///
+    /// ```
+    /// use aio::http::Version;
+    ///
+    /// let client = aio::http::Client::builder().http2_prior_knowledge().build().unwrap();
+    /// aio::run(async {
+    ///     # let url = aio::http::doc_support::serve_h2c(&["200 OK\n\nhi"]).await;
+    ///     let response = client.get(&url).await?;
+    ///     assert_eq!(response.version(), Version::HTTP_2);
+    ///     assert_eq!(response.text().await?, "hi");
+    ///     Ok::<_, aio::http::Error>(())
+    /// })
+    /// .unwrap();
+    /// ```
+    #[cfg(feature = "http2")]
+    pub fn http2_prior_knowledge(mut self) -> ClientBuilder {
+        self.http2_prior_knowledge = true;
+        self
+    }
+
     /// Keeps the cookies servers set and sends them back (default `false`,
     /// as in reqwest: no cookie is kept or sent unless a request sets a
     /// `Cookie` header itself).
@@ -1177,6 +1231,8 @@ impl ClientBuilder {
         };
         let tls = tls::client_config(&opts)
             .map_err(|e| Error::with_source(Kind::Tls, "cannot build the TLS configuration", e))?;
+        #[cfg(feature = "http2")]
+        let (tls, http2) = http2_setup(tls, self.http1_only, self.http2_prior_knowledge)?;
         Ok(Client {
             shared: Arc::new(Shared {
                 pool: Pool::new(
@@ -1206,9 +1262,39 @@ impl ClientBuilder {
                 cookies: self.cookie_store.then(Jar::new),
                 decompress: self.decompress,
                 retry: self.retry,
+                #[cfg(feature = "http2")]
+                http2,
+                #[cfg(feature = "http2")]
+                h2: Default::default(),
             }),
         })
     }
+}
+
+/// Which protocols TLS offers by ALPN, and how HTTP/2 is spoken: offered
+/// beside HTTP/1.1 (the server picks), the only one offered (prior
+/// knowledge), or not at all.
+#[cfg(feature = "http2")]
+fn http2_setup(
+    tls: Arc<ClientConfig>,
+    http1_only: bool,
+    prior_knowledge: bool,
+) -> Result<(Arc<ClientConfig>, crate::http2::Mode), Error> {
+    use crate::http2::Mode;
+    let (mode, alpn): (_, &[&[u8]]) = match (http1_only, prior_knowledge) {
+        (true, true) => {
+            return Err(Error::new(
+                Kind::Builder,
+                "http1_only and http2_prior_knowledge contradict each other",
+            ))
+        }
+        (true, false) => return Ok((tls, Mode::Off)),
+        (false, true) => (Mode::PriorKnowledge, &[b"h2"]),
+        (false, false) => (Mode::Negotiate, &[b"h2", tls::ALPN_HTTP11]),
+    };
+    let mut config = (*tls).clone();
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    Ok((Arc::new(config), mode))
 }
 
 /// The default headers, refusing those only the client may set and marking

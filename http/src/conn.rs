@@ -42,6 +42,11 @@ pub(crate) enum Transport {
 }
 
 impl Transport {
+    /// The server's (or the proxy's) address.
+    pub(crate) fn peer_addr(&self) -> Option<std::net::SocketAddr> {
+        self.tcp().peer_addr().ok()
+    }
+
     fn tcp(&self) -> &TcpStream {
         match self {
             Transport::Plain(s) => s,
@@ -67,6 +72,37 @@ impl Transport {
         match self {
             Transport::Plain(s) => Pin::new(s).poll_flush(cx),
             Transport::Tls(s) => Pin::new(&mut **s).poll_flush(cx),
+        }
+    }
+}
+
+impl AsyncRead for Transport {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        Transport::poll_read(self.get_mut(), cx, buf)
+    }
+}
+
+impl AsyncWrite for Transport {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Transport::poll_write(self.get_mut(), cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Transport::poll_flush(self.get_mut(), cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Transport::Plain(s) => Pin::new(s).poll_close(cx),
+            Transport::Tls(s) => Pin::new(&mut **s).poll_close(cx),
         }
     }
 }
@@ -194,6 +230,22 @@ impl Conn {
             idle_read_events: 0,
             slot: None,
         }
+    }
+
+    /// Whether the TLS handshake settled on HTTP/2 (ALPN `h2`).
+    pub(crate) fn negotiated_h2(&self) -> bool {
+        match &self.io {
+            Transport::Tls(s) => s.alpn_protocol() == Some(&b"h2"[..]),
+            Transport::Plain(_) => false,
+        }
+    }
+
+    /// The byte stream and the pool slot, for a connection that goes on as
+    /// HTTP/2 (which keeps its own buffers). Nothing was read from it yet.
+    #[cfg(feature = "http2")]
+    pub(crate) fn into_stream(self) -> (Transport, Option<Box<dyn Send + Sync>>) {
+        debug_assert!(self.buffered().is_empty());
+        (self.io, self.slot)
     }
 
     /// The server's address.

@@ -23,6 +23,8 @@ use rustls::{ServerConfig, ServerConnection, StreamOwned};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::PrivateKeyDer;
 
+#[cfg(feature = "http2")]
+pub use crate::http2::TokioIo;
 use crate::tls::{self, ClientTlsStream, TlsOptions, TlsStream};
 
 /// Starts an HTTP server and returns its base URL, `http://127.0.0.1:PORT`.
@@ -281,4 +283,76 @@ fn render(canned: &str, request: &[u8], connection: usize) -> Vec<u8> {
     }
     out.push_str(&format!("x-connection: {connection}\r\n\r\n{body}"));
     out.into_bytes()
+}
+
+/// Starts a cleartext HTTP/2 server (prior knowledge, no TLS) as a task on
+/// the caller's loop and returns its base URL, `http://127.0.0.1:PORT`.
+///
+/// Request number `i` (over all streams and connections, from 0) gets
+/// `responses[i]`, the last one repeated, written as for [`serve`]:
+/// `"STATUS REASON\nname: value\n\nbody"`. `{request}` in a body is replaced
+/// by the request's method, path and headers, one `name: value` per line.
+#[cfg(feature = "http2")]
+pub async fn serve_h2c(responses: &[&str]) -> String {
+    let listener = net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let port = listener.local_addr().expect("local address").port();
+    let responses: Arc<Vec<String>> = Arc::new(responses.iter().map(|r| r.to_string()).collect());
+    let served = Arc::new(AtomicUsize::new(0));
+    aio_executor::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let (responses, served) = (Arc::clone(&responses), Arc::clone(&served));
+            aio_executor::spawn(async move {
+                let Ok(mut connection) = h2::server::handshake(TokioIo::new(tcp)).await else {
+                    return;
+                };
+                while let Some(Ok((request, mut respond))) = connection.accept().await {
+                    let i = served.fetch_add(1, Ordering::Relaxed);
+                    let canned = &responses[i.min(responses.len() - 1)];
+                    let (response, body) = h2_response(canned, &request);
+                    let end = body.is_empty();
+                    if let Ok(mut stream) = respond.send_response(response, end) {
+                        if !end {
+                            let _ = stream.send_data(body.into(), true);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    format!("http://127.0.0.1:{port}")
+}
+
+/// A canned response (see [`serve_h2c`]) as an HTTP/2 head and body.
+#[cfg(feature = "http2")]
+fn h2_response(
+    canned: &str,
+    request: &http::Request<h2::RecvStream>,
+) -> (http::Response<()>, Vec<u8>) {
+    let (head, body) = canned.split_once("\n\n").unwrap_or((canned, ""));
+    let mut lines = head.lines();
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split(' ').next())
+        .and_then(|code| code.parse().ok())
+        .expect("a canned response starts with its status code");
+    let mut response = http::Response::new(());
+    *response.status_mut() = http::StatusCode::from_u16(status).expect("status code");
+    for line in lines {
+        let (name, value) = line
+            .split_once(": ")
+            .expect("a header line is `name: value`");
+        let name = http::HeaderName::from_bytes(name.as_bytes()).expect("header name");
+        let value = http::HeaderValue::from_str(value).expect("header value");
+        response.headers_mut().append(name, value);
+    }
+    let mut echo = format!("{} {}\n", request.method(), request.uri().path());
+    for (name, value) in request.headers() {
+        echo.push_str(&format!(
+            "{name}: {}\n",
+            String::from_utf8_lossy(value.as_bytes())
+        ));
+    }
+    (response, body.replace("{request}", &echo).into_bytes())
 }

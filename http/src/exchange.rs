@@ -67,6 +67,8 @@ use crate::conn::{self, Conn, Origin, Route, SendError};
 use crate::deadline::Deadline;
 use crate::decode;
 use crate::error::{Error, Kind, Phase};
+#[cfg(feature = "http2")]
+use crate::http2::{self, Checkout};
 use crate::pool::{is_resendable, may_retry, Acquired};
 use crate::proto::{encode_request_head, Event, Limits, ResponseDecoder, ResponseHead};
 use crate::proxy::tunnel::refusal;
@@ -115,6 +117,13 @@ struct Exchange {
     decompress: bool,
     /// The URLs redirected from so far, in order.
     redirects: Vec<Url>,
+}
+
+/// What the response head arrived on; the body follows on it.
+enum Wire {
+    Http1(Conn, ResponseDecoder),
+    #[cfg(feature = "http2")]
+    Http2(h2::RecvStream, Option<std::net::SocketAddr>),
 }
 
 /// A failed attempt, and whether the server can have seen nothing of it
@@ -179,7 +188,7 @@ impl Exchange {
         let mut retries = 0;
         loop {
             self.attach_cookies();
-            let (conn, decoder, head) = match self.response_head().await {
+            let (wire, head) = match self.response_head().await {
                 Ok(got) => got,
                 Err(e) => {
                     let retry = (e.kind() == Kind::Connect)
@@ -219,9 +228,25 @@ impl Exchange {
                 }
                 Some(_) => None,
             };
-            // From here the body reader owns the connection, and the deadline.
-            let remote_addr = conn.peer_addr();
-            let body = BodyReader::new(conn, decoder, Arc::clone(&self.shared), self.deadline);
+            // From here the body reader owns the connection (or stream),
+            // and the deadline.
+            let shared = Arc::clone(&self.shared);
+            let (body, remote_addr) = match wire {
+                Wire::Http1(conn, decoder) => {
+                    let remote_addr = conn.peer_addr();
+                    (
+                        BodyReader::new(conn, decoder, shared, self.deadline),
+                        remote_addr,
+                    )
+                }
+                #[cfg(feature = "http2")]
+                Wire::Http2(stream, remote_addr) => {
+                    let body = http2::ResponseBody::new(stream);
+                    let length = head.content_length();
+                    let reader = BodyReader::http2(body, length, shared, self.deadline);
+                    (reader, remote_addr)
+                }
+            };
             let Some(hop) = hop else {
                 if let Some(wait) = retry {
                     // As for a redirect: read the short answer so its
@@ -327,8 +352,10 @@ impl Exchange {
 
     /// Checkout, attempt, and the one retry: sends the request and reads the
     /// response head. A pooled connection that fails before any response
-    /// byte is replaced by a fresh one once, for idempotent methods.
-    async fn response_head(&mut self) -> Result<(Conn, ResponseDecoder, ResponseHead), Error> {
+    /// byte is replaced by a fresh one once, for idempotent methods; a
+    /// request an HTTP/2 server says it did not process (GOAWAY, REFUSED_STREAM)
+    /// is sent again on a new connection once, whatever its method.
+    async fn response_head(&mut self) -> Result<(Wire, ResponseHead), Error> {
         let origin = Origin::of(&self.url)?;
         if self.shared.https_only && !origin.https {
             return Err(Error::new(
@@ -344,8 +371,35 @@ impl Exchange {
             .cloned();
         let route = Route { origin, proxy };
         let mut fresh_only = false;
+        #[cfg(feature = "http2")]
+        let mut resent_http2 = false;
         loop {
             self.deadline.check(Phase::Connect)?;
+            #[cfg(feature = "http2")]
+            let mut negotiation = None;
+            #[cfg(feature = "http2")]
+            if self.shared.http2.may_use(&route) {
+                match self.shared.h2.checkout(&route) {
+                    Checkout::Ready(h2) => match self.attempt_http2(&h2).await {
+                        Ok(got) => return Ok(got),
+                        Err(f) => {
+                            if f.unprocessed && !resent_http2 && self.body_replayable() {
+                                self.shared.h2.forget(&h2);
+                                resent_http2 = true;
+                                continue;
+                            }
+                            return Err(f.error);
+                        }
+                    },
+                    Checkout::Wait => {
+                        let settled = self.shared.h2.negotiated(&route);
+                        self.deadline.wait_total(Phase::Connect, settled).await?;
+                        continue;
+                    }
+                    Checkout::Negotiate(guard) => negotiation = Some(guard),
+                    Checkout::Http1 => {}
+                }
+            }
             let mut conn = loop {
                 let slot = match self.shared.pool.acquire(&route, resendable, fresh_only) {
                     Acquired::Idle(conn) => break conn,
@@ -371,6 +425,18 @@ impl Exchange {
                 conn.slot = Some(Box::new(slot));
                 break conn;
             };
+            #[cfg(feature = "http2")]
+            if !conn.reused && self.shared.http2.speaks_http2(&route, &conn) {
+                let (io, slot) = conn.into_stream();
+                let h2 = http2::start(io, slot, &mut self.deadline).await?;
+                self.shared.h2.insert(&route, &h2);
+                drop(negotiation);
+                return self.attempt_http2(&h2).await.map_err(|f| f.error);
+            }
+            #[cfg(feature = "http2")]
+            if let Some(guard) = negotiation {
+                guard.settled_http1();
+            }
             match self.attempt(&mut conn).await {
                 Ok((decoder, head)) => {
                     // A 407 to a forwarded request is the proxy's own.
@@ -382,7 +448,7 @@ impl Exchange {
                             self.proxy_authorization.is_some() || proxy.authorization.is_some();
                         return Err(refusal(proxy, &head, "refused the request", sent));
                     }
-                    return Ok((conn, decoder, head));
+                    return Ok((Wire::Http1(conn, decoder), head));
                 }
                 Err(f) => {
                     // The stale-connection retry: the only place a request
@@ -395,6 +461,23 @@ impl Exchange {
                 }
             }
         }
+    }
+
+    /// Sends the request on a stream of `h2` and reads the response head.
+    #[cfg(feature = "http2")]
+    async fn attempt_http2(
+        &mut self,
+        h2: &http2::H2Conn,
+    ) -> Result<(Wire, ResponseHead), http2::Failure> {
+        let target = absolute_target(&self.url);
+        let outgoing = http2::Outgoing {
+            method: &self.method,
+            uri: &target,
+            headers: &self.headers,
+            body: self.body.as_mut(),
+        };
+        let (head, stream) = http2::round_trip(h2, outgoing, &mut self.deadline).await?;
+        Ok((Wire::Http2(stream, h2.peer), head))
     }
 
     /// Writes the request on `conn` and reads the response head.

@@ -54,6 +54,8 @@ mod decode;
 pub mod doc_support;
 mod error;
 mod exchange;
+#[cfg(feature = "http2")]
+mod http2;
 pub mod multipart;
 mod pool;
 pub mod proto;

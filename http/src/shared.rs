@@ -53,4 +53,10 @@ pub(crate) struct Shared {
     pub(crate) base_url: Option<Url>,
     /// The cookie jar, when `cookie_store(true)`.
     pub(crate) cookies: Option<Jar>,
+    /// Whether and how HTTP/2 is spoken.
+    #[cfg(feature = "http2")]
+    pub(crate) http2: crate::http2::Mode,
+    /// Open HTTP/2 connections, shared by requests.
+    #[cfg(feature = "http2")]
+    pub(crate) h2: crate::http2::Registry,
 }
