@@ -36,6 +36,8 @@ ensure wrk wrk
 # config; where the package starts the system's nginx service, that one is
 # left alone.
 ensure nginx nginx
+# The HTTP/2 rows' limit, as wrk is for HTTP/1.1.
+ensure nghttp2-client h2load
 if ! command -v taskset >/dev/null 2>&1; then
     echo "bench: taskset is missing; the HTTP server and clients will run unpinned" >&2
 fi

@@ -85,6 +85,8 @@ impl BodyReader {
             failed: None,
         };
         match (content_length, reader.max_body()) {
+            // No body follows (HEAD, 204, 304, or it all came at once).
+            _ if ended => reader.source = None,
             (Some(n), Some(max)) if n > max => reader.give_up(&Error::new(
                 Kind::Body,
                 format!(
@@ -92,7 +94,6 @@ impl BodyReader {
                      {max} bytes (max_body_size)"
                 ),
             )),
-            _ if ended => reader.source = None,
             _ => {}
         }
         reader

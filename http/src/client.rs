@@ -361,8 +361,8 @@ impl Default for Client {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let i = &*self.shared;
-        f.debug_struct("Client")
-            .field("connect_timeout", &i.connect_timeout)
+        let mut f = f.debug_struct("Client");
+        f.field("connect_timeout", &i.connect_timeout)
             .field("read_timeout", &i.read_timeout)
             .field("timeout", &i.timeout)
             .field("redirect_limit", &i.redirect_limit)
@@ -376,8 +376,10 @@ impl fmt::Debug for Client {
             .field("default_headers", &ShownHeaders(&i.default_headers))
             .field("base_url", &i.base_url.as_ref().map(redacted))
             .field("cookie_store", &i.cookies.is_some())
-            .field("proxies", &i.proxies)
-            .finish_non_exhaustive()
+            .field("proxies", &i.proxies);
+        #[cfg(feature = "http2")]
+        f.field("http2", &i.http2);
+        f.finish_non_exhaustive()
     }
 }
 

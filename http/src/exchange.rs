@@ -382,14 +382,11 @@ impl Exchange {
                 match self.shared.h2.checkout(&route) {
                     Checkout::Ready(h2) => match self.attempt_http2(&h2).await {
                         Ok(got) => return Ok(got),
-                        Err(f) => {
-                            if f.unprocessed && !resent_http2 && self.body_replayable() {
-                                self.shared.h2.forget(&h2);
-                                resent_http2 = true;
-                                continue;
-                            }
-                            return Err(f.error);
+                        Err(f) if self.may_resend_http2(&f, &mut resent_http2) => {
+                            self.shared.h2.forget(&h2);
+                            continue;
                         }
+                        Err(f) => return Err(f.error),
                     },
                     Checkout::Wait => {
                         let settled = self.shared.h2.negotiated(&route);
@@ -431,7 +428,14 @@ impl Exchange {
                 let h2 = http2::start(io, slot, &mut self.deadline).await?;
                 self.shared.h2.insert(&route, &h2);
                 drop(negotiation);
-                return self.attempt_http2(&h2).await.map_err(|f| f.error);
+                match self.attempt_http2(&h2).await {
+                    Ok(got) => return Ok(got),
+                    Err(f) if self.may_resend_http2(&f, &mut resent_http2) => {
+                        self.shared.h2.forget(&h2);
+                        continue;
+                    }
+                    Err(f) => return Err(f.error),
+                }
             }
             #[cfg(feature = "http2")]
             if let Some(guard) = negotiation {
@@ -461,6 +465,16 @@ impl Exchange {
                 }
             }
         }
+    }
+
+    /// Whether a request that failed on HTTP/2 is sent again on a new
+    /// connection: once, when the server says it never processed it (so
+    /// whatever the method), and its body can be sent again.
+    #[cfg(feature = "http2")]
+    fn may_resend_http2(&self, failure: &http2::Failure, resent: &mut bool) -> bool {
+        let resend = failure.unprocessed && !*resent && self.body_replayable();
+        *resent |= resend;
+        resend
     }
 
     /// Sends the request on a stream of `h2` and reads the response head.

@@ -141,7 +141,9 @@ impl Response {
         self.status
     }
 
-    /// The HTTP version of the response (`HTTP/1.0` or `HTTP/1.1`).
+    /// The HTTP version of the response: `HTTP/1.0` or `HTTP/1.1`, or
+    /// `HTTP/2` when the connection negotiated it (see
+    /// [`ClientBuilder::http1_only`](crate::ClientBuilder::http1_only)).
     ///
     /// ```
     /// # let url = aio::http::doc_support::serve(&["HTTP/1.0 200 OK\r\ncontent-length: 2\r\n\r\nhi"]);

@@ -36,6 +36,8 @@ fn main() {
             sizes.http_requests,
         )),
         "http_json" | "http_json_gzip" => aio::run(http_json(&args, sizes.json_requests)),
+        "h2_c64" => aio::run(h2_gets(&args, sizes.http_concurrency, sizes.http_requests)),
+        "h2_json_c64" => aio::run(h2_json(&args, sizes.http_concurrency, sizes.json_requests)),
         "queue_ping_pong" => aio::run(queue_ping_pong(sizes)),
         "mutex_uncontended" => aio::run(mutex_uncontended(sizes)),
         "semaphore_uncontended" => aio::run(semaphore_uncontended(sizes)),
@@ -246,6 +248,48 @@ async fn http_json(args: &Args, total: usize) -> Report {
         assert_eq!(response.status().as_u16(), 200);
         let posts: Vec<Post> = response.json().await.expect("JSON");
         check_posts(&posts);
+    }
+    clock.report(total as u64)
+}
+
+/// Checks the client speaks HTTP/2 to `url`: the h2 rows measure nothing else.
+async fn assert_h2(client: &aio::http::Client, url: &str) {
+    let response = client.get(url).await.expect("GET");
+    assert_eq!(response.version(), aio::http::Version::HTTP_2, "{url}");
+    response.bytes().await.expect("body");
+}
+
+async fn h2_gets(args: &Args, workers: usize, total: usize) -> Report {
+    let client = client(args);
+    let url = format!("{}/posts/1", args.url());
+    assert_h2(&client, &url).await;
+    gets(&client, &url, workers, workers).await;
+    let clock = CpuClock::start();
+    gets(&client, &url, workers, total).await;
+    clock.report(total as u64)
+}
+
+/// `total` GETs of `/posts`, decoded, by `workers` tasks on one client.
+async fn h2_json(args: &Args, workers: usize, total: usize) -> Report {
+    let client = client(args);
+    let url = format!("{}/posts", args.url());
+    assert_h2(&client, &url).await;
+    let clock = CpuClock::start();
+    let tasks: Vec<_> = (0..workers)
+        .map(|i| {
+            let (client, url) = (client.clone(), url.clone());
+            aio::spawn(async move {
+                for _ in 0..share(total, workers, i) {
+                    let response = client.get(&url).await.expect("GET");
+                    assert_eq!(response.status().as_u16(), 200);
+                    let posts: Vec<Post> = response.json().await.expect("JSON");
+                    check_posts(&posts);
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
     }
     clock.report(total as u64)
 }

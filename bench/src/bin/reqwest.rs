@@ -1,5 +1,6 @@
-//! reqwest (rustls, HTTP/1.1) on tokio's current_thread runtime: the peer of
-//! `aio::http::Client` for the HTTP workloads.
+//! reqwest (rustls; HTTP/2 where the server offers it by ALPN, as aio) on
+//! tokio's current_thread runtime: the peer of `aio::http::Client` for the
+//! HTTP workloads.
 
 use aio_bench::{check_posts, share, Args, CpuClock, Post, Report, HTTP_WORKLOADS};
 
@@ -18,6 +19,12 @@ fn main() {
             sizes.http_requests,
         )),
         "http_json" | "http_json_gzip" => runtime.block_on(http_json(&args, sizes.json_requests)),
+        "h2_c64" => runtime.block_on(h2_gets(&args, sizes.http_concurrency, sizes.http_requests)),
+        "h2_json_c64" => runtime.block_on(h2_json(
+            &args,
+            sizes.http_concurrency,
+            sizes.json_requests,
+        )),
         other => unreachable!("workload {other}"),
     };
     report.print();
@@ -84,6 +91,48 @@ async fn http_json(args: &Args, total: usize) -> Report {
         assert_eq!(response.status().as_u16(), 200);
         let posts: Vec<Post> = response.json().await.expect("JSON");
         check_posts(&posts);
+    }
+    clock.report(total as u64)
+}
+
+/// Checks the client speaks HTTP/2 to `url`: the h2 rows measure nothing else.
+async fn assert_h2(client: &reqwest::Client, url: &str) {
+    let response = client.get(url).send().await.expect("GET");
+    assert_eq!(response.version(), reqwest::Version::HTTP_2, "{url}");
+    response.bytes().await.expect("body");
+}
+
+async fn h2_gets(args: &Args, workers: usize, total: usize) -> Report {
+    let client = client(args);
+    let url = format!("{}/posts/1", args.url());
+    assert_h2(&client, &url).await;
+    gets(&client, &url, workers, workers).await;
+    let clock = CpuClock::start();
+    gets(&client, &url, workers, total).await;
+    clock.report(total as u64)
+}
+
+/// `total` GETs of `/posts`, decoded, by `workers` tasks on one client.
+async fn h2_json(args: &Args, workers: usize, total: usize) -> Report {
+    let client = client(args);
+    let url = format!("{}/posts", args.url());
+    assert_h2(&client, &url).await;
+    let clock = CpuClock::start();
+    let tasks: Vec<_> = (0..workers)
+        .map(|i| {
+            let (client, url) = (client.clone(), url.clone());
+            tokio::spawn(async move {
+                for _ in 0..share(total, workers, i) {
+                    let response = client.get(&url).send().await.expect("GET");
+                    assert_eq!(response.status().as_u16(), 200);
+                    let posts: Vec<Post> = response.json().await.expect("JSON");
+                    check_posts(&posts);
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
     }
     clock.report(total as u64)
 }

@@ -122,9 +122,13 @@ pub(crate) async fn start(
     // The connection ends when the server closes it, on a protocol error,
     // or when every handle to it (the registry's and the requests') is gone.
     aio_executor::spawn(async move {
-        let _slot = slot;
+        // Marked closed however the task ends: the connection finished, or
+        // the task was cancelled with its loop (a client may outlive it).
+        let _closed = MarkClosed {
+            closed: done,
+            _slot: slot,
+        };
         let _ = connection.await;
-        done.store(true, Ordering::Release);
     });
     Ok(H2Conn {
         send,
@@ -133,6 +137,19 @@ pub(crate) async fn start(
         loop_id: aio_reactor::current_loop_id(),
         peer,
     })
+}
+
+/// Marks a connection closed, and gives its pool slot up, when dropped.
+struct MarkClosed {
+    closed: Arc<AtomicBool>,
+    /// Held only to be dropped with the connection.
+    _slot: Option<Box<dyn Send + Sync>>,
+}
+
+impl Drop for MarkClosed {
+    fn drop(&mut self) {
+        self.closed.store(true, Ordering::Release);
+    }
 }
 
 fn next_id() -> u64 {
@@ -373,9 +390,11 @@ pub(crate) async fn round_trip(
             unprocessed: true,
             ..Failure::from_h2("the HTTP/2 connection is closing", e)
         })?;
-    let (response, mut stream) = send
-        .send_request(request, empty)
-        .map_err(|e| Failure::from_h2("could not send the request", e))?;
+    // A refusal here comes before the stream was opened: nothing was sent.
+    let (response, mut stream) = send.send_request(request, empty).map_err(|e| Failure {
+        unprocessed: true,
+        ..Failure::from_h2("could not send the request", e)
+    })?;
     match payload.as_mut() {
         Some(Payload::Bytes(bytes)) if !bytes.is_empty() => {
             // Buffered by h2 and sent as the window opens.

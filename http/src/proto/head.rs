@@ -56,6 +56,8 @@ pub struct ResponseHead {
     /// Status code, always in 100..=999.
     pub status: StatusCode,
     /// `HTTP_10` or `HTTP_11`; other versions are refused while parsing.
+    /// (The client's HTTP/2 path, which does not parse text, makes heads
+    /// with `HTTP_2`.)
     pub version: Version,
     /// Reason phrase, `None` when absent or empty. A phrase containing
     /// non-ASCII bytes (obs-text) is reported as `None`: it carries no meaning.

@@ -47,6 +47,8 @@ const E2E: &str = "count_posts_e2e";
 /// wrk, how the stand-in serves next to nginx.
 const SERVE_POSTS_ROW: &str = "http_c64_serve_posts";
 const GZIP_ROW: &str = "http_json_gzip";
+/// The HTTP/2 rows, against nginx's h2 port; h2load is their limit.
+const H2_ROWS: &[&str] = &["h2_c64", "h2_json_c64"];
 const BUILD_WEIGHT: &str = "build_weight";
 /// No single run may take longer than this; a hung one is killed and counted as failed.
 const RUN_TIMEOUT: Duration = Duration::from_secs(300);
@@ -171,6 +173,8 @@ fn candidates(workload: &str, wrk: bool) -> Vec<&'static str> {
         TOOLBOX_CANDIDATES.to_vec()
     } else if wrk && ["http_seq", "http_c64", SERVE_POSTS_ROW].contains(&workload) {
         vec!["aio", "reqwest", "wrk"]
+    } else if H2_ROWS.contains(&workload) && command_works(Command::new("h2load").arg("--version")) {
+        vec!["aio", "reqwest", "h2load"]
     } else {
         HTTP_CANDIDATES.to_vec()
     }
@@ -337,7 +341,9 @@ fn main() {
             // Minutes of building: a quick run checks the rest.
             None => !(opts.quick && *w == BUILD_WEIGHT),
         })
-        .filter(|w| setup.nginx.is_some() || ![GZIP_ROW, SERVE_POSTS_ROW].contains(w))
+        .filter(|w| {
+            setup.nginx.is_some() || !([GZIP_ROW, SERVE_POSTS_ROW].contains(w) || H2_ROWS.contains(w))
+        })
         .collect();
     if workloads.is_empty() {
         usage();
@@ -522,6 +528,9 @@ fn run_one(setup: &Setup, workload: &str, candidate: &str) -> Result<Figures, St
     if candidate == "wrk" {
         return run_wrk(setup, workload);
     }
+    if candidate == "h2load" {
+        return run_h2load(setup, workload);
+    }
     let http = HTTP_WORKLOADS.contains(&workload) || workload == SERVE_POSTS_ROW;
     let mut cmd = pinned(
         setup.pin && http,
@@ -547,6 +556,7 @@ fn run_one(setup: &Setup, workload: &str, candidate: &str) -> Result<Figures, St
         (SERVE_POSTS_ROW, _) => {
             cmd.args(["--url", &setup.serve_posts_url]);
         }
+        (w, Some(nginx)) if H2_ROWS.contains(&w) => https(&mut cmd, &nginx.h2_url),
         (GZIP_ROW, Some(nginx)) => {
             https(&mut cmd, &nginx.gzip_url);
             gzip_log = Some((nginx, nginx.gzip_log_len()));
@@ -634,6 +644,51 @@ fn run_wrk(setup: &Setup, workload: &str) -> Result<Figures, String> {
     figures.insert(
         "cpu_s_per_1000".into(),
         finished.cpu.as_secs_f64() * 1000.0 / requests,
+    );
+    Ok(figures)
+}
+
+/// The request-rate limit of one client core over HTTP/2: h2load with one
+/// connection and 64 streams in flight (it reads bodies but decodes none).
+fn run_h2load(setup: &Setup, workload: &str) -> Result<Figures, String> {
+    let nginx = setup.nginx.as_ref().ok_or("the h2 rows need nginx")?;
+    let path = if workload == "h2_json_c64" { "/posts" } else { "/posts/1" };
+    let requests = if setup.quick { "20000" } else { "200000" };
+    let mut cmd = pinned(setup.pin, CLIENT_CORE, Path::new("h2load"));
+    cmd.args(["-c1", "-m64", "-t1", "-n", requests])
+        .arg(format!("{}{path}", nginx.h2_url));
+    let finished = run_child(&mut cmd, RUN_TIMEOUT)?;
+    // "finished in 1.23s, 16260.16 req/s, 5.43MB/s"
+    let rate: f64 = finished
+        .stdout
+        .lines()
+        .find_map(|l| {
+            let rest = l.trim().strip_prefix("finished in ")?;
+            rest.split(", ").nth(1)?.strip_suffix(" req/s")?.parse().ok()
+        })
+        .ok_or_else(|| format!("no req/s in h2load's output: {}", finished.stdout))?;
+    // "requests: 20000 total, 20000 started, 20000 done, 20000 succeeded, 0 failed, ..."
+    let succeeded: f64 = finished
+        .stdout
+        .lines()
+        .find_map(|l| {
+            let rest = l.trim().strip_prefix("requests: ")?;
+            let field = rest.split(", ").find(|f| f.ends_with(" succeeded"))?;
+            field.split(' ').next()?.parse().ok()
+        })
+        .ok_or_else(|| format!("no request count in h2load's output: {}", finished.stdout))?;
+    if succeeded.to_string() != requests || !finished.stdout.contains("2xx") {
+        return Err(format!("h2load saw failures: {}", finished.stdout));
+    }
+    if !finished.stdout.contains("Application protocol: h2") {
+        return Err(format!("h2load did not speak h2: {}", finished.stdout));
+    }
+    let mut figures = Figures::new();
+    figures.insert("ops_per_sec".into(), rate);
+    figures.insert("ops".into(), succeeded);
+    figures.insert(
+        "cpu_s_per_1000".into(),
+        finished.cpu.as_secs_f64() * 1000.0 / succeeded,
     );
     Ok(figures)
 }
