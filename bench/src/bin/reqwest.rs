@@ -20,11 +20,9 @@ fn main() {
         )),
         "http_json" | "http_json_gzip" => runtime.block_on(http_json(&args, sizes.json_requests)),
         "h2_c64" => runtime.block_on(h2_gets(&args, sizes.http_concurrency, sizes.http_requests)),
-        "h2_json_c64" => runtime.block_on(h2_json(
-            &args,
-            sizes.http_concurrency,
-            sizes.json_requests,
-        )),
+        "h2_json_c64" => {
+            runtime.block_on(h2_json(&args, sizes.http_concurrency, sizes.json_requests))
+        }
         other => unreachable!("workload {other}"),
     };
     report.print();

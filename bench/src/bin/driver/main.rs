@@ -173,7 +173,8 @@ fn candidates(workload: &str, wrk: bool) -> Vec<&'static str> {
         TOOLBOX_CANDIDATES.to_vec()
     } else if wrk && ["http_seq", "http_c64", SERVE_POSTS_ROW].contains(&workload) {
         vec!["aio", "reqwest", "wrk"]
-    } else if H2_ROWS.contains(&workload) && command_works(Command::new("h2load").arg("--version")) {
+    } else if H2_ROWS.contains(&workload) && command_works(Command::new("h2load").arg("--version"))
+    {
         vec!["aio", "reqwest", "h2load"]
     } else {
         HTTP_CANDIDATES.to_vec()
@@ -342,7 +343,8 @@ fn main() {
             None => !(opts.quick && *w == BUILD_WEIGHT),
         })
         .filter(|w| {
-            setup.nginx.is_some() || !([GZIP_ROW, SERVE_POSTS_ROW].contains(w) || H2_ROWS.contains(w))
+            setup.nginx.is_some()
+                || !([GZIP_ROW, SERVE_POSTS_ROW].contains(w) || H2_ROWS.contains(w))
         })
         .collect();
     if workloads.is_empty() {
@@ -652,7 +654,11 @@ fn run_wrk(setup: &Setup, workload: &str) -> Result<Figures, String> {
 /// connection and 64 streams in flight (it reads bodies but decodes none).
 fn run_h2load(setup: &Setup, workload: &str) -> Result<Figures, String> {
     let nginx = setup.nginx.as_ref().ok_or("the h2 rows need nginx")?;
-    let path = if workload == "h2_json_c64" { "/posts" } else { "/posts/1" };
+    let path = if workload == "h2_json_c64" {
+        "/posts"
+    } else {
+        "/posts/1"
+    };
     let requests = if setup.quick { "20000" } else { "200000" };
     let mut cmd = pinned(setup.pin, CLIENT_CORE, Path::new("h2load"));
     cmd.args(["-c1", "-m64", "-t1", "-n", requests])
@@ -664,7 +670,11 @@ fn run_h2load(setup: &Setup, workload: &str) -> Result<Figures, String> {
         .lines()
         .find_map(|l| {
             let rest = l.trim().strip_prefix("finished in ")?;
-            rest.split(", ").nth(1)?.strip_suffix(" req/s")?.parse().ok()
+            rest.split(", ")
+                .nth(1)?
+                .strip_suffix(" req/s")?
+                .parse()
+                .ok()
         })
         .ok_or_else(|| format!("no req/s in h2load's output: {}", finished.stdout))?;
     // "requests: 20000 total, 20000 started, 20000 done, 20000 succeeded, 0 failed, ..."

@@ -220,6 +220,12 @@ impl Nginx {
                 ));
             }
         }
+        // nginx logs a request after sending its response: the client can
+        // have the body before the line is written.
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while self.gzip_log_len() == logged_before && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
         match self.gzip_log_since(logged_before)?.as_slice() {
             [one] if one.is_gzip_over_tls13() => Ok(()),
             other => Err(format!(
