@@ -11,7 +11,9 @@ use rustls::{ClientConfig, RootCertStore};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
 
-/// The ALPN protocol id both sides offer: this client speaks HTTP/1.1 only.
+/// The ALPN protocol id of HTTP/1.1. The configurations made here offer it
+/// alone; a [`Client`](crate::Client) with HTTP/2 (the `http2` feature,
+/// unless `http1_only`) offers `h2` before it.
 ///
 /// ```
 /// use aio::http::tls::{self, ALPN_HTTP11};
