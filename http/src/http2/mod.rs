@@ -56,6 +56,13 @@ const CONNECTION_WINDOW: u32 = 5 * 1024 * 1024;
 /// HTTP/1.1 head.
 const MAX_HEADER_LIST: u32 = 64 * 1024;
 
+/// Streams opened at once before the server's SETTINGS say how many it
+/// allows. The protocol's default is unlimited, but a server enforces its
+/// own limit from the first stream: requests sent before its SETTINGS
+/// arrive would be refused (REFUSED_STREAM) beyond it. 100 is the least a
+/// server should allow (RFC 9113 6.5.2); the rest wait in order.
+const INITIAL_MAX_SEND_STREAMS: usize = 100;
+
 /// Whether a client speaks HTTP/2, and how it finds out a server does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
@@ -109,6 +116,7 @@ pub(crate) async fn start(
     let peer = io.peer_addr();
     let handshake = h2::client::Builder::new()
         .enable_push(false)
+        .initial_max_send_streams(INITIAL_MAX_SEND_STREAMS)
         .initial_window_size(STREAM_WINDOW)
         .initial_connection_window_size(CONNECTION_WINDOW)
         .max_header_list_size(MAX_HEADER_LIST)
