@@ -10,6 +10,7 @@
 pub mod certs;
 pub mod duplex;
 pub mod exec;
+pub mod h2;
 pub mod hostile;
 pub mod io;
 pub mod proxy;
