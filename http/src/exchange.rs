@@ -383,9 +383,7 @@ impl Exchange {
                     Checkout::Ready(h2) => match self.attempt_http2(&h2).await {
                         Ok(got) => return Ok(got),
                         Err(f) => {
-                            if f.unprocessed && !resent_http2 && self.body_replayable() {
-                                self.shared.h2.forget(&h2);
-                                resent_http2 = true;
+                            if self.resend_http2(&h2, &f, &mut resent_http2) {
                                 continue;
                             }
                             return Err(f.error);
@@ -431,7 +429,15 @@ impl Exchange {
                 let h2 = http2::start(io, slot, &mut self.deadline).await?;
                 self.shared.h2.insert(&route, &h2);
                 drop(negotiation);
-                return self.attempt_http2(&h2).await.map_err(|f| f.error);
+                match self.attempt_http2(&h2).await {
+                    Ok(got) => return Ok(got),
+                    Err(f) => {
+                        if self.resend_http2(&h2, &f, &mut resent_http2) {
+                            continue;
+                        }
+                        return Err(f.error);
+                    }
+                }
             }
             #[cfg(feature = "http2")]
             if let Some(guard) = negotiation {
@@ -461,6 +467,21 @@ impl Exchange {
                 }
             }
         }
+    }
+
+    /// Whether a request that failed on `h2` goes again on a new
+    /// connection: the server says it did not process it, it was not
+    /// resent already, and its body can be sent again. The first request
+    /// on a connection as much as later ones: a server may refuse it or go
+    /// away before reading it.
+    #[cfg(feature = "http2")]
+    fn resend_http2(&self, h2: &http2::H2Conn, f: &http2::Failure, resent: &mut bool) -> bool {
+        if !f.unprocessed || *resent || !self.body_replayable() {
+            return false;
+        }
+        self.shared.h2.forget(h2);
+        *resent = true;
+        true
     }
 
     /// Sends the request on a stream of `h2` and reads the response head.
