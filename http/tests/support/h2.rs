@@ -140,12 +140,32 @@ impl Incoming {
         }
     }
 
-    /// Waits until the client resets the stream, records the reason in the
-    /// stats and returns it.
+    /// Waits until the client resets the stream (no head sent yet),
+    /// records the reason in the stats and returns it.
     pub async fn until_reset(&mut self) -> Reason {
         let reason = poll_fn(|cx| self.respond.poll_reset(cx))
             .await
-            .unwrap_or(Reason::INTERNAL_ERROR);
+            .expect("poll_reset before the response head");
+        self.stats.update(|c| c.resets.push(reason));
+        reason
+    }
+
+    /// Sends a head (and `first`, if not empty), then holds the stream open
+    /// until the client resets it; returns the reason, recorded in the
+    /// stats.
+    pub async fn stall_after(mut self, headers: &[(&str, &str)], first: &'static str) -> Reason {
+        let mut stream = self
+            .respond
+            .send_response(head(200, headers), false)
+            .expect("send the response head");
+        if !first.is_empty() {
+            stream
+                .send_data(first.into(), false)
+                .expect("send the first piece");
+        }
+        let reason = poll_fn(|cx| stream.poll_reset(cx))
+            .await
+            .expect("poll_reset after the response head");
         self.stats.update(|c| c.resets.push(reason));
         reason
     }
