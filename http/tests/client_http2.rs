@@ -20,7 +20,7 @@ use aio_http::doc_support::serve_h2c;
 use aio_http::{Body, Client, ClientBuilder, Kind, Version};
 use h2::Reason;
 use support::certs::{Leaf, TestCa};
-use support::h2::{H2Server, Incoming};
+use support::h2::{frame, H2Server, Incoming};
 use support::server::{response, TestServer};
 
 const H2: &[u8] = b"h2";
@@ -582,5 +582,477 @@ fn internal_error_resets_name_the_request_and_hide_the_password() {
         let ok = client.get(server.url("/ok")).await.unwrap();
         assert_eq!(ok.text().await.unwrap(), "GET /ok 0");
         assert_eq!(server.counts().connections, 1);
+    });
+}
+
+// ------------------------------------------------------- 5. cancellation
+
+#[test]
+fn dropping_a_request_mid_flight_resets_its_stream_not_the_connection() {
+    run(async {
+        let server = H2Server::h2c()
+            .start(|mut s: Incoming| async move {
+                match s.path() {
+                    "/hang" => {
+                        s.until_reset().await;
+                    }
+                    "/hang-body" => {
+                        s.stall_after(&[], "first").await;
+                    }
+                    _ => echo(s).await,
+                }
+            })
+            .await;
+        let client = h2c_client();
+        let ok = client.get(server.url("/ok")).await.unwrap();
+        assert_eq!(ok.text().await.unwrap(), "GET /ok 0");
+
+        // Dropped while waiting for the head.
+        let task = aio::spawn(client.get(server.url("/hang")).send());
+        server
+            .stats
+            .until(|c| c.requests.iter().any(|r| r == "GET /hang"))
+            .await;
+        task.abort();
+        assert!(task.await.unwrap_err().is_cancelled());
+        server.stats.until(|c| c.resets.len() == 1).await;
+
+        // Dropped mid-body.
+        let mut response = client.get(server.url("/hang-body")).await.unwrap();
+        assert_eq!(response.chunk().await.unwrap().unwrap(), "first");
+        drop(response);
+        server.stats.until(|c| c.resets.len() == 2).await;
+        assert_eq!(server.counts().resets, [Reason::CANCEL, Reason::CANCEL]);
+
+        let ok = client.get(server.url("/ok")).await.unwrap();
+        assert_eq!(ok.text().await.unwrap(), "GET /ok 0");
+        assert_eq!(server.counts().connections, 1);
+    });
+}
+
+/// Polls the inner future at most `budget` times; on the poll after that
+/// it drops the future (the abort) and returns `None`.
+struct AbortAfter<F> {
+    fut: Option<Pin<Box<F>>>,
+    budget: usize,
+}
+
+impl<F: Future> Future for AbortAfter<F> {
+    type Output = Option<F::Output>;
+
+    fn poll(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        use std::task::Poll;
+        if self.budget == 0 {
+            self.fut = None;
+            return Poll::Ready(None);
+        }
+        self.budget -= 1;
+        let fut = self.fut.as_mut().expect("polled after completion");
+        match fut.as_mut().poll(cx) {
+            Poll::Ready(out) => {
+                self.fut = None;
+                Poll::Ready(Some(out))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+const SLOW_PIECES: usize = 4;
+const SLOW_PIECE: usize = 3000;
+
+/// `/slow/<k>`: reads the request body, then answers in pieces with pauses
+/// (so reading takes several polls), the body starting with
+/// `METHOD path length`; anything else: [`echo`].
+async fn slow(mut s: Incoming) {
+    if !s.path().starts_with("/slow/") {
+        return echo(s).await;
+    }
+    let line = s.line();
+    let Ok(body) = s.body().await else {
+        return;
+    };
+    let mut answer = format!("{line} {}", body.len()).into_bytes();
+    answer.resize(SLOW_PIECES * SLOW_PIECE, b'.');
+    let Ok(mut stream) = s.respond.send_response(support::h2::head(200, &[]), false) else {
+        return;
+    };
+    for (i, piece) in answer.chunks(SLOW_PIECE).enumerate() {
+        if i > 0 {
+            // Pacing only: each piece lands in a poll of its own.
+            aio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let last = i == SLOW_PIECES - 1;
+        if stream.send_data(piece.to_vec().into(), last).is_err() {
+            return;
+        }
+    }
+}
+
+/// What the aborted request sends.
+#[derive(Clone, Copy)]
+enum Upload {
+    Nothing,
+    /// A PUT of this many bytes held in memory.
+    Bytes(usize),
+    /// A PUT of this many bytes, streamed in 64 KiB pieces.
+    Streamed(usize),
+}
+
+impl Upload {
+    fn request(self, client: &Client, url: &str) -> aio_http::RequestBuilder {
+        match self {
+            Upload::Nothing => client.get(url),
+            Upload::Bytes(n) => client.put(url).body(vec![b'u'; n]),
+            Upload::Streamed(n) => {
+                let pieces =
+                    (0..n / (64 << 10)).map(|_| Ok::<_, std::io::Error>(vec![b's'; 64 << 10]));
+                client
+                    .put(url)
+                    .body(Body::wrap_stream(futures_lite::stream::iter(pieces)))
+            }
+        }
+    }
+
+    fn len(self) -> usize {
+        match self {
+            Upload::Nothing => 0,
+            Upload::Bytes(n) | Upload::Streamed(n) => n,
+        }
+    }
+}
+
+/// Aborts `/slow/<k>` after k polls, for k = 1, 2, ... until a run
+/// completes; after each abort the client (`client(k)`) must at once get
+/// its own answer to `/good/<k>`. Returns the polls the complete run took.
+async fn abort_everywhere(server: &H2Server, client: impl Fn() -> Client, upload: Upload) -> usize {
+    for k in 1.. {
+        assert!(k < 10_000, "the request never completed");
+        let client = client();
+        let request = upload.request(&client, &server.url(&format!("/slow/{k}")));
+        let exchange = async move {
+            let response = request.await.unwrap_or_else(|e| panic!("{e:#}"));
+            response.bytes().await.unwrap_or_else(|e| panic!("{e:#}"))
+        };
+        let task = aio::spawn(AbortAfter {
+            fut: Some(Box::pin(exchange)),
+            budget: k,
+        });
+        let outcome = task.await.expect("the task itself is not cancelled");
+        let good = client
+            .get(server.url(&format!("/good/{k}")))
+            .await
+            .unwrap_or_else(|e| panic!("after an abort at poll {k}: {e:#}"));
+        assert_eq!(good.version(), Version::HTTP_2);
+        assert_eq!(good.text().await.unwrap(), format!("GET /good/{k} 0"));
+        if let Some(body) = outcome {
+            assert_eq!(body.len(), SLOW_PIECES * SLOW_PIECE);
+            let method = if upload.len() > 0 { "PUT" } else { "GET" };
+            let tag = format!("{method} /slow/{k} {}", upload.len());
+            assert!(body.starts_with(tag.as_bytes()));
+            return k;
+        }
+    }
+    unreachable!()
+}
+
+#[test]
+fn aborting_an_h2_request_at_every_poll_leaves_the_connection_usable() {
+    let pki = Pki::new();
+    run(async {
+        let server = H2Server::tls(&pki.leaf, &[H2, H11]).start(slow).await;
+        let client = pki.client();
+        // The connection is open before the first abort: every abort lands
+        // on a stream of it, and must leave it usable.
+        let warm = client.get(server.url("/warm")).await.unwrap();
+        assert_eq!(warm.version(), Version::HTTP_2);
+        for upload in [
+            Upload::Nothing,
+            Upload::Bytes(1 << 20),
+            Upload::Streamed(1 << 20),
+        ] {
+            let polls = abort_everywhere(&server, || client.clone(), upload).await;
+            assert!(polls >= 2, "completed in {polls} polls");
+        }
+        assert_eq!(server.counts().connections, 1);
+    });
+}
+
+#[test]
+fn aborting_a_first_h2_request_while_it_negotiates() {
+    // A fresh client each time: the aborts land in connecting, the TLS and
+    // HTTP/2 handshakes, and the first stream.
+    let pki = Pki::new();
+    run(async {
+        let server = H2Server::tls(&pki.leaf, &[H2, H11]).start(slow).await;
+        let polls = abort_everywhere(&server, || pki.client(), Upload::Nothing).await;
+        assert!(polls >= 3, "completed in {polls} polls");
+    });
+}
+
+#[test]
+fn a_request_waiting_on_an_aborted_negotiation_goes_on() {
+    let pki = Pki::new();
+    run(async {
+        let server = H2Server::tls(&pki.leaf, &[H2, H11]).start(slow).await;
+        for k in 1.. {
+            assert!(k < 10_000, "the request never completed");
+            let client = pki.client();
+            // The first task opens the connection; the second waits for it.
+            let first = client.get(server.url(&format!("/slow/{k}"))).send();
+            let first = aio::spawn(AbortAfter {
+                fut: Some(Box::pin(first)),
+                budget: k,
+            });
+            let second = aio::spawn(client.get(server.url(&format!("/good/{k}"))).send());
+            let completed = first.await.unwrap().is_some();
+            let second = second
+                .await
+                .unwrap()
+                .unwrap_or_else(|e| panic!("k {k}: {e:#}"));
+            assert_eq!(second.text().await.unwrap(), format!("GET /good/{k} 0"));
+            if completed {
+                break;
+            }
+        }
+    });
+}
+
+// ------------------------------------------------------------ 6. GOAWAY
+
+#[test]
+fn goaway_below_requests_in_flight_resends_them_on_a_new_connection() {
+    run(async {
+        let server = H2Server::h2c()
+            .raw(0, |mut conn| async move {
+                conn.reader.preface().await.unwrap();
+                conn.writer.settings(&[]).await.unwrap();
+                // Three request heads: two GETs (END_STREAM on the head),
+                // then a POST (its body follows).
+                let mut gets = Vec::new();
+                let mut heads = 0;
+                while heads < 3 {
+                    let Some(f) = conn.reader.frame().await.unwrap() else {
+                        panic!("the client left early");
+                    };
+                    match f.kind {
+                        frame::SETTINGS if f.flags & frame::ACK == 0 => {
+                            conn.writer.settings_ack().await.unwrap();
+                        }
+                        frame::HEADERS => {
+                            heads += 1;
+                            if f.flags & frame::END_STREAM != 0 {
+                                gets.push(f.stream);
+                            }
+                            conn.stats.update(|c| c.streams += 1);
+                        }
+                        _ => {}
+                    }
+                }
+                // Answer the first GET, and say nothing above it was
+                // processed.
+                let answered = *gets.iter().min().unwrap();
+                let w = &mut conn.writer;
+                w.head(answered, 200, &[("x-served-by", "raw")], false)
+                    .await
+                    .unwrap();
+                w.data(answered, b"raw", true).await.unwrap();
+                w.goaway(answered, 0).await.unwrap();
+                conn.reader.drain().await;
+            })
+            .start(|mut s: Incoming| async move {
+                let line = s.line();
+                let body = s.body().await.unwrap();
+                let answer = format!("{line} {}", String::from_utf8(body).unwrap());
+                s.reply(200, &[("x-served-by", "h2")], answer);
+            })
+            .await;
+        let client = h2c_client();
+        let get = |path: &str| aio::spawn(client.get(server.url(path)).send());
+        let (a, b) = (get("/a"), get("/b"));
+        server.stats.until(|c| c.streams == 2).await;
+        // The POST goes last, so its stream id is above the GOAWAY's.
+        let post = aio::spawn(client.post(server.url("/c")).body("payload").send());
+
+        let mut answers = Vec::new();
+        for task in [a, b, post] {
+            let response = task.await.unwrap().unwrap_or_else(|e| panic!("{e:#}"));
+            let by = response.headers()["x-served-by"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            answers.push((by, response.text().await.unwrap()));
+        }
+        let raw: Vec<_> = answers.iter().filter(|(by, _)| by == "raw").collect();
+        assert_eq!(raw.len(), 1, "{answers:?}");
+        // The POST was never processed: resent, body and all.
+        assert!(
+            answers.contains(&("h2".to_owned(), "POST /c payload".to_owned())),
+            "{answers:?}"
+        );
+        let counts = server.counts();
+        assert_eq!(counts.connections, 2);
+        // The raw connection's 3 streams, then 2 on the new connection.
+        assert_eq!(counts.streams, 5, "{counts:?}");
+
+        let ok = client.get(server.url("/after")).await.unwrap();
+        assert_eq!(ok.text().await.unwrap(), "GET /after ");
+        assert_eq!(server.counts().connections, 2);
+    });
+}
+
+// ----------------------------------------------------------- 7. hostile
+
+#[test]
+fn a_flow_control_window_never_opened_ends_in_a_read_timeout() {
+    run(async {
+        let server = H2Server::h2c()
+            .initial_window_size(0)
+            .start(|mut s: Incoming| async move {
+                if s.path() == "/ok" {
+                    return echo(s).await;
+                }
+                // Never reads the body: the window stays shut.
+                s.until_reset().await;
+            })
+            .await;
+        let client = h2c_builder()
+            .read_timeout(Duration::from_millis(300))
+            .build()
+            .unwrap();
+        for upload in [Upload::Bytes(100_000), Upload::Streamed(256 << 10)] {
+            let e = upload
+                .request(&client, &server.url("/shut"))
+                .await
+                .unwrap_err();
+            assert!(e.is_timeout(), "{e:#}");
+            let text = e.to_string();
+            assert!(
+                text.starts_with(&format!("PUT {}: ", server.url("/shut"))),
+                "{text}"
+            );
+            assert!(text.contains("sending the request"), "{text}");
+            assert!(text.contains("read timeout"), "{text}");
+        }
+        server.stats.until(|c| c.resets.len() == 2).await;
+        let ok = client.get(server.url("/ok")).await.unwrap();
+        assert_eq!(ok.text().await.unwrap(), "GET /ok 0");
+        assert_eq!(server.counts().connections, 1);
+    });
+}
+
+#[test]
+fn a_settings_flood_is_survived_and_memory_stays_bounded() {
+    const FLOOD: usize = 200_000;
+    let before = support::peak_rss();
+    run(async {
+        let server = H2Server::h2c()
+            .raw(0, |conn| async move {
+                let support::h2::RawConn {
+                    mut reader,
+                    mut writer,
+                    stats,
+                } = conn;
+                reader.preface().await.unwrap();
+                // Read everything the client sends (its ACKs) meanwhile,
+                // noting its request.
+                let reading = aio::spawn(async move {
+                    while let Ok(Some(f)) = reader.frame().await {
+                        if f.kind == frame::HEADERS {
+                            let id = f.stream;
+                            stats.update(|c| c.requests.push(format!("raw {id}")));
+                        }
+                    }
+                });
+                let one = support::h2::settings_frame(&[(0x1, 4096)]);
+                let batch: Vec<u8> = one.iter().copied().cycle().take(one.len() * 1000).collect();
+                writer.settings(&[]).await.unwrap();
+                for _ in 0..FLOOD / 1000 {
+                    if writer.bytes(&batch).await.is_err() {
+                        break;
+                    }
+                }
+                // Answer stream 1 if the client is still there.
+                let _ = writer.head(1, 200, &[], false).await;
+                let _ = writer.data(1, b"survived", true).await;
+                // Then away: later requests go to a new connection.
+                let _ = writer.goaway(1, 0).await;
+                let _ = reading.await;
+            })
+            .start(echo)
+            .await;
+        let client = h2c_client();
+        match client.get(server.url("/flood")).await {
+            Ok(response) => assert_eq!(response.text().await.unwrap(), "survived"),
+            Err(e) => {
+                assert!(e.is_protocol(), "{e:#}");
+                assert!(e.to_string().starts_with("GET "), "{e}");
+            }
+        }
+        // The client is usable after, on a new connection if need be.
+        let ok = client.get(server.url("/ok")).await.unwrap();
+        assert_eq!(ok.text().await.unwrap(), "GET /ok 0");
+    });
+    let grown = support::peak_rss().saturating_sub(before);
+    assert!(grown < 64 << 20, "peak memory grew by {} MiB", grown >> 20);
+}
+
+#[test]
+fn http2_frames_on_a_connection_that_negotiated_http11_are_a_protocol_error() {
+    let pki = Pki::new();
+    let server = TestServer::https(pki.leaf.server_config(), |mut peer| {
+        if peer.index > 0 {
+            return peer.serve(|_| response("200 OK", &[], b"fine"));
+        }
+        if peer.read_request().is_some() {
+            let mut frames = support::h2::settings_frame(&[]);
+            frames.extend(support::h2::encode_frame(frame::HEADERS, 0x5, 1, &[0x88]));
+            peer.write(&frames);
+        }
+    });
+    run(async {
+        let client = pki.client();
+        let e = client.get(server.url("/x")).await.unwrap_err();
+        assert!(e.is_protocol(), "{e:#}");
+        assert!(
+            e.to_string()
+                .starts_with(&format!("GET {}: ", server.url("/x"))),
+            "{e}"
+        );
+        let ok = client.get(server.url("/y")).await.unwrap();
+        assert_eq!(ok.version(), Version::HTTP_11);
+        assert_eq!(ok.text().await.unwrap(), "fine");
+    });
+}
+
+#[test]
+fn garbage_after_the_h2_preface_is_a_clear_error() {
+    run(async {
+        let server = H2Server::h2c()
+            .raw(0, |mut conn| async move {
+                conn.reader.preface().await.unwrap();
+                conn.writer.settings(&[]).await.unwrap();
+                let _ = conn
+                    .writer
+                    .bytes(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello")
+                    .await;
+                conn.reader.drain().await;
+            })
+            .start(echo)
+            .await;
+        let client = h2c_client();
+        let e = client.get(server.url("/x")).await.unwrap_err();
+        assert!(e.is_protocol(), "{e:#}");
+        assert!(
+            e.to_string()
+                .starts_with(&format!("GET {}: ", server.url("/x"))),
+            "{e}"
+        );
+        let ok = client.get(server.url("/ok")).await.unwrap();
+        assert_eq!(ok.text().await.unwrap(), "GET /ok 0");
+        assert_eq!(server.counts().connections, 2);
     });
 }

@@ -91,7 +91,9 @@ impl Stats {
         self.counts.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn update(&self, change: impl FnOnce(&mut Counts)) {
+    /// Changes the counters (raw scripts count what they see) and wakes
+    /// the waiters.
+    pub fn update(&self, change: impl FnOnce(&mut Counts)) {
         change(&mut self.lock());
         let waiters =
             std::mem::take(&mut *self.waiters.lock().unwrap_or_else(PoisonError::into_inner));
@@ -322,7 +324,7 @@ impl Shared {
     async fn connection(self: Rc<Self>, tcp: TcpStream, index: usize) {
         let raw = self.raw.borrow_mut().remove(&index);
         if let Some(script) = raw {
-            return script(RawConn::new(tcp)).await;
+            return script(RawConn::new(tcp, Arc::clone(&self.stats))).await;
         }
         let Some(config) = self.tls.clone() else {
             return self.serve_h2(tcp, index).await;
@@ -423,14 +425,16 @@ pub struct Frame {
 pub struct RawConn {
     pub reader: FrameReader,
     pub writer: FrameWriter,
+    pub stats: Arc<Stats>,
 }
 
 impl RawConn {
-    fn new(tcp: TcpStream) -> RawConn {
+    fn new(tcp: TcpStream, stats: Arc<Stats>) -> RawConn {
         let (read, write) = tcp.into_split();
         RawConn {
             reader: FrameReader(read),
             writer: FrameWriter(write),
+            stats,
         }
     }
 }
