@@ -904,6 +904,68 @@ fn goaway_below_requests_in_flight_resends_them_on_a_new_connection() {
     });
 }
 
+#[test]
+fn goaway_then_close_fails_a_post_below_it_clearly_and_resends_the_rest() {
+    run(async {
+        let server = H2Server::h2c()
+            .raw(0, |mut conn| async move {
+                conn.reader.preface().await.unwrap();
+                conn.writer.settings(&[]).await.unwrap();
+                let mut heads = Vec::new();
+                while heads.len() < 3 {
+                    let Some(f) = conn.reader.frame().await.unwrap() else {
+                        panic!("the client left early");
+                    };
+                    match f.kind {
+                        frame::SETTINGS if f.flags & frame::ACK == 0 => {
+                            conn.writer.settings_ack().await.unwrap();
+                        }
+                        frame::HEADERS => {
+                            heads.push(f.stream);
+                            conn.stats.update(|c| c.streams += 1);
+                        }
+                        _ => {}
+                    }
+                }
+                // The first is answered; the second (the POST) is below the
+                // GOAWAY, so it may have been processed, but gets no answer:
+                // the connection closes. The third is above it.
+                let w = &mut conn.writer;
+                w.head(heads[0], 200, &[("x-served-by", "raw")], false)
+                    .await
+                    .unwrap();
+                w.data(heads[0], b"raw", true).await.unwrap();
+                w.goaway(heads[1], 0).await.unwrap();
+                w.shutdown().await;
+            })
+            .start(echo)
+            .await;
+        let client = h2c_client();
+        let a = aio::spawn(client.get(server.url("/a")).send());
+        server.stats.until(|c| c.streams == 1).await;
+        let post = aio::spawn(client.post(server.url("/c")).body("payload").send());
+        server.stats.until(|c| c.streams == 2).await;
+        let b = aio::spawn(client.get(server.url("/b")).send());
+
+        let a = a.await.unwrap().unwrap();
+        assert_eq!(a.headers()["x-served-by"], "raw");
+        assert_eq!(a.text().await.unwrap(), "raw");
+        let e = post.await.unwrap().unwrap_err();
+        assert!(e.is_protocol(), "{e:#}");
+        assert!(
+            e.to_string()
+                .starts_with(&format!("POST {}: ", server.url("/c"))),
+            "{e:#}"
+        );
+        let b = b.await.unwrap().unwrap_or_else(|e| panic!("{e:#}"));
+        assert_eq!(b.text().await.unwrap(), "GET /b 0");
+        // The POST was not sent again: the new connection saw the GET only.
+        let counts = server.counts();
+        assert_eq!(counts.requests, ["GET /b"], "{counts:?}");
+        assert_eq!(counts.connections, 2);
+    });
+}
+
 // ----------------------------------------------------------- 7. hostile
 
 #[test]
