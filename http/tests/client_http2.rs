@@ -19,6 +19,7 @@ use aio::run;
 use aio_http::doc_support::serve_h2c;
 use aio_http::{Body, Client, ClientBuilder, Kind, Version};
 use h2::Reason;
+use support::abort::AbortAfter;
 use support::certs::{Leaf, TestCa};
 use support::h2::{frame, H2Server, Incoming};
 use support::server::{response, TestServer};
@@ -68,6 +69,18 @@ async fn echo(mut s: Incoming) {
     let line = s.line();
     let body = s.body().await.unwrap_or_default();
     s.reply(200, &[], format!("{line} {}", body.len()));
+}
+
+/// The client still works against `server` (an [`echo`] for `/ok`), and
+/// the server has accepted `connections` connections in all.
+async fn assert_usable(client: &Client, server: &H2Server, connections: usize) {
+    let ok = client
+        .get(server.url("/ok"))
+        .await
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    assert_eq!(ok.version(), Version::HTTP_2);
+    assert_eq!(ok.text().await.unwrap(), "GET /ok 0");
+    assert_eq!(server.counts().connections, connections);
 }
 
 // ---------------------------------------------------------------- 1. ALPN
@@ -247,9 +260,7 @@ fn read_timeouts_on_h2_name_the_phase_and_spare_the_connection() {
 
         // Both streams were reset, the connection lives on.
         server.stats.until(|c| c.resets.len() == 2).await;
-        let ok = client.get(server.url("/ok")).await.unwrap();
-        assert_eq!(ok.text().await.unwrap(), "GET /ok 0");
-        assert_eq!(server.counts().connections, 1);
+        assert_usable(&client, &server, 1).await;
     });
 }
 
@@ -275,9 +286,7 @@ fn total_timeouts_on_h2_name_the_phase() {
         assert!(text.contains("total timeout"), "{text}");
 
         server.stats.until(|c| c.resets.len() == 2).await;
-        let ok = client.get(server.url("/ok")).await.unwrap();
-        assert_eq!(ok.text().await.unwrap(), "GET /ok 0");
-        assert_eq!(server.counts().connections, 1);
+        assert_usable(&client, &server, 1).await;
     });
 }
 
@@ -391,9 +400,7 @@ fn max_body_size_on_h2() {
         assert_eq!(e.kind(), Kind::Body, "{e:#}");
         assert!(e.to_string().contains("max_body_size"), "{e}");
 
-        let ok = client.get(server.url("/ok")).await.unwrap();
-        assert_eq!(ok.text().await.unwrap(), "GET /ok 0");
-        assert_eq!(server.counts().connections, 1);
+        assert_usable(&client, &server, 1).await;
     });
 }
 
@@ -579,9 +586,7 @@ fn internal_error_resets_name_the_request_and_hide_the_password() {
         // Not resent (the server may have acted on it), and the connection
         // carries on.
         assert_eq!(server.counts().streams, 1);
-        let ok = client.get(server.url("/ok")).await.unwrap();
-        assert_eq!(ok.text().await.unwrap(), "GET /ok 0");
-        assert_eq!(server.counts().connections, 1);
+        assert_usable(&client, &server, 1).await;
     });
 }
 
@@ -624,41 +629,8 @@ fn dropping_a_request_mid_flight_resets_its_stream_not_the_connection() {
         server.stats.until(|c| c.resets.len() == 2).await;
         assert_eq!(server.counts().resets, [Reason::CANCEL, Reason::CANCEL]);
 
-        let ok = client.get(server.url("/ok")).await.unwrap();
-        assert_eq!(ok.text().await.unwrap(), "GET /ok 0");
-        assert_eq!(server.counts().connections, 1);
+        assert_usable(&client, &server, 1).await;
     });
-}
-
-/// Polls the inner future at most `budget` times; on the poll after that
-/// it drops the future (the abort) and returns `None`.
-struct AbortAfter<F> {
-    fut: Option<Pin<Box<F>>>,
-    budget: usize,
-}
-
-impl<F: Future> Future for AbortAfter<F> {
-    type Output = Option<F::Output>;
-
-    fn poll(
-        mut self: Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Self::Output> {
-        use std::task::Poll;
-        if self.budget == 0 {
-            self.fut = None;
-            return Poll::Ready(None);
-        }
-        self.budget -= 1;
-        let fut = self.fut.as_mut().expect("polled after completion");
-        match fut.as_mut().poll(cx) {
-            Poll::Ready(out) => {
-                self.fut = None;
-                Poll::Ready(Some(out))
-            }
-            Poll::Pending => Poll::Pending,
-        }
-    }
 }
 
 const SLOW_PIECES: usize = 4;
@@ -737,10 +709,7 @@ async fn abort_everywhere(server: &H2Server, client: impl Fn() -> Client, upload
             let response = request.await.unwrap_or_else(|e| panic!("{e:#}"));
             response.bytes().await.unwrap_or_else(|e| panic!("{e:#}"))
         };
-        let task = aio::spawn(AbortAfter {
-            fut: Some(Box::pin(exchange)),
-            budget: k,
-        });
+        let task = aio::spawn(AbortAfter::new(exchange, k));
         let outcome = task.await.expect("the task itself is not cancelled");
         let good = client
             .get(server.url(&format!("/good/{k}")))
@@ -803,10 +772,7 @@ fn a_request_waiting_on_an_aborted_negotiation_goes_on() {
             let client = pki.client();
             // The first task opens the connection; the second waits for it.
             let first = client.get(server.url(&format!("/slow/{k}"))).send();
-            let first = aio::spawn(AbortAfter {
-                fut: Some(Box::pin(first)),
-                budget: k,
-            });
+            let first = aio::spawn(AbortAfter::new(first, k));
             let second = aio::spawn(client.get(server.url(&format!("/good/{k}"))).send());
             let completed = first.await.unwrap().is_some();
             let second = second
@@ -828,30 +794,15 @@ fn goaway_below_requests_in_flight_resends_them_on_a_new_connection() {
     run(async {
         let server = H2Server::h2c()
             .raw(0, |mut conn| async move {
-                conn.reader.preface().await.unwrap();
-                conn.writer.settings(&[]).await.unwrap();
+                conn.handshake().await;
                 // Three request heads: two GETs (END_STREAM on the head),
                 // then a POST (its body follows).
-                let mut gets = Vec::new();
-                let mut heads = 0;
-                while heads < 3 {
-                    let Some(f) = conn.reader.frame().await.unwrap() else {
-                        panic!("the client left early");
-                    };
-                    match f.kind {
-                        frame::SETTINGS if f.flags & frame::ACK == 0 => {
-                            conn.writer.settings_ack().await.unwrap();
-                        }
-                        frame::HEADERS => {
-                            heads += 1;
-                            if f.flags & frame::END_STREAM != 0 {
-                                gets.push(f.stream);
-                            }
-                            conn.stats.update(|c| c.streams += 1);
-                        }
-                        _ => {}
-                    }
-                }
+                let heads = conn.heads(3).await;
+                let gets: Vec<u32> = heads
+                    .iter()
+                    .filter(|f| f.flags & frame::END_STREAM != 0)
+                    .map(|f| f.stream)
+                    .collect();
                 // Answer the first GET, and say nothing above it was
                 // processed.
                 let answered = *gets.iter().min().unwrap();
@@ -909,24 +860,8 @@ fn goaway_then_close_fails_a_post_below_it_clearly_and_resends_the_rest() {
     run(async {
         let server = H2Server::h2c()
             .raw(0, |mut conn| async move {
-                conn.reader.preface().await.unwrap();
-                conn.writer.settings(&[]).await.unwrap();
-                let mut heads = Vec::new();
-                while heads.len() < 3 {
-                    let Some(f) = conn.reader.frame().await.unwrap() else {
-                        panic!("the client left early");
-                    };
-                    match f.kind {
-                        frame::SETTINGS if f.flags & frame::ACK == 0 => {
-                            conn.writer.settings_ack().await.unwrap();
-                        }
-                        frame::HEADERS => {
-                            heads.push(f.stream);
-                            conn.stats.update(|c| c.streams += 1);
-                        }
-                        _ => {}
-                    }
-                }
+                conn.handshake().await;
+                let heads: Vec<u32> = conn.heads(3).await.iter().map(|f| f.stream).collect();
                 // The first is answered; the second (the POST) is below the
                 // GOAWAY, so it may have been processed, but gets no answer:
                 // the connection closes. The third is above it.
@@ -1000,9 +935,7 @@ fn a_flow_control_window_never_opened_ends_in_a_read_timeout() {
             assert!(text.contains("read timeout"), "{text}");
         }
         server.stats.until(|c| c.resets.len() == 2).await;
-        let ok = client.get(server.url("/ok")).await.unwrap();
-        assert_eq!(ok.text().await.unwrap(), "GET /ok 0");
-        assert_eq!(server.counts().connections, 1);
+        assert_usable(&client, &server, 1).await;
     });
 }
 
@@ -1095,8 +1028,7 @@ fn garbage_after_the_h2_preface_is_a_clear_error() {
     run(async {
         let server = H2Server::h2c()
             .raw(0, |mut conn| async move {
-                conn.reader.preface().await.unwrap();
-                conn.writer.settings(&[]).await.unwrap();
+                conn.handshake().await;
                 let _ = conn
                     .writer
                     .bytes(b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\nhello")
@@ -1113,8 +1045,6 @@ fn garbage_after_the_h2_preface_is_a_clear_error() {
                 .starts_with(&format!("GET {}: ", server.url("/x"))),
             "{e}"
         );
-        let ok = client.get(server.url("/ok")).await.unwrap();
-        assert_eq!(ok.text().await.unwrap(), "GET /ok 0");
-        assert_eq!(server.counts().connections, 2);
+        assert_usable(&client, &server, 2).await;
     });
 }

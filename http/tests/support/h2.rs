@@ -437,6 +437,38 @@ impl RawConn {
             stats,
         }
     }
+
+    /// Reads the client's preface and sends the server's (empty SETTINGS).
+    pub async fn handshake(&mut self) {
+        self.reader.preface().await.expect("the client preface");
+        self.writer.settings(&[]).await.expect("write SETTINGS");
+    }
+
+    /// Reads until `n` request heads arrived, acknowledging the client's
+    /// SETTINGS meanwhile and counting each head in `stats.streams`;
+    /// returns the heads in order.
+    pub async fn heads(&mut self, n: usize) -> Vec<Frame> {
+        let mut heads = Vec::new();
+        while heads.len() < n {
+            let Some(f) = self.reader.frame().await.expect("read a frame") else {
+                panic!("the client left after {} request heads", heads.len());
+            };
+            match f.kind {
+                frame::SETTINGS if f.flags & frame::ACK == 0 => {
+                    self.writer
+                        .settings_ack()
+                        .await
+                        .expect("write SETTINGS ACK");
+                }
+                frame::HEADERS => {
+                    heads.push(f);
+                    self.stats.update(|c| c.streams += 1);
+                }
+                _ => {}
+            }
+        }
+        heads
+    }
 }
 
 pub struct FrameReader(OwnedReadHalf);

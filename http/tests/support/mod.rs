@@ -7,6 +7,7 @@
 //! the dead-code allowance.
 #![allow(dead_code)]
 
+pub mod abort;
 pub mod certs;
 pub mod duplex;
 pub mod exec;
