@@ -120,6 +120,8 @@ struct Exchange {
 }
 
 /// What the response head arrived on; the body follows on it.
+// Lives for one move into the body reader; see `body::Source` on the size.
+#[allow(clippy::large_enum_variant)]
 enum Wire {
     Http1(Conn, ResponseDecoder),
     #[cfg(feature = "http2")]

@@ -18,35 +18,9 @@ use std::time::Duration;
 
 use aio::run;
 use aio_http::{Client, Method};
+use support::abort::AbortAfter;
 use support::certs::TestCa;
 use support::server::{response, TestServer};
-
-/// Polls the inner future at most `budget` times; on the poll after that
-/// it drops the future (the abort) and returns `None`.
-struct AbortAfter<F> {
-    fut: Option<Pin<Box<F>>>,
-    budget: usize,
-}
-
-impl<F: Future> Future for AbortAfter<F> {
-    type Output = Option<F::Output>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        if self.budget == 0 {
-            self.fut = None;
-            return Poll::Ready(None);
-        }
-        self.budget -= 1;
-        let fut = self.fut.as_mut().expect("polled after completion");
-        match fut.as_mut().poll(cx) {
-            Poll::Ready(out) => {
-                self.fut = None;
-                Poll::Ready(Some(out))
-            }
-            Poll::Pending => Poll::Pending,
-        }
-    }
-}
 
 /// Counts the polls of the inner future.
 struct Counted<F> {
@@ -126,10 +100,7 @@ fn abort_everywhere(server: &TestServer, client: Client, put_body: Option<Vec<u8
             assert!(k < 10_000, "the request never completed");
             let url = server.url(&format!("/slow/{k}"));
             let fut = exchange(client.clone(), url, put_body.clone());
-            let task = aio_executor::spawn(AbortAfter {
-                fut: Some(Box::pin(fut)),
-                budget: k,
-            });
+            let task = aio_executor::spawn(AbortAfter::new(fut, k));
             let outcome = task.await.expect("the task itself is not cancelled");
             check_follow_up(&client, server, k).await;
             if let Some(body) = outcome {

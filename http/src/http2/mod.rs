@@ -56,6 +56,13 @@ const CONNECTION_WINDOW: u32 = 5 * 1024 * 1024;
 /// HTTP/1.1 head.
 const MAX_HEADER_LIST: u32 = 64 * 1024;
 
+/// Streams opened at once before the server's SETTINGS say how many it
+/// allows. The protocol's default is unlimited, but a server enforces its
+/// own limit from the first stream: requests sent before its SETTINGS
+/// arrive would be refused (REFUSED_STREAM) beyond it. 100 is the least a
+/// server should allow (RFC 9113 6.5.2); the rest wait in order.
+const INITIAL_MAX_SEND_STREAMS: usize = 100;
+
 /// Whether a client speaks HTTP/2, and how it finds out a server does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
@@ -109,6 +116,7 @@ pub(crate) async fn start(
     let peer = io.peer_addr();
     let handshake = h2::client::Builder::new()
         .enable_push(false)
+        .initial_max_send_streams(INITIAL_MAX_SEND_STREAMS)
         .initial_window_size(STREAM_WINDOW)
         .initial_connection_window_size(CONNECTION_WINDOW)
         .max_header_list_size(MAX_HEADER_LIST)
@@ -397,11 +405,8 @@ pub(crate) async fn round_trip(
     })?;
     match payload.as_mut() {
         Some(Payload::Bytes(bytes)) if !bytes.is_empty() => {
-            // Buffered by h2 and sent as the window opens.
             let data = Bytes::copy_from_slice(bytes);
-            stream
-                .send_data(data, true)
-                .map_err(|e| Failure::from_h2("could not send the request body", e))?;
+            send_windowed(&mut stream, data, true, deadline).await?;
         }
         Some(Payload::Streamed(streamed)) => {
             send_streamed(&mut stream, streamed, deadline).await?;
@@ -423,30 +428,46 @@ pub(crate) async fn round_trip(
     Ok((head, body))
 }
 
-/// Pulls the streamed body piece by piece, sending each once the stream
-/// has some window: at most one piece is buffered beyond what the server
-/// allowed.
+/// Pulls the streamed body piece by piece, sending each as the server's
+/// window allows: nothing is buffered beyond what the server allowed but
+/// the piece at hand.
 async fn send_streamed(
     stream: &mut SendStream<Bytes>,
     body: &mut crate::request_body::Streamed,
     deadline: &mut Deadline,
 ) -> Result<(), Failure> {
-    let body_failed = |error| Failure {
-        error,
-        unprocessed: false,
-    };
     loop {
         let n = deadline
             .wait_total(Phase::SendRequest, body.fill())
             .await
             .map_err(Failure::timeout)?
-            .map_err(body_failed)?;
+            .map_err(|error| Failure {
+                error,
+                unprocessed: false,
+            })?;
         if n == 0 {
             return stream
                 .send_data(Bytes::new(), true)
                 .map_err(|e| Failure::from_h2("could not send the request body", e));
         }
-        stream.reserve_capacity(n);
+        let piece = Bytes::copy_from_slice(body.piece());
+        send_windowed(stream, piece, false, deadline).await?;
+    }
+}
+
+/// Sends `data` as the server's flow-control window opens, ending the
+/// stream with it when `end`. Each wait for window is bounded by the read
+/// timeout and counts as sending the request: a window that stays shut
+/// times out here, and a large body still flowing is not mistaken for a
+/// server slow to answer.
+async fn send_windowed(
+    stream: &mut SendStream<Bytes>,
+    mut data: Bytes,
+    end: bool,
+    deadline: &mut Deadline,
+) -> Result<(), Failure> {
+    while !data.is_empty() {
+        stream.reserve_capacity(data.len());
         while stream.capacity() == 0 {
             let granted = deadline
                 .wait(
@@ -460,18 +481,22 @@ async fn send_streamed(
                 Some(Ok(_)) => {}
                 Some(Err(e)) => return Err(Failure::from_h2("could not send the request body", e)),
                 None => {
-                    return Err(body_failed(Error::new(
-                        Kind::Protocol,
-                        "the server closed the HTTP/2 stream while the request body was sent",
-                    )))
+                    return Err(Failure {
+                        error: Error::new(
+                            Kind::Protocol,
+                            "the server closed the HTTP/2 stream while the request body was sent",
+                        ),
+                        unprocessed: false,
+                    })
                 }
             }
         }
-        let piece = Bytes::copy_from_slice(body.piece());
+        let now = data.split_to(stream.capacity().min(data.len()));
         stream
-            .send_data(piece, false)
+            .send_data(now, end && data.is_empty())
             .map_err(|e| Failure::from_h2("could not send the request body", e))?;
     }
+    Ok(())
 }
 
 /// The request headers as HTTP/2 carries them: without the fields that

@@ -7,9 +7,11 @@
 //! the dead-code allowance.
 #![allow(dead_code)]
 
+pub mod abort;
 pub mod certs;
 pub mod duplex;
 pub mod exec;
+pub mod h2;
 pub mod hostile;
 pub mod io;
 pub mod proxy;
