@@ -599,7 +599,7 @@ fn run_one(setup: &Setup, workload: &str, candidate: &str) -> Result<Figures, St
 /// their mean body size on the wire. `ops` is how many requests the run timed; its warm-up
 /// requests are logged too.
 fn gzip_wire_bytes(nginx: &Nginx, offset: u64, ops: f64) -> Result<f64, String> {
-    let logged = nginx.gzip_log_since(offset)?;
+    let logged = nginx.gzip_log_since(offset, ops as usize)?;
     if (logged.len() as f64) < ops {
         return Err(format!(
             "nginx logged {} responses of /gzip/posts for {ops} requests",
