@@ -56,6 +56,20 @@ pub const HTTP_WORKLOADS: &[&str] = &[
     "h2_json_c64",
 ];
 
+/// The loops of aio (`Runner::loops`) and the workers of tokio's
+/// multi_thread runtime in the `*_2loops` rows: the machine's two cores.
+pub const LOOPS: usize = 2;
+
+/// The rows that use every core: aio on [`LOOPS`] loops against tokio's
+/// multi_thread runtime with [`LOOPS`] workers, each doing what its
+/// one-loop row does ([`LOOPS`] times over for the HTTP row).
+/// `tcp_echo_2loops` is `tcp_echo` with a SO_REUSEPORT listener per aio
+/// loop and the clients spread over the loops (`aio::spawn_anywhere`);
+/// tokio's peer is its `tcp_echo` on `tokio_mt`, where the scheduler
+/// spreads the same tasks. `http_c64_2loops` is `http_c64` with 64
+/// requests in flight per loop, on one client.
+pub const LOOPS_WORKLOADS: &[&str] = &["tcp_echo_2loops", "http_c64_2loops"];
+
 /// How big each workload is. `--quick` divides the counts by ten (the
 /// parked-task count of `idle_memory` stays: it is cheap and smaller counts
 /// only make the per-task figure noisier).

@@ -1,5 +1,6 @@
 //! The runtime workloads on tokio, shared by `tokio_ct` (current_thread) and
-//! `tokio_mt` (multi_thread, 2 workers). Everything uses `tokio::spawn`, so
+//! `tokio_mt` (multi_thread, 2 workers; also the peer of
+//! `tcp_echo_2loops`). Everything uses `tokio::spawn`, so
 //! the futures are `Send` on both flavours.
 
 use std::future::Future;
@@ -20,9 +21,17 @@ use crate::{
 /// report. With `multi_thread`, the workload's top future is spawned onto a
 /// worker (as a server's tasks would be), not run on the `block_on` thread.
 pub fn main(candidate: &str, runtime: Runtime, multi_thread: bool) {
+    // tokio_mt is also tcp_echo_2loops' peer: there its scheduler spreads
+    // tcp_echo's tasks over its workers, as aio's loops do by hand.
+    let loops_rows: &[&str] = if multi_thread {
+        &["tcp_echo_2loops"]
+    } else {
+        &[]
+    };
     let workloads: Vec<&str> = RUNTIME_WORKLOADS
         .iter()
         .chain(TOOLBOX_WORKLOADS)
+        .chain(loops_rows)
         .copied()
         .collect();
     let args = Args::parse(candidate, &workloads);
@@ -32,7 +41,7 @@ pub fn main(candidate: &str, runtime: Runtime, multi_thread: bool) {
         "ping_pong" => run(&runtime, multi_thread, ping_pong(sizes)),
         "yield_many" => run(&runtime, multi_thread, yield_many(sizes)),
         "timers" => run(&runtime, multi_thread, timers(sizes)),
-        "tcp_echo" => run(&runtime, multi_thread, tcp_echo(sizes)),
+        "tcp_echo" | "tcp_echo_2loops" => run(&runtime, multi_thread, tcp_echo(sizes)),
         "idle_memory" => run(&runtime, multi_thread, idle_memory(sizes)),
         "queue_ping_pong" => run(&runtime, multi_thread, queue_ping_pong(sizes)),
         "mutex_uncontended" => run(&runtime, multi_thread, mutex_uncontended(sizes)),

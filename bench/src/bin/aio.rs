@@ -3,14 +3,17 @@
 
 use std::cell::Cell;
 use std::io;
+use std::net::SocketAddr;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use aio::net::{TcpListener, TcpStream};
 use aio_bench::{
     baton_player, check_posts, idle_report, lateness_us, rss_bytes, share, timer_durations,
     timers_report, Args, Baton, CpuClock, Post, Report, Sizes, CONTENDED_PERMITS, ECHO_MESSAGE,
-    HTTP_WORKLOADS, RUNTIME_WORKLOADS, TOOLBOX_WORKLOADS,
+    HTTP_WORKLOADS, LOOPS, LOOPS_WORKLOADS, RUNTIME_WORKLOADS, TOOLBOX_WORKLOADS,
 };
 
 fn main() {
@@ -18,6 +21,7 @@ fn main() {
         .iter()
         .chain(HTTP_WORKLOADS)
         .chain(TOOLBOX_WORKLOADS)
+        .chain(LOOPS_WORKLOADS)
         .copied()
         .collect();
     let args = Args::parse("aio", &workloads);
@@ -38,6 +42,13 @@ fn main() {
         "http_json" | "http_json_gzip" => aio::run(http_json(&args, sizes.json_requests)),
         "h2_c64" => aio::run(h2_gets(&args, sizes.http_concurrency, sizes.http_requests)),
         "h2_json_c64" => aio::run(h2_json(&args, sizes.http_concurrency, sizes.json_requests)),
+        "tcp_echo_2loops" => on_loops(tcp_echo_loops(sizes)),
+        // 64 in flight on each loop, and as many requests per loop as http_c64.
+        "http_c64_2loops" => on_loops(http_gets(
+            &args,
+            LOOPS * sizes.http_concurrency,
+            LOOPS * sizes.http_requests,
+        )),
         "queue_ping_pong" => aio::run(queue_ping_pong(sizes)),
         "mutex_uncontended" => aio::run(mutex_uncontended(sizes)),
         "semaphore_uncontended" => aio::run(semaphore_uncontended(sizes)),
@@ -46,6 +57,11 @@ fn main() {
         other => unreachable!("workload {other}"),
     };
     report.print();
+}
+
+/// Runs `future` on the first of [`LOOPS`] loops, one per core.
+fn on_loops<F: std::future::Future>(future: F) -> F::Output {
+    aio::Runner::new().loops(LOOPS).run(future)
 }
 
 async fn spawn_join(sizes: Sizes) -> Report {
@@ -120,51 +136,106 @@ async fn read_exact(stream: &mut TcpStream, mut buf: &mut [u8]) -> io::Result<()
     Ok(())
 }
 
-async fn tcp_echo(sizes: Sizes) -> Report {
-    let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = aio::spawn(async move {
-        loop {
-            let (mut stream, _) = listener.accept().await.unwrap();
-            stream.set_nodelay(true).unwrap();
-            aio::spawn(async move {
-                let mut buf = [0u8; 4096];
-                loop {
-                    match stream.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => {
-                            if stream.write_all(&buf[..n]).await.is_err() {
-                                return;
-                            }
+/// Serves echo on every connection `listener` accepts, one task each on
+/// this loop; counts them in `accepted`.
+async fn echo_server(listener: TcpListener, accepted: Arc<AtomicUsize>) {
+    loop {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        accepted.fetch_add(1, Ordering::Relaxed);
+        stream.set_nodelay(true).unwrap();
+        aio::spawn(async move {
+            let mut buf = [0u8; 4096];
+            loop {
+                match stream.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => {
+                        if stream.write_all(&buf[..n]).await.is_err() {
+                            return;
                         }
                     }
                 }
-            });
-        }
-    });
-    let rounds = sizes.echo_round_trips;
+            }
+        });
+    }
+}
+
+/// One echo client: `rounds` round trips of a message of byte `i`.
+async fn echo_client(addr: SocketAddr, i: usize, rounds: usize) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.set_nodelay(true).unwrap();
+    let message = [i as u8; ECHO_MESSAGE];
+    let mut reply = [0u8; ECHO_MESSAGE];
+    for _ in 0..rounds {
+        stream.write_all(&message).await.unwrap();
+        read_exact(&mut stream, &mut reply).await.unwrap();
+        assert_eq!(reply, message);
+    }
+}
+
+async fn tcp_echo(sizes: Sizes) -> Report {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let server = aio::spawn(echo_server(listener, accepted.clone()));
+    let (connections, rounds) = (sizes.echo_connections, sizes.echo_round_trips);
     let start = Instant::now();
-    let clients: Vec<_> = (0..sizes.echo_connections)
-        .map(|i| {
-            aio::spawn(async move {
-                let mut stream = TcpStream::connect(addr).await.unwrap();
-                stream.set_nodelay(true).unwrap();
-                let message = [i as u8; ECHO_MESSAGE];
-                let mut reply = [0u8; ECHO_MESSAGE];
-                for _ in 0..rounds {
-                    stream.write_all(&message).await.unwrap();
-                    read_exact(&mut stream, &mut reply).await.unwrap();
-                    assert_eq!(reply, message);
-                }
-            })
-        })
+    let clients: Vec<_> = (0..connections)
+        .map(|i| aio::spawn(echo_client(addr, i, rounds)))
         .collect();
     for client in clients {
         client.await.unwrap();
     }
     let elapsed = start.elapsed();
     server.abort();
-    Report::new((sizes.echo_connections * rounds) as u64, elapsed)
+    assert_eq!(accepted.load(Ordering::Relaxed), connections);
+    Report::new((connections * rounds) as u64, elapsed)
+}
+
+/// `tcp_echo` on every loop: a SO_REUSEPORT listener per loop, so each loop
+/// serves the connections the kernel queues on its listener, and the
+/// clients spread round-robin over the loops. A client and its server end
+/// may be on different loops (the kernel picks the listener by a hash of
+/// the ports), as a client and a server task may be on different workers
+/// in tokio.
+async fn tcp_echo_loops(sizes: Sizes) -> Report {
+    let first = TcpListener::bind_reuse_port(("127.0.0.1", 0))
+        .await
+        .unwrap();
+    let addr = first.local_addr().unwrap();
+    let mut servers = Vec::new();
+    let mut accepted = Vec::new();
+    for handle in aio::loops() {
+        let (bound, ready) = aio::sync::oneshot::channel();
+        let count = Arc::new(AtomicUsize::new(0));
+        accepted.push(count.clone());
+        let server = handle.spawn(async move {
+            let listener = TcpListener::bind_reuse_port(addr).await.unwrap();
+            bound.send(()).unwrap();
+            echo_server(listener, count).await;
+        });
+        servers.push(server.unwrap());
+        ready.await.unwrap();
+    }
+    // Only the loops' own listeners take connections from here on.
+    drop(first);
+    let (connections, rounds) = (sizes.echo_connections, sizes.echo_round_trips);
+    let start = Instant::now();
+    let clients: Vec<_> = (0..connections)
+        .map(|i| aio::spawn_anywhere(echo_client(addr, i, rounds)).unwrap())
+        .collect();
+    for client in clients {
+        client.await.unwrap();
+    }
+    let elapsed = start.elapsed();
+    for server in servers {
+        server.abort();
+    }
+    let accepted: Vec<usize> = accepted.iter().map(|a| a.load(Ordering::Relaxed)).collect();
+    assert_eq!(accepted.iter().sum::<usize>(), connections);
+    // How evenly the kernel spread the server ends: the busiest loop's share.
+    let busiest = *accepted.iter().max().unwrap();
+    Report::new((connections * rounds) as u64, elapsed)
+        .with("busiest_loop_connections", busiest as f64)
 }
 
 async fn idle_memory(sizes: Sizes) -> Report {
@@ -205,7 +276,8 @@ async fn get_body(client: &aio::http::Client, url: &str) -> usize {
     body.len()
 }
 
-/// `total` GETs of one post, by `workers` tasks sharing one client.
+/// `total` GETs of one post, by `workers` tasks sharing one client (each
+/// loop of the run keeps its own pooled connections).
 async fn gets(client: &aio::http::Client, url: &str, workers: usize, total: usize) {
     if workers == 1 {
         for _ in 0..total {
@@ -216,11 +288,13 @@ async fn gets(client: &aio::http::Client, url: &str, workers: usize, total: usiz
     let handles: Vec<_> = (0..workers)
         .map(|i| {
             let (client, url) = (client.clone(), url.to_owned());
-            aio::spawn(async move {
+            // Spread over the run's loops; with one loop, all on this one.
+            aio::spawn_anywhere(async move {
                 for _ in 0..share(total, workers, i) {
                     get_body(&client, &url).await;
                 }
             })
+            .unwrap()
         })
         .collect();
     for handle in handles {

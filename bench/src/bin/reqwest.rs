@@ -1,16 +1,28 @@
 //! reqwest (rustls; HTTP/2 where the server offers it by ALPN, as aio) on
 //! tokio's current_thread runtime: the peer of `aio::http::Client` for the
-//! HTTP workloads.
+//! HTTP workloads; on the multi_thread runtime with 2 workers for
+//! `http_c64_2loops`, the peer of aio on 2 loops.
 
-use aio_bench::{check_posts, share, Args, CpuClock, Post, Report, HTTP_WORKLOADS};
+use aio_bench::{check_posts, share, Args, CpuClock, Post, Report, HTTP_WORKLOADS, LOOPS};
+
+const LOOPS_ROW: &str = "http_c64_2loops";
 
 fn main() {
-    let args = Args::parse("reqwest", HTTP_WORKLOADS);
+    let workloads: Vec<&str> = HTTP_WORKLOADS.iter().copied().chain([LOOPS_ROW]).collect();
+    let args = Args::parse("reqwest", &workloads);
     let sizes = args.sizes();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio current_thread runtime");
+    let runtime = if args.workload == LOOPS_ROW {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(LOOPS)
+            .enable_all()
+            .build()
+            .expect("tokio multi_thread runtime")
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio current_thread runtime")
+    };
     let report = match args.workload.as_str() {
         "http_seq" | "https_seq" => runtime.block_on(http_gets(&args, 1, sizes.http_requests)),
         "http_c64" | "https_c64" => runtime.block_on(http_gets(
@@ -23,6 +35,13 @@ fn main() {
         "h2_json_c64" => {
             runtime.block_on(h2_json(&args, sizes.http_concurrency, sizes.json_requests))
         }
+        // The workers `gets` spawns run on the runtime's workers; the
+        // block_on thread only waits for them.
+        LOOPS_ROW => runtime.block_on(http_gets(
+            &args,
+            LOOPS * sizes.http_concurrency,
+            LOOPS * sizes.http_requests,
+        )),
         other => unreachable!("workload {other}"),
     };
     report.print();

@@ -11,7 +11,8 @@
 //! candidate once, in a fresh process (A B C A B C ...): the bench binaries
 //! next to this one, `wrk` when installed (HTTP only, as the limit a client
 //! can reach) and, for `count_posts_e2e`, aio's `count_posts` example against
-//! `reqwest_count_posts`. HTTP clients are pinned to core 0. After the rounds,
+//! `reqwest_count_posts`. HTTP clients are pinned to core 0, but for
+//! `http_c64_2loops`, which runs on both cores. After the rounds,
 //! `build_weight` builds the two `count_posts` programs once each (see
 //! `build_weight.rs`; left out of `--quick` unless `--only` names it). It
 //! prints a markdown table (median and min-max over the rounds, and each
@@ -29,7 +30,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use aio_bench::{HTTP_WORKLOADS, RUNTIME_WORKLOADS, TOOLBOX_WORKLOADS};
+use aio_bench::{HTTP_WORKLOADS, LOOPS_WORKLOADS, RUNTIME_WORKLOADS, TOOLBOX_WORKLOADS};
 
 use child::{command_output, command_works, pinned, run_child};
 use nginx::Nginx;
@@ -49,6 +50,10 @@ const SERVE_POSTS_ROW: &str = "http_c64_serve_posts";
 const GZIP_ROW: &str = "http_json_gzip";
 /// The HTTP/2 rows, against nginx's h2 port; h2load is their limit.
 const H2_ROWS: &[&str] = &["h2_c64", "h2_json_c64"];
+/// `tcp_echo` and `http_c64` on every core: aio on 2 loops, tokio's
+/// multi_thread runtime with 2 workers (see `aio_bench::LOOPS_WORKLOADS`).
+const ECHO_LOOPS_ROW: &str = "tcp_echo_2loops";
+const HTTP_LOOPS_ROW: &str = "http_c64_2loops";
 const BUILD_WEIGHT: &str = "build_weight";
 /// No single run may take longer than this; a hung one is killed and counted as failed.
 const RUN_TIMEOUT: Duration = Duration::from_secs(300);
@@ -68,10 +73,11 @@ struct Opts {
 fn usage() -> ! {
     eprintln!(
         "usage: driver --root DIR [--examples DIR] [--quick] [--rounds N] [--only w1,w2] [--out DIR]\n\
-         workloads: {}, {}, {}, {SERVE_POSTS_ROW}, {E2E}, {BUILD_WEIGHT}",
+         workloads: {}, {}, {}, {}, {SERVE_POSTS_ROW}, {E2E}, {BUILD_WEIGHT}",
         RUNTIME_WORKLOADS.join(", "),
         TOOLBOX_WORKLOADS.join(", "),
-        HTTP_WORKLOADS.join(", ")
+        HTTP_WORKLOADS.join(", "),
+        LOOPS_WORKLOADS.join(", ")
     );
     std::process::exit(2)
 }
@@ -133,7 +139,7 @@ fn metrics(workload: &str) -> Vec<Metric> {
             m("p50_us", "p50 lateness µs", false),
             m("p99_us", "p99 lateness µs", false),
         ],
-        "tcp_echo" => vec![m("ops_per_sec", "round trips/s", true)],
+        "tcp_echo" | ECHO_LOOPS_ROW => vec![m("ops_per_sec", "round trips/s", true)],
         "idle_memory" => vec![m("bytes_per_task", "RSS bytes/task", false)],
         "queue_ping_pong" => vec![m("ops_per_sec", "round trips/s", true)],
         "mutex_uncontended" => vec![m("ops_per_sec", "lock+unlock/s", true)],
@@ -167,11 +173,13 @@ fn metrics(workload: &str) -> Vec<Metric> {
 fn candidates(workload: &str, wrk: bool) -> Vec<&'static str> {
     if RUNTIME_WORKLOADS.contains(&workload) {
         RUNTIME_CANDIDATES.to_vec()
+    } else if workload == ECHO_LOOPS_ROW {
+        vec!["aio", "tokio_mt"]
     } else if workload == "queue_ping_pong" {
         vec!["aio", "async_channel", "tokio_ct"]
     } else if TOOLBOX_WORKLOADS.contains(&workload) {
         TOOLBOX_CANDIDATES.to_vec()
-    } else if wrk && ["http_seq", "http_c64", SERVE_POSTS_ROW].contains(&workload) {
+    } else if wrk && ["http_seq", "http_c64", SERVE_POSTS_ROW, HTTP_LOOPS_ROW].contains(&workload) {
         vec!["aio", "reqwest", "wrk"]
     } else if H2_ROWS.contains(&workload) && command_works(Command::new("h2load").arg("--version"))
     {
@@ -246,7 +254,8 @@ fn main() {
     if pin {
         notes.push(format!(
             "HTTP server pinned to core {SERVER_CORE}, HTTP clients (and wrk) to core {CLIENT_CORE} with taskset; \
-             runtime workloads unpinned (tokio_mt uses both cores)."
+             runtime workloads unpinned (tokio_mt uses both cores); the {HTTP_LOOPS_ROW} clients (and its \
+             wrk -t2) unpinned, sharing core {SERVER_CORE} with the server."
         ));
     } else {
         notes.push("taskset is missing: everything ran unpinned.".to_owned());
@@ -323,6 +332,7 @@ fn main() {
         .iter()
         .chain(TOOLBOX_WORKLOADS)
         .chain(HTTP_WORKLOADS)
+        .chain(LOOPS_WORKLOADS)
         .chain(&[SERVE_POSTS_ROW, E2E, BUILD_WEIGHT])
         .copied()
         .collect();
@@ -533,9 +543,15 @@ fn run_one(setup: &Setup, workload: &str, candidate: &str) -> Result<Figures, St
     if candidate == "h2load" {
         return run_h2load(setup, workload);
     }
-    let http = HTTP_WORKLOADS.contains(&workload) || workload == SERVE_POSTS_ROW;
+    let http = HTTP_WORKLOADS.contains(&workload)
+        || workload == SERVE_POSTS_ROW
+        || workload == HTTP_LOOPS_ROW;
+    // A client on 2 loops (or 2 workers) pinned to one core would be one
+    // core's client with extra hand-offs. Unpinned, one of its threads
+    // shares core 1 with nginx's worker: on 2 cores, the row measures
+    // throughput while client and server contend for the cores.
     let mut cmd = pinned(
-        setup.pin && http,
+        setup.pin && http && workload != HTTP_LOOPS_ROW,
         CLIENT_CORE,
         &setup.bench_bin.join(candidate),
     );
@@ -595,7 +611,7 @@ fn run_one(setup: &Setup, workload: &str, candidate: &str) -> Result<Figures, St
 /// their mean body size on the wire. `ops` is how many requests the run timed; its warm-up
 /// requests are logged too.
 fn gzip_wire_bytes(nginx: &Nginx, offset: u64, ops: f64) -> Result<f64, String> {
-    let logged = nginx.gzip_log_since(offset)?;
+    let logged = nginx.gzip_log_since(offset, ops as usize)?;
     if (logged.len() as f64) < ops {
         return Err(format!(
             "nginx logged {} responses of /gzip/posts for {ops} requests",
@@ -611,16 +627,19 @@ fn gzip_wire_bytes(nginx: &Nginx, offset: u64, ops: f64) -> Result<f64, String> 
     Ok(logged.iter().map(|l| l.body_bytes as f64).sum::<f64>() / logged.len() as f64)
 }
 
-/// The request-rate limit of one client core: wrk against the plain server.
+/// The request-rate limit of one client core (two unpinned threads for
+/// [`HTTP_LOOPS_ROW`]): wrk against the plain server.
 fn run_wrk(setup: &Setup, workload: &str) -> Result<Figures, String> {
-    let (connections, url) = match workload {
-        "http_c64" => ("64", &setup.http_url),
-        SERVE_POSTS_ROW => ("64", &setup.serve_posts_url),
-        _ => ("1", &setup.http_url),
+    let (threads, connections, url) = match workload {
+        "http_c64" => ("1", "64", &setup.http_url),
+        SERVE_POSTS_ROW => ("1", "64", &setup.serve_posts_url),
+        HTTP_LOOPS_ROW => ("2", "128", &setup.http_url),
+        _ => ("1", "1", &setup.http_url),
     };
     let seconds = if setup.quick { "2s" } else { "5s" };
-    let mut cmd = pinned(setup.pin, CLIENT_CORE, Path::new("wrk"));
-    cmd.args(["-t1", "-c", connections, "-d", seconds])
+    let pin = setup.pin && workload != HTTP_LOOPS_ROW;
+    let mut cmd = pinned(pin, CLIENT_CORE, Path::new("wrk"));
+    cmd.args(["-t", threads, "-c", connections, "-d", seconds])
         .arg(format!("{url}/posts/1"));
     let finished = run_child(&mut cmd, RUN_TIMEOUT)?;
     let requests: f64 = finished
@@ -910,7 +929,8 @@ fn render_markdown(
          direction; the last column says which way that goes (a metric marked \
          ↑ is better higher, ↓ better lower).{}\n",
         if wrk {
-            " `wrk` is not a peer: it is the most a client on one core gets out of the server."
+            " `wrk` is not a peer: it is the most a client on one core gets out of the server \
+             (in http_c64_2loops, wrk -t2 on both cores)."
         } else {
             ""
         }
