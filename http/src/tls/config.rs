@@ -1,9 +1,9 @@
 //! rustls configurations: the client's trust roots, ALPN and crypto provider.
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::fmt;
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -330,15 +330,22 @@ impl EnvRoots {
 fn root_store(opts: &TlsOptions, env: &EnvRoots) -> Result<RootCertStore, TlsConfigError> {
     let mut roots = RootCertStore::empty();
     if env.is_set() {
-        // A CA in both the file and the directories is parsed once.
-        let mut seen = HashSet::new();
-        if let Some(path) = &env.file {
-            add_cert_file(&mut roots, Path::new(path), &mut seen)?;
-        }
+        // A CA in both the file and the directories is parsed once. Ordered
+        // sets: certificates differ within their first bytes, so comparing
+        // is cheaper than hashing them whole.
+        let mut seen = BTreeSet::new();
+        let bundle = match &env.file {
+            Some(path) => add_cert_file(&mut roots, Path::new(path), &mut seen)?,
+            None => Vec::new(),
+        };
         if let Some(dirs) = &env.dirs {
             let before = roots.len();
+            // The file's certificates as written, so that the directories'
+            // copies of them (a system's bundle is made from its directory)
+            // are recognised without being decoded again.
+            let known: BTreeSet<&[u8]> = pem_cert_blocks(&bundle).collect();
             for dir in std::env::split_paths(dirs) {
-                add_cert_dir(&mut roots, &dir, &mut seen)?;
+                add_cert_dir(&mut roots, &dir, &known, &mut seen)?;
             }
             if roots.len() == before && env.file.is_none() {
                 return Err(TlsConfigError::CertDirEmpty { path: dirs.into() });
@@ -391,7 +398,8 @@ fn build_client_config(
 fn add_cert_dir(
     roots: &mut RootCertStore,
     dir: &Path,
-    seen: &mut HashSet<Vec<u8>>,
+    known: &BTreeSet<&[u8]>,
+    seen: &mut BTreeSet<Vec<u8>>,
 ) -> Result<(), TlsConfigError> {
     let unreadable = |source| TlsConfigError::CertDirUnreadable {
         path: dir.to_owned(),
@@ -406,11 +414,21 @@ fn add_cert_dir(
     }
     // Sorted, so the store is the same from run to run.
     paths.sort();
+    // One buffer for every file; opened and read without asking its size.
+    let mut pem = Vec::new();
     for path in paths {
+        pem.clear();
         // Sub-directories and unreadable entries are not certificates.
-        let Ok(pem) = std::fs::read(&path) else {
+        let read = std::fs::File::open(&path).and_then(|mut f| f.read_to_end(&mut pem));
+        if read.is_err() {
             continue;
-        };
+        }
+        // Every certificate in it is one of the file's, byte for byte: it
+        // decodes to nothing new.
+        let mut blocks = pem_cert_blocks(&pem).peekable();
+        if blocks.peek().is_some() && blocks.all(|block| known.contains(block)) {
+            continue;
+        }
         let certs = CertificateDer::pem_slice_iter(&pem)
             .filter_map(Result::ok)
             .filter(|cert| seen.insert(cert.as_ref().to_vec()));
@@ -433,14 +451,45 @@ fn is_hashed_name(path: &Path) -> bool {
         && n.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// The certificate blocks of a PEM text as written, each from its BEGIN
+/// marker to the end of its END marker (to the end of the text if it has
+/// none): two equal blocks hold the same certificate, found without
+/// decoding either. Whatever lies around the blocks is left out.
+fn pem_cert_blocks(pem: &[u8]) -> impl Iterator<Item = &[u8]> {
+    const BEGIN: &[u8] = b"-----BEGIN CERTIFICATE-----";
+    const END: &[u8] = b"-----END CERTIFICATE-----";
+    let mut rest = pem;
+    std::iter::from_fn(move || {
+        let block = &rest[find_marker(rest, BEGIN)?..];
+        let len = find_marker(block, END).map_or(block.len(), |at| at + END.len());
+        rest = &block[len..];
+        Some(&block[..len])
+    })
+}
+
+/// Where `marker` (which starts with `-`) first occurs in `text`. Base64
+/// has no `-`, so the search jumps from one `-` to the next.
+fn find_marker(text: &[u8], marker: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(b'-', &text[from..]) {
+        let at = from + i;
+        if text[at..].starts_with(marker) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
 /// Adds the bundle at `path`. System bundles sometimes carry certificates
 /// webpki cannot parse; those are skipped (as other clients do), but a file
 /// with none usable is an error, since the user asked for it explicitly.
+/// Returns the file's text, which the directories are compared with.
 fn add_cert_file(
     roots: &mut RootCertStore,
     path: &Path,
-    seen: &mut HashSet<Vec<u8>>,
-) -> Result<(), TlsConfigError> {
+    seen: &mut BTreeSet<Vec<u8>>,
+) -> Result<Vec<u8>, TlsConfigError> {
     let pem = std::fs::read(path).map_err(|source| TlsConfigError::CertFileUnreadable {
         path: path.to_owned(),
         source,
@@ -461,7 +510,7 @@ fn add_cert_file(
             path: path.to_owned(),
         });
     }
-    Ok(())
+    Ok(pem)
 }
 
 /// Parses every `CERTIFICATE` section of a PEM document; `origin` names the
@@ -551,6 +600,24 @@ mod tests {
         opts.add_root_pem(ca_pem("three"));
         let roots = root_store(&opts, &env(Some(&bundle), None)).unwrap();
         assert_eq!(roots.len(), 3);
+    }
+
+    #[test]
+    fn a_cert_dir_file_is_passed_over_only_if_the_file_holds_all_its_certificates() {
+        let (one, two) = (ca_pem("one"), ca_pem("two"));
+        let text = format!("# one\n{one}\n{two}tail");
+        let blocks: Vec<&[u8]> = pem_cert_blocks(text.as_bytes()).collect();
+        assert_eq!(blocks, [one.trim().as_bytes(), two.trim().as_bytes()]);
+
+        let file = TempDir::new("known-file");
+        let bundle = file.0.join("bundle.pem");
+        std::fs::write(&bundle, &one).unwrap();
+        let dir = TempDir::new("known-dir");
+        // The bundle's certificate as written, and beside it one more.
+        std::fs::write(dir.0.join("a.pem"), &one).unwrap();
+        std::fs::write(dir.0.join("b.pem"), format!("{one}{two}")).unwrap();
+        let roots = root_store(&TlsOptions::default(), &env(Some(&bundle), Some(&dir.0))).unwrap();
+        assert_eq!(roots.len(), 2, "b.pem's second certificate counts");
     }
 
     #[test]
