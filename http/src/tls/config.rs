@@ -5,11 +5,14 @@ use std::ffi::OsString;
 use std::fmt;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use rustls::{ClientConfig, RootCertStore};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::CryptoProvider;
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::CertificateDer;
+use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
 /// The ALPN protocol id both sides offer: this client speaks HTTP/1.1 only.
 ///
@@ -239,7 +242,12 @@ impl std::error::Error for TlsConfigError {
 /// Roots: the bundle named by `SSL_CERT_FILE` and the files in the
 /// directories named by `SSL_CERT_DIR` (if `opts.trust_env` and either is
 /// set and not empty), or else `webpki-roots` (if `opts.webpki_roots`);
-/// then `opts.extra_roots_pem` in both cases. ALPN offers `http/1.1`. The
+/// then `opts.extra_roots_pem` in both cases. When both variables are set,
+/// the directories are only opened here, and read at the first server
+/// certificate the file's roots do not vouch for (OpenSSL too looks into
+/// them only when it needs an issuer): a system's directory holds the
+/// certificates its bundle was made from, and reading ~150 files for
+/// nothing would double the start-up of a short program. ALPN offers `http/1.1`. The
 /// crypto provider is always rustls's ring provider, whatever the process
 /// default.
 ///
@@ -375,15 +383,120 @@ fn build_client_config(
     opts: &TlsOptions,
     env: &EnvRoots,
 ) -> Result<Arc<ClientConfig>, TlsConfigError> {
-    let roots = root_store(opts, env)?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = ClientConfig::builder_with_provider(provider)
+    let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()
-        .map_err(TlsConfigError::Rustls)?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+        .map_err(TlsConfigError::Rustls)?;
+    let builder = match (&env.file, &env.dirs) {
+        (Some(file), Some(dirs)) => {
+            let file_only = EnvRoots {
+                file: Some(file.clone()),
+                dirs: None,
+            };
+            let file_only = webpki_verifier(root_store(opts, &file_only)?, &provider)?;
+            // An unreadable directory is still an error at once; with a
+            // file set, an empty one is not (see `root_store`).
+            for dir in std::env::split_paths(dirs) {
+                std::fs::read_dir(&dir).map_err(|source| TlsConfigError::CertDirUnreadable {
+                    path: dir.clone(),
+                    source,
+                })?;
+            }
+            let verifier = DirsWhenNeeded {
+                file_only,
+                with_dirs: OnceLock::new(),
+                opts: opts.clone(),
+                env: env.clone(),
+                provider,
+            };
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(verifier))
+        }
+        _ => builder.with_root_certificates(root_store(opts, env)?),
+    };
+    let mut config = builder.with_no_client_auth();
     config.alpn_protocols = vec![ALPN_HTTP11.to_vec()];
     Ok(Arc::new(config))
+}
+
+/// rustls's verifier of server certificates against `roots`.
+fn webpki_verifier(
+    roots: RootCertStore,
+    provider: &Arc<CryptoProvider>,
+) -> Result<Arc<WebPkiServerVerifier>, TlsConfigError> {
+    WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(provider))
+        .build()
+        .map_err(|e| TlsConfigError::Rustls(rustls::Error::General(e.to_string())))
+}
+
+/// Verifies a server's certificate against the roots of `SSL_CERT_FILE`
+/// (and the added ones) first; only if they do not vouch for it are the
+/// `SSL_CERT_DIR` directories read, once, and the certificate verified
+/// again against all the roots. The outcome is the one verifying against
+/// all of them at once would have: more roots only add ways to succeed.
+#[derive(Debug)]
+struct DirsWhenNeeded {
+    file_only: Arc<WebPkiServerVerifier>,
+    /// Built at the first certificate `file_only` refuses; `None` if the
+    /// directories could no longer be read then (the refusal stands).
+    with_dirs: OnceLock<Option<Arc<WebPkiServerVerifier>>>,
+    opts: TlsOptions,
+    env: EnvRoots,
+    provider: Arc<CryptoProvider>,
+}
+
+impl DirsWhenNeeded {
+    fn with_dirs(&self) -> Option<&Arc<WebPkiServerVerifier>> {
+        self.with_dirs
+            .get_or_init(|| {
+                let roots = root_store(&self.opts, &self.env).ok()?;
+                webpki_verifier(roots, &self.provider).ok()
+            })
+            .as_ref()
+    }
+}
+
+impl ServerCertVerifier for DirsWhenNeeded {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let verify = |v: &WebPkiServerVerifier| {
+            v.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        };
+        verify(&self.file_only).or_else(|refused| match self.with_dirs() {
+            Some(all) => verify(all),
+            None => Err(refused),
+        })
+    }
+
+    // Signatures do not depend on the roots.
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.file_only.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.file_only.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.file_only.supported_verify_schemes()
+    }
 }
 
 /// Adds the certificates of the PEM files in `dir` not already `seen`.
