@@ -217,7 +217,13 @@ impl Conn {
     /// Marks the first `n` bytes of [`Conn::buffered`] as consumed.
     pub(crate) fn consume(&mut self, n: usize) {
         if let Transport::Tls(s) = &mut self.io {
-            let n = n.min(s.get_mut().1.reader().into_first_chunk().map_or(0, <[u8]>::len));
+            let n = n.min(
+                s.get_mut()
+                    .1
+                    .reader()
+                    .into_first_chunk()
+                    .map_or(0, <[u8]>::len),
+            );
             Pin::new(&mut **s).consume(n);
             return;
         }
@@ -235,8 +241,7 @@ impl Conn {
         let tcp = match &mut self.io {
             Transport::Plain(tcp) => tcp,
             Transport::Tls(s) => {
-                return poll_fn(|cx| Pin::new(&mut **s).poll_fill_buf(cx).map_ok(<[u8]>::len))
-                    .await
+                return poll_fn(|cx| Pin::new(&mut **s).poll_fill_buf(cx).map_ok(<[u8]>::len)).await
             }
         };
         if self.start == self.end {

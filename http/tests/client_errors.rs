@@ -486,7 +486,12 @@ fn json_that_is_not_utf8_is_a_decode_error() {
     let (latin1, utf8) = (server.url("/latin1"), server.url("/utf8"));
     let (err, ok) = run(async {
         let c = client();
-        let err = c.get(&latin1).await?.json::<Vec<String>>().await.unwrap_err();
+        let err = c
+            .get(&latin1)
+            .await?
+            .json::<Vec<String>>()
+            .await
+            .unwrap_err();
         let ok = c.get(&utf8).await?.json::<Vec<String>>().await?;
         Ok::<_, aio::http::Error>((err, ok))
     })

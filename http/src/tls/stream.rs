@@ -504,7 +504,12 @@ where
     fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
         let this = self.get_mut();
         ready!(this.poll_readable(cx))?;
-        Poll::Ready(this.conn.reader().into_first_chunk().map_err(plain_read_error))
+        Poll::Ready(
+            this.conn
+                .reader()
+                .into_first_chunk()
+                .map_err(plain_read_error),
+        )
     }
 
     /// `amt` must be at most the length of the piece `poll_fill_buf` gave
