@@ -20,9 +20,20 @@ impl TempFile {
     }
 }
 
+impl TempFile {
+    /// An empty directory instead, removed with what it holds.
+    fn dir(name: &str) -> TempFile {
+        let path = std::env::temp_dir().join(format!("aio-tls-env-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        TempFile(path)
+    }
+}
+
 impl Drop for TempFile {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -109,7 +120,7 @@ fn ssl_cert_file_is_honoured_only_when_trusting_the_environment() {
     // server's. The directory is read only once the file's roots refuse the
     // server, and then vouches for it.
     let other = TempFile::new("other.pem", &TestCa::new("other").cert_pem);
-    let dir = TempDir::new("dir");
+    let dir = TempFile::dir("dir");
     std::fs::write(dir.0.join("env-ca.pem"), &ca.cert_pem).unwrap();
     std::env::set_var("SSL_CERT_FILE", &other.0);
     std::env::set_var("SSL_CERT_DIR", &dir.0);
@@ -143,21 +154,4 @@ fn ssl_cert_file_is_honoured_only_when_trusting_the_environment() {
     );
     std::env::remove_var("SSL_CERT_DIR");
     std::env::remove_var("SSL_CERT_FILE");
-}
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!("aio-tls-env-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
