@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use aio_reactor::net::TcpStream;
 use aio_reactor::time::Instant;
-use futures_io::{AsyncRead, AsyncWrite};
+use futures_io::{AsyncBufRead, AsyncRead, AsyncWrite};
 use http::HeaderValue;
 use rustls::ClientConfig;
 use url::Url;
@@ -25,8 +25,9 @@ use crate::proxy::{socks, tunnel, ProxyKind, ProxyTarget};
 use crate::request_body::Streamed;
 use crate::tls::{self, ClientTlsStream};
 
-/// Size of a connection's read buffer: one TLS record's worth of plaintext,
-/// allocated once per connection and reused for every response on it.
+/// Size of a plain connection's read buffer, allocated once per connection
+/// and reused for every response on it. A TLS connection has none: it
+/// lends out the plaintext rustls decrypted, where it lies.
 const READ_BUF_SIZE: usize = 16 * 1024;
 
 /// Request bodies up to this size are copied behind the head so both go out
@@ -54,13 +55,6 @@ impl Transport {
         }
     }
 
-    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        match self {
-            Transport::Plain(s) => Pin::new(s).poll_read(cx, buf),
-            Transport::Tls(s) => Pin::new(&mut **s).poll_read(cx, buf),
-        }
-    }
-
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         match self {
             Transport::Plain(s) => Pin::new(s).poll_write(cx, buf),
@@ -82,7 +76,10 @@ impl AsyncRead for Transport {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        Transport::poll_read(self.get_mut(), cx, buf)
+        match self.get_mut() {
+            Transport::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Transport::Tls(s) => Pin::new(&mut **s).poll_read(cx, buf),
+        }
     }
 }
 
@@ -189,7 +186,9 @@ impl fmt::Debug for Route {
 /// An open connection with its buffers.
 pub(crate) struct Conn {
     io: Transport,
-    /// Bytes read but not yet consumed by the decoder are `buf[start..end]`.
+    /// Over plain TCP, bytes read but not yet consumed by the decoder are
+    /// `buf[start..end]`. Over TLS it stays empty: the unconsumed bytes are
+    /// the plaintext rustls holds.
     buf: Box<[u8]>,
     start: usize,
     end: usize,
@@ -197,6 +196,8 @@ pub(crate) struct Conn {
     write_buf: Vec<u8>,
     /// Whom it talks to, and through what; the pool files it under this.
     pub(crate) route: Route,
+    /// The socket's peer, asked once: every response on it reports it.
+    peer_addr: Option<std::net::SocketAddr>,
     /// The loop whose reactor its socket is registered with (see
     /// `aio_reactor::current_loop_id`): only that loop's tasks reuse it.
     pub(crate) loop_id: Option<u64>,
@@ -216,9 +217,15 @@ pub(crate) struct Conn {
 
 impl Conn {
     fn new(io: Transport, route: Route) -> Conn {
+        let buf_size = match io {
+            Transport::Plain(_) => READ_BUF_SIZE,
+            Transport::Tls(_) => 0,
+        };
+        let peer_addr = io.tcp().peer_addr().ok();
         Conn {
             io,
-            buf: vec![0; READ_BUF_SIZE].into_boxed_slice(),
+            buf: vec![0; buf_size].into_boxed_slice(),
+            peer_addr,
             start: 0,
             end: 0,
             write_buf: Vec::new(),
@@ -241,25 +248,41 @@ impl Conn {
     }
 
     /// The byte stream and the pool slot, for a connection that goes on as
-    /// HTTP/2 (which keeps its own buffers). Nothing was read from it yet.
+    /// HTTP/2 (which keeps its own buffers). Nothing was consumed from it.
     #[cfg(feature = "http2")]
     pub(crate) fn into_stream(self) -> (Transport, Option<Box<dyn Send + Sync>>) {
-        debug_assert!(self.buffered().is_empty());
+        // Plaintext rustls already decrypted (the server's first frames may
+        // come with the handshake) stays in the stream, read first.
         (self.io, self.slot)
     }
 
     /// The server's address.
     pub(crate) fn peer_addr(&self) -> Option<std::net::SocketAddr> {
-        self.io.tcp().peer_addr().ok()
+        self.peer_addr
     }
 
-    /// Unconsumed bytes already read.
-    pub(crate) fn buffered(&self) -> &[u8] {
-        &self.buf[self.start..self.end]
+    /// Unconsumed bytes already read (over TLS, decrypted).
+    pub(crate) fn buffered(&mut self) -> &[u8] {
+        match &mut self.io {
+            Transport::Plain(_) => &self.buf[self.start..self.end],
+            // Without I/O; a read error waiting there is the next fill's.
+            Transport::Tls(s) => s.get_mut().1.reader().into_first_chunk().unwrap_or(&[]),
+        }
     }
 
-    /// Marks `n` buffered bytes as consumed.
+    /// Marks the first `n` bytes of [`Conn::buffered`] as consumed.
     pub(crate) fn consume(&mut self, n: usize) {
+        if let Transport::Tls(s) = &mut self.io {
+            let n = n.min(
+                s.get_mut()
+                    .1
+                    .reader()
+                    .into_first_chunk()
+                    .map_or(0, <[u8]>::len),
+            );
+            Pin::new(&mut **s).consume(n);
+            return;
+        }
         self.start += n.min(self.end - self.start);
         if self.start == self.end {
             self.start = 0;
@@ -267,24 +290,31 @@ impl Conn {
         }
     }
 
-    /// Reads more bytes into the buffer; `Ok(0)` at a clean end of stream.
-    /// Called only when everything buffered was consumed.
+    /// Reads more bytes; `Ok(0)` at a clean end of stream. Called only when
+    /// everything buffered was consumed. Over TLS nothing is copied: the
+    /// plaintext stays in rustls and `buffered` lends it.
     pub(crate) async fn fill(&mut self) -> io::Result<usize> {
+        let tcp = match &mut self.io {
+            Transport::Plain(tcp) => tcp,
+            Transport::Tls(s) => {
+                return poll_fn(|cx| Pin::new(&mut **s).poll_fill_buf(cx).map_ok(<[u8]>::len)).await
+            }
+        };
         if self.start == self.end {
             self.start = 0;
             self.end = 0;
         }
-        let Conn { io, buf, end, .. } = self;
-        if *end == buf.len() {
+        if self.end == self.buf.len() {
             // The decoder consumes all input before asking for more, so a
             // full buffer means a caller broke that contract.
             return Err(io::Error::other(format!(
                 "internal error: the {}-byte read buffer is full (the decoder left input unconsumed)",
-                buf.len()
+                self.buf.len()
             )));
         }
-        let n = poll_fn(|cx| io.poll_read(cx, &mut buf[*end..])).await?;
-        *end += n;
+        let free = &mut self.buf[self.end..];
+        let n = poll_fn(|cx| Pin::new(&mut *tcp).poll_read(cx, free)).await?;
+        self.end += n;
         Ok(n)
     }
 

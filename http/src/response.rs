@@ -371,7 +371,7 @@ impl Response {
     /// ```
     pub async fn json<T: DeserializeOwned>(mut self) -> Result<T, Error> {
         let bytes = self.read_all().await?;
-        serde_json::from_slice(&bytes).map_err(|e| {
+        decode_json(&bytes).map_err(|e| {
             self.context(Error::with_source(
                 Kind::Decode,
                 "invalid JSON in response body",
@@ -555,6 +555,18 @@ impl Response {
 
     fn context(&self, e: Error) -> Error {
         e.for_request(&self.method, &self.url)
+    }
+}
+
+/// `bytes` parsed as JSON. JSON text is UTF-8 (RFC 8259), so the body is
+/// checked once, whole, and parsed as a `str`: serde_json then takes every
+/// string in it as it is, where from bytes it would check each one again.
+/// A body that is not UTF-8 is parsed as bytes, so the error says where the
+/// parser stopped, as it would anyway.
+fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(bytes),
     }
 }
 

@@ -471,3 +471,35 @@ fn invalid_json_is_a_decode_error() {
         format!("GET {url}: invalid JSON in response body: expected value at line 1 column 1")
     );
 }
+
+/// JSON that is not UTF-8 (here a Latin-1 `é` inside a string) is refused
+/// with the parser's position, as valid UTF-8 elsewhere in the body does
+/// not make the body valid; text that is UTF-8 decodes as before.
+#[test]
+fn json_that_is_not_utf8_is_a_decode_error() {
+    let server = TestServer::http(|peer| {
+        peer.serve(|req| match req.target.as_str() {
+            "/latin1" => response("200 OK", &[], b"[\"caf\xe9\"]"),
+            _ => response("200 OK", &[], "[\"café\"]".as_bytes()),
+        })
+    });
+    let (latin1, utf8) = (server.url("/latin1"), server.url("/utf8"));
+    let (err, ok) = run(async {
+        let c = client();
+        let err = c
+            .get(&latin1)
+            .await?
+            .json::<Vec<String>>()
+            .await
+            .unwrap_err();
+        let ok = c.get(&utf8).await?.json::<Vec<String>>().await?;
+        Ok::<_, aio::http::Error>((err, ok))
+    })
+    .unwrap();
+    assert!(err.is_decode());
+    assert_eq!(
+        format!("{err:#}"),
+        format!("GET {latin1}: invalid JSON in response body: invalid unicode code point at line 1 column 6")
+    );
+    assert_eq!(ok, ["café"]);
+}

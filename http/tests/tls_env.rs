@@ -1,4 +1,4 @@
-//! SSL_CERT_FILE handling. Environment variables are process-wide, so this
+//! SSL_CERT_FILE (and SSL_CERT_DIR beside it) handling. Environment variables are process-wide, so this
 //! binary holds a single test that changes them step by step.
 
 mod support;
@@ -20,9 +20,20 @@ impl TempFile {
     }
 }
 
+impl TempFile {
+    /// An empty directory instead, removed with what it holds.
+    fn dir(name: &str) -> TempFile {
+        let path = std::env::temp_dir().join(format!("aio-tls-env-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        TempFile(path)
+    }
+}
+
 impl Drop for TempFile {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -103,6 +114,44 @@ fn ssl_cert_file_is_honoured_only_when_trusting_the_environment() {
     // An empty value means unset.
     std::env::set_var("SSL_CERT_FILE", "");
     let cleared = default_client_config().unwrap();
-    client_rejects(cleared, server, "localhost");
+    client_rejects(cleared, server.clone(), "localhost");
+
+    // Both variables: the file names an unrelated CA, the directory the
+    // server's. The directory is read only once the file's roots refuse the
+    // server, and then vouches for it.
+    let other = TempFile::new("other.pem", &TestCa::new("other").cert_pem);
+    let dir = TempFile::dir("dir");
+    std::fs::write(dir.0.join("env-ca.pem"), &ca.cert_pem).unwrap();
+    std::env::set_var("SSL_CERT_FILE", &other.0);
+    std::env::set_var("SSL_CERT_DIR", &dir.0);
+    let both = default_client_config().unwrap();
+    let (c, s) = handshake(both.clone(), server.clone(), "localhost");
+    c.expect("SSL_CERT_DIR root trusted beside SSL_CERT_FILE");
+    s.unwrap();
+    let (c, s) = handshake(both, server.clone(), "localhost");
+    c.expect("and again, with the directories already read");
+    s.unwrap();
+    // Without the directory's CA the refusal stands.
+    std::fs::remove_file(dir.0.join("env-ca.pem")).unwrap();
+    let err = client_rejects(client_config(&custom).unwrap(), server, "localhost");
+    assert!(matches!(
+        aio_http::tls::rustls_error(&err),
+        Some(rustls::Error::InvalidCertificate(
+            CertificateError::UnknownIssuer
+        ))
+    ));
+    // A directory that cannot be opened is an error at once, naming it.
+    let missing_dir = dir.0.join("missing");
+    std::env::set_var("SSL_CERT_DIR", &missing_dir);
+    let err = default_client_config().unwrap_err();
+    assert!(
+        matches!(err, TlsConfigError::CertDirUnreadable { .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains(&missing_dir.display().to_string()),
+        "{err}"
+    );
+    std::env::remove_var("SSL_CERT_DIR");
     std::env::remove_var("SSL_CERT_FILE");
 }

@@ -1,6 +1,6 @@
 //! `peak_rss PROGRAM [ARGS...]`: runs PROGRAM (stdin, stdout and stderr
-//! inherited), then prints `peak_rss wall_us=N maxrss_kib=N` as the last line
-//! of stderr and exits with PROGRAM's status. `count_posts_e2e` starts each
+//! inherited), then prints `peak_rss wall_us=N maxrss_kib=N cpu_us=N` as the
+//! last line of stderr (CPU: the program's user + system time) and exits with PROGRAM's status. `count_posts_e2e` starts each
 //! client through it.
 //!
 //! Why a wrapper: Linux's `ru_maxrss` of a process counts the peak of the
@@ -33,11 +33,13 @@ fn main() {
         libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
         usage
     };
+    let micros = |t: libc::timeval| t.tv_sec * 1_000_000 + t.tv_usec;
     // ru_maxrss is in KiB on Linux; RUSAGE_CHILDREN has the one child's.
     eprintln!(
-        "peak_rss wall_us={} maxrss_kib={}",
+        "peak_rss wall_us={} maxrss_kib={} cpu_us={}",
         wall.as_micros(),
-        usage.ru_maxrss
+        usage.ru_maxrss,
+        micros(usage.ru_utime) + micros(usage.ru_stime)
     );
     std::process::exit(status.code().unwrap_or(1));
 }

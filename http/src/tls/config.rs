@@ -1,15 +1,18 @@
 //! rustls configurations: the client's trust roots, ALPN and crypto provider.
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::fmt;
-use std::io;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use rustls::{ClientConfig, RootCertStore};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::CryptoProvider;
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::CertificateDer;
+use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
 /// The ALPN protocol id of HTTP/1.1. The configurations made here offer it
 /// alone; a [`Client`](crate::Client) with HTTP/2 (the `http2` feature,
@@ -241,7 +244,12 @@ impl std::error::Error for TlsConfigError {
 /// Roots: the bundle named by `SSL_CERT_FILE` and the files in the
 /// directories named by `SSL_CERT_DIR` (if `opts.trust_env` and either is
 /// set and not empty), or else `webpki-roots` (if `opts.webpki_roots`);
-/// then `opts.extra_roots_pem` in both cases. ALPN offers `http/1.1`. The
+/// then `opts.extra_roots_pem` in both cases. When both variables are set,
+/// the directories are only opened here, and read at the first server
+/// certificate the file's roots do not vouch for (OpenSSL too looks into
+/// them only when it needs an issuer): a system's directory holds the
+/// certificates its bundle was made from, and reading ~150 files for
+/// nothing would double the start-up of a short program. ALPN offers `http/1.1`. The
 /// crypto provider is always rustls's ring provider, whatever the process
 /// default.
 ///
@@ -332,15 +340,22 @@ impl EnvRoots {
 fn root_store(opts: &TlsOptions, env: &EnvRoots) -> Result<RootCertStore, TlsConfigError> {
     let mut roots = RootCertStore::empty();
     if env.is_set() {
-        // A CA in both the file and the directories is parsed once.
-        let mut seen = HashSet::new();
-        if let Some(path) = &env.file {
-            add_cert_file(&mut roots, Path::new(path), &mut seen)?;
-        }
+        // A CA in both the file and the directories is parsed once. Ordered
+        // sets: certificates differ within their first bytes, so comparing
+        // is cheaper than hashing them whole.
+        let mut seen = BTreeSet::new();
+        let bundle = match &env.file {
+            Some(path) => add_cert_file(&mut roots, Path::new(path), &mut seen)?,
+            None => Vec::new(),
+        };
         if let Some(dirs) = &env.dirs {
             let before = roots.len();
+            // The file's certificates as written, so that the directories'
+            // copies of them (a system's bundle is made from its directory)
+            // are recognised without being decoded again.
+            let known: BTreeSet<&[u8]> = pem_cert_blocks(&bundle).collect();
             for dir in std::env::split_paths(dirs) {
-                add_cert_dir(&mut roots, &dir, &mut seen)?;
+                add_cert_dir(&mut roots, &dir, &known, &mut seen)?;
             }
             if roots.len() == before && env.file.is_none() {
                 return Err(TlsConfigError::CertDirEmpty { path: dirs.into() });
@@ -370,15 +385,120 @@ fn build_client_config(
     opts: &TlsOptions,
     env: &EnvRoots,
 ) -> Result<Arc<ClientConfig>, TlsConfigError> {
-    let roots = root_store(opts, env)?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = ClientConfig::builder_with_provider(provider)
+    let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()
-        .map_err(TlsConfigError::Rustls)?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+        .map_err(TlsConfigError::Rustls)?;
+    let builder = match (&env.file, &env.dirs) {
+        (Some(file), Some(dirs)) => {
+            let file_only = EnvRoots {
+                file: Some(file.clone()),
+                dirs: None,
+            };
+            let file_only = webpki_verifier(root_store(opts, &file_only)?, &provider)?;
+            // An unreadable directory is still an error at once; with a
+            // file set, an empty one is not (see `root_store`).
+            for dir in std::env::split_paths(dirs) {
+                std::fs::read_dir(&dir).map_err(|source| TlsConfigError::CertDirUnreadable {
+                    path: dir.clone(),
+                    source,
+                })?;
+            }
+            let verifier = DirsWhenNeeded {
+                file_only,
+                with_dirs: OnceLock::new(),
+                opts: opts.clone(),
+                env: env.clone(),
+                provider,
+            };
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(verifier))
+        }
+        _ => builder.with_root_certificates(root_store(opts, env)?),
+    };
+    let mut config = builder.with_no_client_auth();
     config.alpn_protocols = vec![ALPN_HTTP11.to_vec()];
     Ok(Arc::new(config))
+}
+
+/// rustls's verifier of server certificates against `roots`.
+fn webpki_verifier(
+    roots: RootCertStore,
+    provider: &Arc<CryptoProvider>,
+) -> Result<Arc<WebPkiServerVerifier>, TlsConfigError> {
+    WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(provider))
+        .build()
+        .map_err(|e| TlsConfigError::Rustls(rustls::Error::General(e.to_string())))
+}
+
+/// Verifies a server's certificate against the roots of `SSL_CERT_FILE`
+/// (and the added ones) first; only if they do not vouch for it are the
+/// `SSL_CERT_DIR` directories read, once, and the certificate verified
+/// again against all the roots. The outcome is the one verifying against
+/// all of them at once would have: more roots only add ways to succeed.
+#[derive(Debug)]
+struct DirsWhenNeeded {
+    file_only: Arc<WebPkiServerVerifier>,
+    /// Built at the first certificate `file_only` refuses; `None` if the
+    /// directories could no longer be read then (the refusal stands).
+    with_dirs: OnceLock<Option<Arc<WebPkiServerVerifier>>>,
+    opts: TlsOptions,
+    env: EnvRoots,
+    provider: Arc<CryptoProvider>,
+}
+
+impl DirsWhenNeeded {
+    fn with_dirs(&self) -> Option<&Arc<WebPkiServerVerifier>> {
+        self.with_dirs
+            .get_or_init(|| {
+                let roots = root_store(&self.opts, &self.env).ok()?;
+                webpki_verifier(roots, &self.provider).ok()
+            })
+            .as_ref()
+    }
+}
+
+impl ServerCertVerifier for DirsWhenNeeded {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let verify = |v: &WebPkiServerVerifier| {
+            v.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        };
+        verify(&self.file_only).or_else(|refused| match self.with_dirs() {
+            Some(all) => verify(all),
+            None => Err(refused),
+        })
+    }
+
+    // Signatures do not depend on the roots.
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.file_only.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.file_only.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.file_only.supported_verify_schemes()
+    }
 }
 
 /// Adds the certificates of the PEM files in `dir` not already `seen`.
@@ -393,7 +513,8 @@ fn build_client_config(
 fn add_cert_dir(
     roots: &mut RootCertStore,
     dir: &Path,
-    seen: &mut HashSet<Vec<u8>>,
+    known: &BTreeSet<&[u8]>,
+    seen: &mut BTreeSet<Vec<u8>>,
 ) -> Result<(), TlsConfigError> {
     let unreadable = |source| TlsConfigError::CertDirUnreadable {
         path: dir.to_owned(),
@@ -408,11 +529,21 @@ fn add_cert_dir(
     }
     // Sorted, so the store is the same from run to run.
     paths.sort();
+    // One buffer for every file; opened and read without asking its size.
+    let mut pem = Vec::new();
     for path in paths {
+        pem.clear();
         // Sub-directories and unreadable entries are not certificates.
-        let Ok(pem) = std::fs::read(&path) else {
+        let read = std::fs::File::open(&path).and_then(|mut f| f.read_to_end(&mut pem));
+        if read.is_err() {
             continue;
-        };
+        }
+        // Every certificate in it is one of the file's, byte for byte: it
+        // decodes to nothing new.
+        let mut blocks = pem_cert_blocks(&pem).peekable();
+        if blocks.peek().is_some() && blocks.all(|block| known.contains(block)) {
+            continue;
+        }
         let certs = CertificateDer::pem_slice_iter(&pem)
             .filter_map(Result::ok)
             .filter(|cert| seen.insert(cert.as_ref().to_vec()));
@@ -435,14 +566,45 @@ fn is_hashed_name(path: &Path) -> bool {
         && n.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// The certificate blocks of a PEM text as written, each from its BEGIN
+/// marker to the end of its END marker (to the end of the text if it has
+/// none): two equal blocks hold the same certificate, found without
+/// decoding either. Whatever lies around the blocks is left out.
+fn pem_cert_blocks(pem: &[u8]) -> impl Iterator<Item = &[u8]> {
+    const BEGIN: &[u8] = b"-----BEGIN CERTIFICATE-----";
+    const END: &[u8] = b"-----END CERTIFICATE-----";
+    let mut rest = pem;
+    std::iter::from_fn(move || {
+        let block = &rest[find_marker(rest, BEGIN)?..];
+        let len = find_marker(block, END).map_or(block.len(), |at| at + END.len());
+        rest = &block[len..];
+        Some(&block[..len])
+    })
+}
+
+/// Where `marker` (which starts with `-`) first occurs in `text`. Base64
+/// has no `-`, so the search jumps from one `-` to the next.
+fn find_marker(text: &[u8], marker: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(b'-', &text[from..]) {
+        let at = from + i;
+        if text[at..].starts_with(marker) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
 /// Adds the bundle at `path`. System bundles sometimes carry certificates
 /// webpki cannot parse; those are skipped (as other clients do), but a file
 /// with none usable is an error, since the user asked for it explicitly.
+/// Returns the file's text, which the directories are compared with.
 fn add_cert_file(
     roots: &mut RootCertStore,
     path: &Path,
-    seen: &mut HashSet<Vec<u8>>,
-) -> Result<(), TlsConfigError> {
+    seen: &mut BTreeSet<Vec<u8>>,
+) -> Result<Vec<u8>, TlsConfigError> {
     let pem = std::fs::read(path).map_err(|source| TlsConfigError::CertFileUnreadable {
         path: path.to_owned(),
         source,
@@ -463,7 +625,7 @@ fn add_cert_file(
             path: path.to_owned(),
         });
     }
-    Ok(())
+    Ok(pem)
 }
 
 /// Parses every `CERTIFICATE` section of a PEM document; `origin` names the
@@ -553,6 +715,24 @@ mod tests {
         opts.add_root_pem(ca_pem("three"));
         let roots = root_store(&opts, &env(Some(&bundle), None)).unwrap();
         assert_eq!(roots.len(), 3);
+    }
+
+    #[test]
+    fn a_cert_dir_file_is_passed_over_only_if_the_file_holds_all_its_certificates() {
+        let (one, two) = (ca_pem("one"), ca_pem("two"));
+        let text = format!("# one\n{one}\n{two}tail");
+        let blocks: Vec<&[u8]> = pem_cert_blocks(text.as_bytes()).collect();
+        assert_eq!(blocks, [one.trim().as_bytes(), two.trim().as_bytes()]);
+
+        let file = TempDir::new("known-file");
+        let bundle = file.0.join("bundle.pem");
+        std::fs::write(&bundle, &one).unwrap();
+        let dir = TempDir::new("known-dir");
+        // The bundle's certificate as written, and beside it one more.
+        std::fs::write(dir.0.join("a.pem"), &one).unwrap();
+        std::fs::write(dir.0.join("b.pem"), format!("{one}{two}")).unwrap();
+        let roots = root_store(&TlsOptions::default(), &env(Some(&bundle), Some(&dir.0))).unwrap();
+        assert_eq!(roots.len(), 2, "b.pem's second certificate counts");
     }
 
     #[test]

@@ -8,13 +8,13 @@
 //! returning `Poll::Pending` after one is always safe.
 
 use std::future::poll_fn;
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
-use futures_io::{AsyncRead, AsyncWrite};
+use futures_io::{AsyncBufRead, AsyncRead, AsyncWrite};
 use rustls::{ClientConfig, ClientConnection, ConnectionCommon, SideData};
 use rustls_pki_types::ServerName;
 
@@ -373,22 +373,17 @@ where
         Poll::Ready(Ok(n))
     }
 
-    fn poll_read_plain(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        if buf.is_empty() {
-            return Poll::Ready(Ok(0));
-        }
+    /// Waits until plaintext is ready to be read without I/O, or the peer
+    /// closed the session cleanly; a transport EOF without `close_notify` is
+    /// the [`UNCLEAN_EOF_MESSAGE`] error.
+    fn poll_readable(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         loop {
-            match self.conn.reader().read(buf) {
-                // Ok(0) here means the peer sent close_notify: a clean end.
-                Ok(n) => return Poll::Ready(Ok(n)),
+            // The chunk itself is not kept: only whether there is one.
+            match self.conn.reader().into_first_chunk() {
+                // Plaintext, or (empty) the peer's close_notify: a clean end.
+                Ok(_) => return Poll::Ready(Ok(())),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                    return Poll::Ready(Err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        UNCLEAN_EOF_MESSAGE,
-                    )))
-                }
-                Err(e) => return Poll::Ready(Err(e)),
+                Err(e) => return Poll::Ready(Err(plain_read_error(e))),
             }
             // Processing input may have queued records (key-update reply,
             // alerts). Send them now: if the transport is full it keeps our
@@ -400,6 +395,15 @@ where
             // returns Ok(0) or UnexpectedEof.
             ready!(self.poll_read_tls(cx))?;
         }
+    }
+
+    fn poll_read_plain(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        ready!(self.poll_readable(cx))?;
+        // Ok(0) here means the peer sent close_notify: a clean end.
+        Poll::Ready(self.conn.reader().read(buf).map_err(plain_read_error))
     }
 
     fn poll_write_plain(
@@ -467,6 +471,54 @@ where
     }
 }
 
+/// The plaintext rustls has decrypted, lent in place: a caller that parses
+/// it where it lies (the HTTP client's response decoder does) saves the
+/// copy `poll_read` makes. Each piece is what is left of one TLS record;
+/// an empty one is the peer's `close_notify`.
+///
+/// ```
+/// # let cert = rcgen::generate_simple_self_signed(["127.0.0.1".to_owned()]).unwrap();
+/// # let (cert_pem, key_pem) = (cert.cert.pem(), cert.signing_key.serialize_pem());
+/// # aio::run(async {
+/// # let (mut client, mut server) = aio::http::doc_support::tls_pair(&cert_pem, &key_pem).await;
+/// // `client` and `server`: the two ends of a TLS connection over TCP.
+/// use aio::io::{AsyncBufReadExt, AsyncWriteExt};
+///
+/// server.write_all(b"hello").await?;
+/// server.close().await?;
+/// let piece = client.fill_buf().await?;
+/// assert_eq!(piece, b"hello");
+/// client.consume(2);
+/// assert_eq!(client.fill_buf().await?, b"llo");
+/// client.consume(3);
+/// assert!(client.fill_buf().await?.is_empty(), "a clean end");
+/// # std::io::Result::Ok(())
+/// # }).unwrap();
+/// ```
+impl<IO, C, D> AsyncBufRead for TlsStream<IO, C>
+where
+    IO: AsyncRead + AsyncWrite + Unpin,
+    C: Deref<Target = ConnectionCommon<D>> + DerefMut + Unpin,
+    D: SideData + 'static,
+{
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        let this = self.get_mut();
+        ready!(this.poll_readable(cx))?;
+        Poll::Ready(
+            this.conn
+                .reader()
+                .into_first_chunk()
+                .map_err(plain_read_error),
+        )
+    }
+
+    /// `amt` must be at most the length of the piece `poll_fill_buf` gave
+    /// (rustls panics otherwise).
+    fn consume(self: Pin<&mut Self>, amt: usize) {
+        self.get_mut().conn.reader().consume(amt);
+    }
+}
+
 impl<IO, C, D> AsyncWrite for TlsStream<IO, C>
 where
     IO: AsyncRead + AsyncWrite + Unpin,
@@ -496,6 +548,16 @@ where
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.get_mut().poll_shutdown(cx)
+    }
+}
+
+/// A plaintext read error as this stream reports it: a transport EOF
+/// without `close_notify` says so in [`UNCLEAN_EOF_MESSAGE`].
+fn plain_read_error(e: io::Error) -> io::Error {
+    if e.kind() == io::ErrorKind::UnexpectedEof {
+        io::Error::new(io::ErrorKind::UnexpectedEof, UNCLEAN_EOF_MESSAGE)
+    } else {
+        e
     }
 }
 

@@ -10,7 +10,8 @@
 //! TLS) as they used to. Then for each round, for each workload, it runs every
 //! candidate once, in a fresh process (A B C A B C ...): the bench binaries
 //! next to this one, `wrk` when installed (HTTP only, as the limit a client
-//! can reach) and, for `count_posts_e2e`, aio's `count_posts` example against
+//! can reach) and, for `count_posts_e2e` (and `count_posts_e2e_system`, with
+//! the system's roots), aio's `count_posts` example against
 //! `reqwest_count_posts`. HTTP clients are pinned to core 0, but for
 //! `http_c64_2loops`, which runs on both cores. After the rounds,
 //! `build_weight` builds the two `count_posts` programs once each (see
@@ -44,6 +45,14 @@ const RUNTIME_CANDIDATES: &[&str] = &["aio", "tokio_ct", "tokio_mt", "smol"];
 const HTTP_CANDIDATES: &[&str] = &["aio", "reqwest"];
 const TOOLBOX_CANDIDATES: &[&str] = &["aio", "tokio_ct"];
 const E2E: &str = "count_posts_e2e";
+/// `count_posts_e2e` with the roots a system names: `SSL_CERT_FILE` is the
+/// system's bundle with the bench CA appended, `SSL_CERT_DIR` the system's
+/// directory, as machines that set both (this one does) run the programs.
+const E2E_SYSTEM: &str = "count_posts_e2e_system";
+/// Where a Debian-like system keeps its bundle and its directory of roots,
+/// when the driver's own environment names none.
+const SYSTEM_CERT_FILE: &str = "/etc/ssl/certs/ca-certificates.crt";
+const SYSTEM_CERT_DIR: &str = "/etc/ssl/certs";
 /// `http_c64` against `serve_posts` (aio's own server) instead of nginx: with
 /// wrk, how the stand-in serves next to nginx.
 const SERVE_POSTS_ROW: &str = "http_c64_serve_posts";
@@ -73,7 +82,7 @@ struct Opts {
 fn usage() -> ! {
     eprintln!(
         "usage: driver --root DIR [--examples DIR] [--quick] [--rounds N] [--only w1,w2] [--out DIR]\n\
-         workloads: {}, {}, {}, {}, {SERVE_POSTS_ROW}, {E2E}, {BUILD_WEIGHT}",
+         workloads: {}, {}, {}, {}, {SERVE_POSTS_ROW}, {E2E}, {E2E_SYSTEM}, {BUILD_WEIGHT}",
         RUNTIME_WORKLOADS.join(", "),
         TOOLBOX_WORKLOADS.join(", "),
         HTTP_WORKLOADS.join(", "),
@@ -147,8 +156,9 @@ fn metrics(workload: &str) -> Vec<Metric> {
             vec![m("ops_per_sec", "acquire+release/s", true)]
         }
         "group_spawn_join" => vec![m("ops_per_sec", "tasks/s", true)],
-        E2E => vec![
+        E2E | E2E_SYSTEM => vec![
             m("wall_ms", "wall ms", false),
+            m("cpu_ms", "CPU ms", false),
             m("peak_rss_mb", "peak RSS MiB", false),
         ],
         GZIP_ROW => vec![
@@ -199,6 +209,9 @@ struct Setup {
     http_url: String,
     https_url: String,
     ca_file: PathBuf,
+    /// For [`E2E_SYSTEM`]: the system's bundle with `ca_file` appended, and
+    /// the system's certificate directory; `None` without a system bundle.
+    system_roots: Option<(PathBuf, Option<std::ffi::OsString>)>,
     /// `serve_posts --plain`, for [`SERVE_POSTS_ROW`].
     serve_posts_url: String,
     nginx: Option<Nginx>,
@@ -315,12 +328,19 @@ fn main() {
     };
     eprintln!("driver: HTTP rows against {http_url} and {https_url}");
 
+    let system_roots = system_roots(&opts.out, &ca_file);
+    if system_roots.is_none() {
+        notes.push(format!(
+            "no system root bundle ({SYSTEM_CERT_FILE}, or SSL_CERT_FILE): no {E2E_SYSTEM}."
+        ));
+    }
     let setup = Setup {
         bench_bin,
         examples,
         http_url,
         https_url,
         ca_file,
+        system_roots,
         serve_posts_url,
         nginx,
         pin,
@@ -333,7 +353,7 @@ fn main() {
         .chain(TOOLBOX_WORKLOADS)
         .chain(HTTP_WORKLOADS)
         .chain(LOOPS_WORKLOADS)
-        .chain(&[SERVE_POSTS_ROW, E2E, BUILD_WEIGHT])
+        .chain(&[SERVE_POSTS_ROW, E2E, E2E_SYSTEM, BUILD_WEIGHT])
         .copied()
         .collect();
     if let Some(unknown) = opts
@@ -356,6 +376,7 @@ fn main() {
             setup.nginx.is_some()
                 || !([GZIP_ROW, SERVE_POSTS_ROW].contains(w) || H2_ROWS.contains(w))
         })
+        .filter(|w| setup.system_roots.is_some() || *w != E2E_SYSTEM)
         .collect();
     if workloads.is_empty() {
         usage();
@@ -534,8 +555,8 @@ fn start_server(examples: &Path, pin: bool, extra: &[&str]) -> (Child, String) {
 }
 
 fn run_one(setup: &Setup, workload: &str, candidate: &str) -> Result<Figures, String> {
-    if workload == E2E {
-        return run_e2e(setup, candidate);
+    if workload == E2E || workload == E2E_SYSTEM {
+        return run_e2e(setup, candidate, workload == E2E_SYSTEM);
     }
     if candidate == "wrk" {
         return run_wrk(setup, workload);
@@ -722,50 +743,86 @@ fn run_h2load(setup: &Setup, workload: &str) -> Result<Figures, String> {
     Ok(figures)
 }
 
-/// The whole `count_posts` process, several times: median wall time and peak RSS.
-fn run_e2e(setup: &Setup, candidate: &str) -> Result<Figures, String> {
+/// The system's root bundle (`SSL_CERT_FILE` as the driver was started, else
+/// [`SYSTEM_CERT_FILE`]) with `ca_file` appended, written to `out`, and the
+/// system's directory (`SSL_CERT_DIR`, else [`SYSTEM_CERT_DIR`] if it
+/// exists); `None` without a readable bundle.
+fn system_roots(out: &Path, ca_file: &Path) -> Option<(PathBuf, Option<std::ffi::OsString>)> {
+    let file = std::env::var_os("SSL_CERT_FILE").unwrap_or_else(|| SYSTEM_CERT_FILE.into());
+    let mut bundle = std::fs::read(&file).ok()?;
+    bundle.push(b'\n');
+    bundle.extend(std::fs::read(ca_file).ok()?);
+    let path = out.join("system-roots-and-ca.pem");
+    std::fs::write(&path, bundle).ok()?;
+    let dir = std::env::var_os("SSL_CERT_DIR").or_else(|| {
+        Path::new(SYSTEM_CERT_DIR)
+            .is_dir()
+            .then(|| SYSTEM_CERT_DIR.into())
+    });
+    Some((path, dir))
+}
+
+/// The whole `count_posts` process, several times: median wall time, CPU
+/// time and peak RSS. With `system`, it trusts the system's roots plus the
+/// bench CA through both variables ([`E2E_SYSTEM`]).
+fn run_e2e(setup: &Setup, candidate: &str, system: bool) -> Result<Figures, String> {
     let program = match candidate {
         "aio" => setup.examples.join("count_posts"),
         _ => setup.bench_bin.join("reqwest_count_posts"),
     };
     let runs = if setup.quick { 5 } else { 20 };
     let mut walls = Vec::new();
+    let mut cpus = Vec::new();
     let mut rss = Vec::new();
     for _ in 0..runs {
         // Through peak_rss, which measures the program alone (see there).
         let mut cmd = pinned(setup.pin, CLIENT_CORE, &setup.bench_bin.join("peak_rss"));
-        // Both trust the CA file alone: aio's client also reads the
-        // directories of SSL_CERT_DIR (reqwest ignores it), and a machine
-        // that sets it to /etc/ssl/certs would time parsing ~300 files.
         cmd.arg(&program)
-            .env("JSONPLACEHOLDER_URL", &setup.https_url)
-            .env("SSL_CERT_FILE", &setup.ca_file)
-            .env_remove("SSL_CERT_DIR");
+            .env("JSONPLACEHOLDER_URL", &setup.https_url);
+        match (&setup.system_roots, system) {
+            (Some((bundle, dir)), true) => {
+                cmd.env("SSL_CERT_FILE", bundle);
+                match dir {
+                    Some(dir) => cmd.env("SSL_CERT_DIR", dir),
+                    None => cmd.env_remove("SSL_CERT_DIR"),
+                };
+            }
+            // Both trust the CA file alone: aio's client also reads the
+            // directories of SSL_CERT_DIR (reqwest ignores it), which
+            // E2E_SYSTEM measures.
+            _ => {
+                cmd.env("SSL_CERT_FILE", &setup.ca_file)
+                    .env_remove("SSL_CERT_DIR");
+            }
+        }
         let finished = run_child(&mut cmd, RUN_TIMEOUT)?;
         if finished.stdout.trim() != "Total posts: 100" {
             return Err(format!("unexpected output {:?}", finished.stdout));
         }
-        let (wall_us, maxrss_kib) = peak_rss_line(&finished.stderr)
+        let (wall_us, maxrss_kib, cpu_us) = peak_rss_line(&finished.stderr)
             .ok_or_else(|| format!("no peak_rss line in {:?}", finished.stderr))?;
         walls.push(wall_us / 1e3);
+        cpus.push(cpu_us / 1e3);
         rss.push(maxrss_kib / 1024.0);
     }
     let wall_ms = median(&walls);
     let mut figures = Figures::new();
     figures.insert("wall_ms".into(), wall_ms);
+    figures.insert("cpu_ms".into(), median(&cpus));
     figures.insert("peak_rss_mb".into(), median(&rss));
     figures.insert("ops_per_sec".into(), 1e3 / wall_ms);
     figures.insert("ops".into(), runs as f64);
     Ok(figures)
 }
 
-/// The wall µs and peak RSS KiB from `peak_rss`'s last stderr line.
-fn peak_rss_line(stderr: &str) -> Option<(f64, f64)> {
+/// The wall µs, peak RSS KiB and CPU µs from `peak_rss`'s last stderr line.
+fn peak_rss_line(stderr: &str) -> Option<(f64, f64, f64)> {
     let line = stderr.lines().last()?.strip_prefix("peak_rss ")?;
     let mut fields = line.split(' ');
     let wall = fields.next()?.strip_prefix("wall_us=")?.parse().ok()?;
     let rss = fields.next()?.strip_prefix("maxrss_kib=")?.parse().ok()?;
-    Some((wall, rss))
+    let cpu = fields.next()?.strip_prefix("cpu_us=")?.parse().ok()?;
+    Some((wall, rss, cpu))
 }
 
 fn median(values: &[f64]) -> f64 {
