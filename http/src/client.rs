@@ -1048,16 +1048,16 @@ impl ClientBuilder {
     /// `Cookie` header itself).
     ///
     /// The jar follows RFC 6265: domain (host-only unless `Domain` is
-    /// given; a `Domain` of one label such as `com` is refused), path,
-    /// expiry (`Max-Age`, `Expires`; an expired cookie deletes the one
-    /// kept), `Secure` (sent over https, and to loopback hosts as browsers
-    /// do). Cookies set by every
-    /// response count, redirects included: a cookie set on a 302 goes with
-    /// the next hop. A request that sets its own `Cookie` header sends that
-    /// instead of the jar's (until a redirect leaves its origin). The jar
-    /// is shared by the client's clones and lives as long as they do; no
-    /// public-suffix list is used, so cookies for a multi-label suffix
-    /// (`co.uk`) are not refused.
+    /// given; a `Domain` that is a public suffix, such as `com`, `co.uk` or
+    /// `github.io`, makes the cookie host-only when it is the request's
+    /// host and is refused otherwise: the list compiled into the `psl`
+    /// crate), path, expiry (`Max-Age`, `Expires`; an expired cookie
+    /// deletes the one kept), `Secure` (sent over https, and to loopback
+    /// hosts as browsers do). Cookies set by every response count,
+    /// redirects included: a cookie set on a 302 goes with the next hop. A
+    /// request that sets its own `Cookie` header sends that instead of the
+    /// jar's (until a redirect leaves its origin). The jar is shared by the
+    /// client's clones and lives as long as they do.
     ///
     /// Cookie values are credentials: `Debug` never shows them.
     ///
