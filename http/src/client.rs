@@ -8,6 +8,7 @@ use std::time::Duration;
 use http::{HeaderMap, HeaderValue, Method};
 use url::Url;
 
+#[cfg(feature = "cookies")]
 use crate::cookies::Jar;
 use crate::error::{Error, Kind};
 use crate::pool::{ConnLimits, Pool};
@@ -419,6 +420,7 @@ pub struct ClientBuilder {
     no_proxy: bool,
     default_headers: DefaultHeaders,
     base_url: Option<BaseUrl>,
+    #[cfg(feature = "cookies")]
     cookie_store: bool,
 }
 
@@ -495,6 +497,7 @@ impl ClientBuilder {
             https_to_http_redirects: false,
             default_headers: DefaultHeaders::default(),
             base_url: None,
+            #[cfg(feature = "cookies")]
             cookie_store: false,
             decompress: true,
             retry: None,
@@ -1045,7 +1048,7 @@ impl ClientBuilder {
 
     /// Keeps the cookies servers set and sends them back (default `false`,
     /// as in reqwest: no cookie is kept or sent unless a request sets a
-    /// `Cookie` header itself).
+    /// `Cookie` header itself). Requires the `cookies` feature.
     ///
     /// The jar follows RFC 6265: domain (host-only unless `Domain` is
     /// given; a `Domain` that is a public suffix, such as `com`, `co.uk` or
@@ -1080,6 +1083,7 @@ impl ClientBuilder {
     /// })
     /// .unwrap();
     /// ```
+    #[cfg(feature = "cookies")]
     pub fn cookie_store(mut self, enable: bool) -> ClientBuilder {
         self.cookie_store = enable;
         self
@@ -1203,7 +1207,10 @@ impl ClientBuilder {
                 https_to_http_redirects: self.https_to_http_redirects,
                 default_headers,
                 base_url,
+                #[cfg(feature = "cookies")]
                 cookies: self.cookie_store.then(Jar::new),
+                #[cfg(not(feature = "cookies"))]
+                cookies: None,
                 decompress: self.decompress,
                 retry: self.retry,
             }),

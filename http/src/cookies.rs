@@ -1,6 +1,7 @@
-//! The client's cookie jar ([`ClientBuilder::cookie_store`]): RFC 6265
-//! storage and matching by the `cookie_store` crate, fed every response's
-//! `Set-Cookie` fields and asked for each request's `Cookie`.
+//! The client's cookie jar ([`ClientBuilder::cookie_store`], with the
+//! `cookies` feature): RFC 6265 storage and matching by the `cookie_store`
+//! crate, fed every response's `Set-Cookie` fields and asked for each
+//! request's `Cookie`.
 //!
 //! What the jar keeps of a cookie and uses: its domain (host-only unless
 //! `Domain` names the request host or a parent of it; an IP address has no
@@ -21,20 +22,46 @@
 //! under the same suffix receive. The list is as fresh as the `psl`
 //! release the build locked.
 //!
+//! Without the `cookies` feature [`Jar`] has no values: no client has a jar
+//! and the engine's cookie steps do nothing.
+//!
 //! [`ClientBuilder::cookie_store`]: crate::ClientBuilder::cookie_store
 
+#[cfg(feature = "cookies")]
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+#[cfg(feature = "cookies")]
 use cookie_store::{CookieStore, RawCookie};
+#[cfg(feature = "cookies")]
 use http::header::SET_COOKIE;
 use http::{HeaderMap, HeaderValue};
-use url::{Host, Url};
+#[cfg(feature = "cookies")]
+use url::Host;
+use url::Url;
 
 /// One client's cookies, shared by its clones and requests.
+#[cfg(feature = "cookies")]
 pub(crate) struct Jar {
     store: Mutex<CookieStore>,
 }
 
+/// Built without the `cookies` feature: there is no jar, and this type has
+/// no values, so `Shared::cookies` is always `None`.
+#[cfg(not(feature = "cookies"))]
+pub(crate) enum Jar {}
+
+#[cfg(not(feature = "cookies"))]
+impl Jar {
+    pub(crate) fn header_for(&self, _url: &Url) -> Option<HeaderValue> {
+        match *self {}
+    }
+
+    pub(crate) fn store(&self, _url: &Url, _headers: &HeaderMap) {
+        match *self {}
+    }
+}
+
+#[cfg(feature = "cookies")]
 impl Jar {
     pub(crate) fn new() -> Jar {
         Jar {
@@ -94,6 +121,7 @@ impl Jar {
 }
 
 /// What becomes of a cookie whose `Domain` attribute is given.
+#[cfg(feature = "cookies")]
 #[derive(Debug, PartialEq)]
 enum DomainRule {
     /// Not a public suffix: the jar's own domain-matching rules decide.
@@ -108,6 +136,7 @@ enum DomainRule {
 /// gives it: one leading dot dropped) set by a response from `host`. The
 /// attribute is put in the same ASCII form as URL hosts (lowercase, IDNs as
 /// punycode), as the jar does before it compares domains.
+#[cfg(feature = "cookies")]
 fn domain_rule(domain: &str, host: Option<&Host<&str>>) -> DomainRule {
     let name = match Host::parse(domain.trim()) {
         Ok(Host::Domain(name)) => name,
@@ -125,7 +154,7 @@ fn domain_rule(domain: &str, host: Option<&Host<&str>>) -> DomainRule {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "cookies"))]
 mod tests {
     use super::*;
 
