@@ -39,7 +39,7 @@
 //!   without them neither asks for nor decodes them.
 //! - `cookies`: `http::ClientBuilder::cookie_store`, a cookie jar (RFC
 //!   6265, public suffixes refused). Off by default, as in reqwest: it
-//!   costs about 80 s more of build CPU.
+//!   brings 13 more crates to build (cookie_store, the `time` crates, psl).
 
 #![warn(missing_docs, missing_debug_implementations)]
 
