@@ -30,6 +30,16 @@
 //! Under it: [`aio_executor`] (tasks, wakers, queues) and [`aio_reactor`]
 //! (mio, timers, sockets, the blocking pool); on top: [`http`], an HTTPS
 //! client for JSON APIs.
+//!
+//! # Cargo features
+//!
+//! Those of the HTTP client, passed through to `aio-http`:
+//! - `gzip`, `brotli`, `zstd` (default): response bodies with these
+//!   content codings are decoded (`gzip` covers `deflate` too); a build
+//!   without them neither asks for nor decodes them.
+//! - `cookies`: `http::ClientBuilder::cookie_store`, a cookie jar (RFC
+//!   6265, public suffixes refused). Off by default, as in reqwest: it
+//!   brings 13 more crates to build (cookie_store, the `time` crates, psl).
 
 #![warn(missing_docs, missing_debug_implementations)]
 

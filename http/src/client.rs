@@ -10,6 +10,7 @@ use http::{HeaderMap, HeaderValue, Method};
 use rustls::ClientConfig;
 use url::Url;
 
+#[cfg(feature = "cookies")]
 use crate::cookies::Jar;
 use crate::error::{Error, Kind};
 use crate::pool::{ConnLimits, Pool};
@@ -423,6 +424,7 @@ pub struct ClientBuilder {
     no_proxy: bool,
     default_headers: DefaultHeaders,
     base_url: Option<BaseUrl>,
+    #[cfg(feature = "cookies")]
     cookie_store: bool,
     http1_only: bool,
     http2_prior_knowledge: bool,
@@ -501,6 +503,7 @@ impl ClientBuilder {
             https_to_http_redirects: false,
             default_headers: DefaultHeaders::default(),
             base_url: None,
+            #[cfg(feature = "cookies")]
             cookie_store: false,
             http1_only: false,
             http2_prior_knowledge: false,
@@ -1101,19 +1104,19 @@ impl ClientBuilder {
 
     /// Keeps the cookies servers set and sends them back (default `false`,
     /// as in reqwest: no cookie is kept or sent unless a request sets a
-    /// `Cookie` header itself).
+    /// `Cookie` header itself). Requires the `cookies` feature.
     ///
     /// The jar follows RFC 6265: domain (host-only unless `Domain` is
-    /// given; a `Domain` of one label such as `com` is refused), path,
-    /// expiry (`Max-Age`, `Expires`; an expired cookie deletes the one
-    /// kept), `Secure` (sent over https, and to loopback hosts as browsers
-    /// do). Cookies set by every
-    /// response count, redirects included: a cookie set on a 302 goes with
-    /// the next hop. A request that sets its own `Cookie` header sends that
-    /// instead of the jar's (until a redirect leaves its origin). The jar
-    /// is shared by the client's clones and lives as long as they do; no
-    /// public-suffix list is used, so cookies for a multi-label suffix
-    /// (`co.uk`) are not refused.
+    /// given; a `Domain` that is a public suffix, such as `com`, `co.uk` or
+    /// `github.io`, makes the cookie host-only when it is the request's
+    /// host and is refused otherwise: the list compiled into the `psl`
+    /// crate), path, expiry (`Max-Age`, `Expires`; an expired cookie
+    /// deletes the one kept), `Secure` (sent over https, and to loopback
+    /// hosts as browsers do). Cookies set by every response count,
+    /// redirects included: a cookie set on a 302 goes with the next hop. A
+    /// request that sets its own `Cookie` header sends that instead of the
+    /// jar's (until a redirect leaves its origin). The jar is shared by the
+    /// client's clones and lives as long as they do.
     ///
     /// Cookie values are credentials: `Debug` never shows them.
     ///
@@ -1136,6 +1139,7 @@ impl ClientBuilder {
     /// })
     /// .unwrap();
     /// ```
+    #[cfg(feature = "cookies")]
     pub fn cookie_store(mut self, enable: bool) -> ClientBuilder {
         self.cookie_store = enable;
         self
@@ -1261,7 +1265,10 @@ impl ClientBuilder {
                 https_to_http_redirects: self.https_to_http_redirects,
                 default_headers,
                 base_url,
+                #[cfg(feature = "cookies")]
                 cookies: self.cookie_store.then(Jar::new),
+                #[cfg(not(feature = "cookies"))]
+                cookies: None,
                 decompress: self.decompress,
                 retry: self.retry,
                 #[cfg(feature = "http2")]

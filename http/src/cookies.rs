@@ -1,6 +1,7 @@
-//! The client's cookie jar ([`ClientBuilder::cookie_store`]): RFC 6265
-//! storage and matching by the `cookie_store` crate, fed every response's
-//! `Set-Cookie` fields and asked for each request's `Cookie`.
+//! The client's cookie jar ([`ClientBuilder::cookie_store`], with the
+//! `cookies` feature): RFC 6265 storage and matching by the `cookie_store`
+//! crate, fed every response's `Set-Cookie` fields and asked for each
+//! request's `Cookie`.
 //!
 //! What the jar keeps of a cookie and uses: its domain (host-only unless
 //! `Domain` names the request host or a parent of it; an IP address has no
@@ -12,28 +13,55 @@
 //! here: the first hides cookies from scripts and the second concerns
 //! cross-site browsing contexts, neither of which an HTTP client has.
 //!
-//! No public-suffix list is loaded (the crate can use one, but ships none;
-//! a list is about 230 KB of text that goes stale). What stands in for it
-//! is curl's rule without libpsl: a `Domain` of a single label (`com`,
-//! `local`) is refused unless it is the request's host itself, so no server
-//! can set a cookie for a whole top-level domain. Multi-label public
-//! suffixes (`co.uk`, `github.io`) are not recognised: a server under one
-//! can set a cookie that its neighbours under the same suffix receive.
+//! A `Domain` that is a public suffix (`com`, `co.uk`, `github.io`: the
+//! public-suffix list compiled into the `psl` crate, its private section
+//! included, and any single label, which the list's implicit `*` rule makes
+//! a suffix) is handled as RFC 6265 §5.3 step 5 says: it makes the cookie
+//! host-only when it is the request's host itself, and the cookie is
+//! ignored otherwise, so no server can set a cookie that its neighbours
+//! under the same suffix receive. The list is as fresh as the `psl`
+//! release the build locked.
+//!
+//! Without the `cookies` feature [`Jar`] has no values: no client has a jar
+//! and the engine's cookie steps do nothing.
 //!
 //! [`ClientBuilder::cookie_store`]: crate::ClientBuilder::cookie_store
 
+#[cfg(feature = "cookies")]
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+#[cfg(feature = "cookies")]
 use cookie_store::{CookieStore, RawCookie};
+#[cfg(feature = "cookies")]
 use http::header::SET_COOKIE;
 use http::{HeaderMap, HeaderValue};
+#[cfg(feature = "cookies")]
+use url::Host;
 use url::Url;
 
 /// One client's cookies, shared by its clones and requests.
+#[cfg(feature = "cookies")]
 pub(crate) struct Jar {
     store: Mutex<CookieStore>,
 }
 
+/// Built without the `cookies` feature: there is no jar, and this type has
+/// no values, so `Shared::cookies` is always `None`.
+#[cfg(not(feature = "cookies"))]
+pub(crate) enum Jar {}
+
+#[cfg(not(feature = "cookies"))]
+impl Jar {
+    pub(crate) fn header_for(&self, _url: &Url) -> Option<HeaderValue> {
+        match *self {}
+    }
+
+    pub(crate) fn store(&self, _url: &Url, _headers: &HeaderMap) {
+        match *self {}
+    }
+}
+
+#[cfg(feature = "cookies")]
 impl Jar {
     pub(crate) fn new() -> Jar {
         Jar {
@@ -75,23 +103,58 @@ impl Jar {
         if fields.peek().is_none() {
             return;
         }
-        let host = url.host_str().unwrap_or_default();
+        let host = url.host();
         let cookies = fields
             .filter_map(|v| v.to_str().ok())
             .filter_map(|text| RawCookie::parse(text.to_owned()).ok())
-            .filter(|c| c.domain().map_or(true, |d| domain_allowed(d, host)));
+            .filter_map(|mut cookie| {
+                let rule = cookie.domain().map(|d| domain_rule(d, host.as_ref()));
+                match rule {
+                    None | Some(DomainRule::Keep) => {}
+                    Some(DomainRule::HostOnly) => cookie.unset_domain(),
+                    Some(DomainRule::Refuse) => return None,
+                }
+                Some(cookie)
+            });
         self.lock().store_response_cookies(cookies, url);
     }
 }
 
-/// Whether a `Domain` attribute may be kept from a response by `host`:
-/// a single label only when it is the host itself.
-fn domain_allowed(domain: &str, host: &str) -> bool {
-    let domain = domain.trim().trim_start_matches('.');
-    domain.contains('.') || domain.eq_ignore_ascii_case(host)
+/// What becomes of a cookie whose `Domain` attribute is given.
+#[cfg(feature = "cookies")]
+#[derive(Debug, PartialEq)]
+enum DomainRule {
+    /// Not a public suffix: the jar's own domain-matching rules decide.
+    Keep,
+    /// A public suffix that is the request's host: host-only.
+    HostOnly,
+    /// A public suffix above the request's host, or not a host name.
+    Refuse,
 }
 
-#[cfg(test)]
+/// RFC 6265 §5.3 step 5 for a `Domain` attribute (as the cookie parser
+/// gives it: one leading dot dropped) set by a response from `host`. The
+/// attribute is put in the same ASCII form as URL hosts (lowercase, IDNs as
+/// punycode), as the jar does before it compares domains.
+#[cfg(feature = "cookies")]
+fn domain_rule(domain: &str, host: Option<&Host<&str>>) -> DomainRule {
+    let name = match Host::parse(domain.trim()) {
+        Ok(Host::Domain(name)) => name,
+        // An IP address is no suffix; the jar matches it only exactly.
+        Ok(Host::Ipv4(_) | Host::Ipv6(_)) => return DomainRule::Keep,
+        Err(_) => return DomainRule::Refuse,
+    };
+    let public = psl::suffix(name.as_bytes()).is_some_and(|s| s.as_bytes() == name.as_bytes());
+    if !public {
+        DomainRule::Keep
+    } else if matches!(host, Some(Host::Domain(h)) if *h == name) {
+        DomainRule::HostOnly
+    } else {
+        DomainRule::Refuse
+    }
+}
+
+#[cfg(all(test, feature = "cookies"))]
 mod tests {
     use super::*;
 
@@ -129,6 +192,48 @@ mod tests {
         // A single-label host may name itself.
         set(&jar, "http://intranet/", &["own=1; Domain=intranet"]);
         assert_eq!(cookie(&jar, "http://intranet/").as_deref(), Some("own=1"));
+    }
+
+    fn rule(domain: &str, url: &str) -> DomainRule {
+        let url = Url::parse(url).unwrap();
+        domain_rule(domain, url.host().as_ref())
+    }
+
+    #[test]
+    fn public_suffixes_are_host_only_on_themselves_and_refused_below() {
+        use DomainRule::*;
+        for (domain, url, want) in [
+            ("co.uk", "http://a.example.co.uk/", Refuse),
+            ("CO.UK", "http://a.example.co.uk/", Refuse),
+            ("co.uk.", "http://a.example.co.uk/", Refuse),
+            ("example.co.uk", "http://a.example.co.uk/", Keep),
+            // The list's private section.
+            ("github.io", "http://ann.github.io/", Refuse),
+            ("ann.github.io", "http://ann.github.io/", Keep),
+            ("github.io", "http://github.io/", HostOnly),
+            // A wildcard rule (`*.ck`) and its exception (`!www.ck`).
+            ("anything.ck", "http://a.anything.ck/", Refuse),
+            ("www.ck", "http://a.www.ck/", Keep),
+            // A suffix spelt in Unicode is the suffix in punycode.
+            ("xn--55qx5d.cn", "http://a.b.xn--55qx5d.cn/", Refuse),
+            ("公司.cn", "http://a.b.xn--55qx5d.cn/", Refuse),
+            // Single labels, known to the list or not.
+            ("com", "http://example.com/", Refuse),
+            ("intranet", "http://intranet/", HostOnly),
+            ("intranet", "http://127.0.0.1/", Refuse),
+            ("127.0.0.1", "http://127.0.0.1/", Keep),
+            ("not a host", "http://example.com/", Refuse),
+        ] {
+            assert_eq!(rule(domain, url), want, "Domain={domain} from {url}");
+        }
+    }
+
+    #[test]
+    fn a_public_suffix_host_keeps_its_cookie_to_itself() {
+        let jar = Jar::new();
+        set(&jar, "http://github.io/", &["own=1; Domain=github.io"]);
+        assert_eq!(cookie(&jar, "http://github.io/").as_deref(), Some("own=1"));
+        assert_eq!(cookie(&jar, "http://ann.github.io/"), None);
     }
 
     #[test]

@@ -18,8 +18,8 @@
 //!   [`RequestBuilder`], which is sent by `.await`ing it (or `send()`).
 //!   [`ClientBuilder`] sets what every request shares: timeouts, a
 //!   [`base_url`](ClientBuilder::base_url) that relative URLs join onto,
-//!   [`default_headers`](ClientBuilder::default_headers), a
-//!   [`cookie_store`](ClientBuilder::cookie_store).
+//!   [`default_headers`](ClientBuilder::default_headers), a cookie jar
+//!   (`cookie_store`, with the `cookies` feature).
 //! - A request carries [`query`](RequestBuilder::query) parameters (pairs,
 //!   maps, structs) and a body: [`json`](RequestBuilder::json),
 //!   [`form`](RequestBuilder::form), [`multipart`](RequestBuilder::multipart)
@@ -40,6 +40,14 @@
 //!
 //! Underneath: [`proto`], a sans-IO HTTP/1.1 codec, and [`tls`], rustls over
 //! the reactor's sockets. Requests must run inside `aio::run()`.
+//!
+//! Cargo features (the `aio` facade passes each through under the same
+//! name):
+//! - `gzip` (default): `gzip` and `deflate` content codings.
+//! - `brotli` (default): the `br` content coding.
+//! - `zstd` (default): the `zstd` content coding.
+//! - `cookies`: `ClientBuilder::cookie_store`, an RFC 6265 cookie jar that
+//!   refuses cookies for public suffixes.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, missing_debug_implementations)]
 

@@ -1,13 +1,16 @@
 //! The cookie jar (`ClientBuilder::cookie_store`): off by default, kept
 //! across requests and redirect hops, and held to RFC 6265's domain, path,
-//! expiry and Secure rules; its values never shown.
+//! expiry and Secure rules, public suffixes included; its values never
+//! shown. Tests that need host names (`a.example.co.uk`) send every request
+//! through a local server acting as a forward proxy: the names are never
+//! resolved, the proxy answers for all of them.
 
 mod support;
 
 use std::sync::mpsc::Receiver;
 
 use aio::run;
-use aio_http::Client;
+use aio_http::{Client, Proxy};
 use support::certs::TestCa;
 use support::server::{recording, response, RawRequest, TestServer};
 
@@ -43,6 +46,126 @@ fn setting_server(
             .collect();
         response("200 OK", &fields, b"")
     })
+}
+
+/// A jar client sending every request to `proxy` in absolute form.
+fn jar_client_via(proxy: &TestServer) -> Client {
+    Client::builder()
+        .trust_env(false)
+        .cookie_store(true)
+        .proxy(Proxy::http(proxy.url("")).unwrap())
+        .build()
+        .unwrap()
+}
+
+/// GETs each URL in turn through `proxy`; returns each request's target
+/// (the full URL) with the cookies it carried.
+fn cookies_sent(
+    proxy: &TestServer,
+    requests: &Receiver<RawRequest>,
+    urls: &[&str],
+) -> Vec<(String, Vec<String>)> {
+    run(async {
+        let c = jar_client_via(proxy);
+        for url in urls {
+            c.get(*url).await.unwrap();
+        }
+    });
+    requests
+        .try_iter()
+        .map(|r| (r.target.clone(), cookies(&r)))
+        .collect()
+}
+
+fn row(target: &str, cookies: &[&str]) -> (String, Vec<String>) {
+    let cookies = cookies.iter().map(|c| c.to_string()).collect();
+    (target.to_owned(), cookies)
+}
+
+#[test]
+fn a_public_suffix_domain_is_refused_and_a_registrable_one_kept() {
+    let (proxy, requests) = setting_server(|target| match target {
+        "http://a.example.co.uk/set" => vec![
+            // For every site under co.uk: refused.
+            "suffix=1; Domain=co.uk",
+            "dotted=1; Domain=.CO.UK",
+            "site=1; Domain=example.co.uk",
+        ],
+        _ => vec![],
+    });
+    let seen = cookies_sent(
+        &proxy,
+        &requests,
+        &[
+            "http://a.example.co.uk/set",
+            "http://b.other.co.uk/",
+            "http://www.example.co.uk/",
+        ],
+    );
+    assert_eq!(
+        seen,
+        [
+            row("http://a.example.co.uk/set", &[]),
+            row("http://b.other.co.uk/", &[]),
+            row("http://www.example.co.uk/", &["site=1"]),
+        ]
+    );
+}
+
+/// github.io is in the list's private section: its sites are as separate
+/// as those under co.uk.
+#[test]
+fn a_private_suffix_counts_too() {
+    let (proxy, requests) = setting_server(|target| match target {
+        "http://ann.github.io/set" => {
+            vec!["all=1; Domain=github.io", "ann=1; Domain=ann.github.io"]
+        }
+        _ => vec![],
+    });
+    let seen = cookies_sent(
+        &proxy,
+        &requests,
+        &[
+            "http://ann.github.io/set",
+            "http://bob.github.io/",
+            "http://docs.ann.github.io/",
+        ],
+    );
+    assert_eq!(
+        seen,
+        [
+            row("http://ann.github.io/set", &[]),
+            row("http://bob.github.io/", &[]),
+            row("http://docs.ann.github.io/", &["ann=1"]),
+        ]
+    );
+}
+
+/// A host that is itself a public suffix may name itself in `Domain`: the
+/// cookie is kept, but host-only, so no site under it receives it.
+#[test]
+fn a_public_suffix_host_naming_itself_gets_a_host_only_cookie() {
+    let (proxy, requests) = setting_server(|target| match target {
+        "http://github.io/set" => vec!["own=1; Domain=github.io"],
+        _ => vec![],
+    });
+    let seen = cookies_sent(
+        &proxy,
+        &requests,
+        &[
+            "http://github.io/set",
+            "http://github.io/",
+            "http://ann.github.io/",
+        ],
+    );
+    assert_eq!(
+        seen,
+        [
+            row("http://github.io/set", &[]),
+            row("http://github.io/", &["own=1"]),
+            row("http://ann.github.io/", &[]),
+        ]
+    );
 }
 
 #[test]

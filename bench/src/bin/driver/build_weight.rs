@@ -4,12 +4,16 @@
 //! target directory) from the sources the other rows run:
 //!
 //! - aio: `examples/count_posts.rs` and `examples/common/mod.rs`, on `aio`
-//!   (a path dependency to the repository root, default features: gzip,
-//!   deflate, br, zstd decoding) and serde with `derive`;
-//! - reqwest: `bench/src/bin/reqwest_count_posts.rs`, on reqwest 0.12
-//!   (`rustls-tls`, `json` and the same four codings: `gzip`, `deflate`,
-//!   `brotli`, `zstd`; no default features), tokio (`rt`, `macros`) and
-//!   serde with `derive`.
+//!   (a path dependency to the repository root, its default features: the
+//!   `gzip` (with deflate), `brotli` and `zstd` decoders, no cookie jar)
+//!   and serde with `derive`;
+//! - reqwest: `bench/src/bin/reqwest_count_posts.rs`, on reqwest 0.12 with
+//!   the features that match aio's defaults ([`REQWEST_MATCHING`]: rustls,
+//!   JSON, the same four codings and HTTP/2; no default features, no cookies),
+//!   tokio (`rt`, `macros`) and serde with `derive`.
+//!
+//! A feature both clients have but neither has by default goes in
+//! [`BOTH_EXTRA`], so the two stay matched.
 //!
 //! The lock file is resolved and the sources downloaded first, untimed; then
 //! one `cargo build --release --offline` is timed: wall time, and the CPU
@@ -35,6 +39,31 @@ const FETCH_TIMEOUT: Duration = Duration::from_secs(900);
 /// Running the built program once.
 const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// reqwest's features matching aio's default ones: TLS by rustls, `json`,
+/// and the four content codings aio's `gzip`, `brotli` and `zstd` features
+/// decode. reqwest's `zstd` decodes with the `zstd` crate, which compiles
+/// the C zstd library (zstd-sys, by cc) where aio's uses ruzstd (pure
+/// Rust): a heavier build, but still the matching feature.
+const REQWEST_MATCHING: &[&str] = &[
+    "rustls-tls",
+    "json",
+    "gzip",
+    "deflate",
+    "brotli",
+    "zstd",
+    "http2",
+];
+
+/// Features turned on in both programs beyond the above (each name must
+/// exist in both crates).
+const BOTH_EXTRA: &[&str] = &[];
+
+/// A TOML array of strings.
+fn toml_list(items: &[&str]) -> String {
+    let quoted: Vec<String> = items.iter().map(|f| format!("{f:?}")).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
 /// One program to build: its manifest's dependencies and where its sources
 /// come from (path in the new crate, path in the repository).
 struct Program {
@@ -48,9 +77,10 @@ fn program(root: &Path, candidate: &str) -> Result<Program, String> {
             // A TOML basic string is a JSON string for every character a
             // path holds (quotes and backslashes escaped alike).
             dependencies: format!(
-                "aio = {{ path = {} }}\n\
+                "aio = {{ path = {}, features = {} }}\n\
                  serde = {{ version = \"1\", features = [\"derive\"] }}\n",
-                serde_json::Value::from(root.to_string_lossy())
+                serde_json::Value::from(root.to_string_lossy()),
+                toml_list(BOTH_EXTRA)
             ),
             sources: vec![
                 ("src/main.rs", root.join("examples/count_posts.rs")),
@@ -58,11 +88,12 @@ fn program(root: &Path, candidate: &str) -> Result<Program, String> {
             ],
         }),
         "reqwest" => Ok(Program {
-            dependencies: "reqwest = { version = \"0.12\", default-features = false, features = \
-                           [\"rustls-tls\", \"json\", \"gzip\", \"deflate\", \"brotli\", \"zstd\"] }\n\
-                           tokio = { version = \"1\", features = [\"rt\", \"macros\"] }\n\
-                           serde = { version = \"1\", features = [\"derive\"] }\n"
-                .to_owned(),
+            dependencies: format!(
+                "reqwest = {{ version = \"0.12\", default-features = false, features = {} }}\n\
+                 tokio = {{ version = \"1\", features = [\"rt\", \"macros\"] }}\n\
+                 serde = {{ version = \"1\", features = [\"derive\"] }}\n",
+                toml_list(&[REQWEST_MATCHING, BOTH_EXTRA].concat())
+            ),
             sources: vec![(
                 "src/main.rs",
                 root.join("bench/src/bin/reqwest_count_posts.rs"),
