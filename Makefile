@@ -7,10 +7,11 @@ test:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	# aio-http's other feature sets (the line above builds it with the tests'
-	# features): no decoders and no jar, then the jar alone. clippy rather
+	# features): no decoders and no jar, then the jar alone, then HTTP/2 alone. clippy rather
 	# than check, so that a warning in code only these sets compile fails.
 	$(CARGO) clippy -p aio-http --no-default-features -- -D warnings
 	$(CARGO) clippy -p aio-http --no-default-features --features cookies -- -D warnings
+	$(CARGO) clippy -p aio-http --no-default-features --features http2 -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --workspace
 	$(CARGO) test --workspace
 	$(MAKE) loom

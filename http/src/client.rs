@@ -426,7 +426,10 @@ pub struct ClientBuilder {
     base_url: Option<BaseUrl>,
     #[cfg(feature = "cookies")]
     cookie_store: bool,
+    // Without the `http2` feature every client is HTTP/1.1 only.
+    #[cfg_attr(not(feature = "http2"), allow(dead_code))]
     http1_only: bool,
+    #[cfg(feature = "http2")]
     http2_prior_knowledge: bool,
 }
 
@@ -506,6 +509,7 @@ impl ClientBuilder {
             #[cfg(feature = "cookies")]
             cookie_store: false,
             http1_only: false,
+            #[cfg(feature = "http2")]
             http2_prior_knowledge: false,
             decompress: true,
             retry: None,

@@ -44,6 +44,7 @@ pub(crate) enum Transport {
 
 impl Transport {
     /// The server's (or the proxy's) address.
+    #[cfg(feature = "http2")]
     pub(crate) fn peer_addr(&self) -> Option<std::net::SocketAddr> {
         self.tcp().peer_addr().ok()
     }
@@ -240,6 +241,7 @@ impl Conn {
     }
 
     /// Whether the TLS handshake settled on HTTP/2 (ALPN `h2`).
+    #[cfg(feature = "http2")]
     pub(crate) fn negotiated_h2(&self) -> bool {
         match &self.io {
             Transport::Tls(s) => s.alpn_protocol() == Some(&b"h2"[..]),
