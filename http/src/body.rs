@@ -90,13 +90,9 @@ impl BodyReader {
         match (content_length, reader.max_body()) {
             // No body follows (HEAD, 204, 304, or it all came at once).
             _ if ended => reader.source = None,
-            (Some(n), Some(max)) if n > max => reader.give_up(&Error::new(
-                Kind::Body,
-                format!(
-                    "response body of {n} bytes (Content-Length) is larger than the limit of \
-                     {max} bytes (max_body_size)"
-                ),
-            )),
+            (Some(n), Some(max)) if n > max => {
+                reader.give_up(&body_error(crate::proto::declared_length_error(n, max)))
+            }
             _ => {}
         }
         reader
@@ -193,14 +189,7 @@ impl BodyReader {
             Some(Err(e)) => Err(e),
             Some(Ok(piece)) => {
                 *received += piece.len() as u64;
-                if let Some(max) = max.filter(|max| *received > *max) {
-                    return Err(Error::new(
-                        Kind::Body,
-                        format!(
-                            "response body larger than the limit of {max} bytes (max_body_size)"
-                        ),
-                    ));
-                }
+                crate::proto::check_body_limit(max, *received).map_err(body_error)?;
                 sink(&piece);
                 Ok(true)
             }

@@ -382,13 +382,9 @@ impl Exchange {
             #[cfg(feature = "http2")]
             if self.shared.http2.may_use(&route) {
                 match self.shared.h2.checkout(&route) {
-                    Checkout::Ready(h2) => match self.attempt_http2(&h2).await {
-                        Ok(got) => return Ok(got),
-                        Err(f) if self.may_resend_http2(&f, &mut resent_http2) => {
-                            self.shared.h2.forget(&h2);
-                            continue;
-                        }
-                        Err(f) => return Err(f.error),
+                    Checkout::Ready(h2) => match self.attempt_http2(h2, &mut resent_http2).await? {
+                        Some(got) => return Ok(got),
+                        None => continue,
                     },
                     Checkout::Wait => {
                         let settled = self.shared.h2.negotiated(&route);
@@ -430,13 +426,9 @@ impl Exchange {
                 let h2 = http2::start(io, slot, &mut self.deadline).await?;
                 self.shared.h2.insert(&route, &h2);
                 drop(negotiation);
-                match self.attempt_http2(&h2).await {
-                    Ok(got) => return Ok(got),
-                    Err(f) if self.may_resend_http2(&f, &mut resent_http2) => {
-                        self.shared.h2.forget(&h2);
-                        continue;
-                    }
-                    Err(f) => return Err(f.error),
+                match self.attempt_http2(h2, &mut resent_http2).await? {
+                    Some(got) => return Ok(got),
+                    None => continue,
                 }
             }
             #[cfg(feature = "http2")]
@@ -469,22 +461,16 @@ impl Exchange {
         }
     }
 
-    /// Whether a request that failed on HTTP/2 is sent again on a new
-    /// connection: once, when the server says it never processed it (so
-    /// whatever the method), and its body can be sent again.
-    #[cfg(feature = "http2")]
-    fn may_resend_http2(&self, failure: &http2::Failure, resent: &mut bool) -> bool {
-        let resend = failure.unprocessed && !*resent && self.body_replayable();
-        *resent |= resend;
-        resend
-    }
-
-    /// Sends the request on a stream of `h2` and reads the response head.
+    /// Sends the request on a stream of `h2` (this request's own handle)
+    /// and reads the response head. `Ok(None)`: the server says it never
+    /// processed the request, which goes again on a new connection: once,
+    /// whatever its method, when its body can be sent again.
     #[cfg(feature = "http2")]
     async fn attempt_http2(
         &mut self,
-        h2: &http2::H2Conn,
-    ) -> Result<(Wire, ResponseHead), http2::Failure> {
+        mut h2: http2::H2Conn,
+        resent: &mut bool,
+    ) -> Result<Option<(Wire, ResponseHead)>, Error> {
         let target = absolute_target(&self.url);
         let outgoing = http2::Outgoing {
             method: &self.method,
@@ -492,8 +478,15 @@ impl Exchange {
             headers: &self.headers,
             body: self.body.as_mut(),
         };
-        let (head, stream) = http2::round_trip(h2, outgoing, &mut self.deadline).await?;
-        Ok((Wire::Http2(stream, h2.peer), head))
+        match http2::round_trip(&mut h2, outgoing, &mut self.deadline).await {
+            Ok((head, stream)) => Ok(Some((Wire::Http2(stream, h2.peer), head))),
+            Err(f) if f.unprocessed && !*resent && self.body_replayable() => {
+                *resent = true;
+                self.shared.h2.forget(&h2);
+                Ok(None)
+            }
+            Err(f) => Err(f.error),
+        }
     }
 
     /// Writes the request on `conn` and reads the response head.

@@ -47,11 +47,6 @@ impl<T> TokioIo<T> {
             staging: Vec::new(),
         }
     }
-
-    /// The wrapped stream.
-    pub fn get_ref(&self) -> &T {
-        &self.inner
-    }
 }
 
 impl<T: AsyncRead + Unpin> tokio::io::AsyncRead for TokioIo<T> {

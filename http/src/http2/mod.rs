@@ -100,8 +100,6 @@ pub(crate) struct H2Conn {
     send: SendRequest<Bytes>,
     /// Set by the driving task when the connection has ended.
     closed: Arc<AtomicBool>,
-    /// Told apart from the route's other connections.
-    id: u64,
     loop_id: Option<u64>,
     pub(crate) peer: Option<SocketAddr>,
 }
@@ -141,7 +139,6 @@ pub(crate) async fn start(
     Ok(H2Conn {
         send,
         closed,
-        id: next_id(),
         loop_id: aio_reactor::current_loop_id(),
         peer,
     })
@@ -160,15 +157,14 @@ impl Drop for MarkClosed {
     }
 }
 
-fn next_id() -> u64 {
-    use std::sync::atomic::AtomicU64;
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    NEXT.fetch_add(1, Ordering::Relaxed)
-}
-
 impl H2Conn {
     fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Acquire)
+    }
+
+    /// Whether `self` and `other` are handles to one connection.
+    fn same_as(&self, other: &H2Conn) -> bool {
+        Arc::ptr_eq(&self.closed, &other.closed)
     }
 }
 
@@ -268,7 +264,7 @@ impl Registry {
     pub(crate) fn forget(&self, conn: &H2Conn) {
         let mut st = lock(&self.state);
         for list in st.conns.values_mut() {
-            list.retain(|c| c.id != conn.id);
+            list.retain(|c| !c.same_as(conn));
         }
         st.conns.retain(|_, list| !list.is_empty());
     }
@@ -356,7 +352,7 @@ pub(crate) struct Outgoing<'a> {
 /// flow-control window allows; a window that stays shut is bounded by the
 /// read timeout.
 pub(crate) async fn round_trip(
-    conn: &H2Conn,
+    conn: &mut H2Conn,
     outgoing: Outgoing<'_>,
     deadline: &mut Deadline,
 ) -> Result<(ResponseHead, RecvStream), Failure> {
@@ -387,9 +383,9 @@ pub(crate) async fn round_trip(
         Some(Payload::Bytes(b)) => b.is_empty(),
         Some(Payload::Streamed(_)) => false,
     };
-    // A fresh handle per request: waits only if the connection is going
-    // away (then it fails, and the request was never sent).
-    let mut send = conn.send.clone();
+    // `conn` is this request's own handle (checked out for it): waits only
+    // if the connection is going away (then it fails, never sent).
+    let send = &mut conn.send;
     deadline
         .wait(Phase::SendRequest, None, poll_fn(|cx| send.poll_ready(cx)))
         .await

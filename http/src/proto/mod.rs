@@ -486,9 +486,7 @@ impl ResponseDecoder {
             Framing::Empty => State::NoBody,
             Framing::Length(n) => match self.limits.max_body_bytes {
                 // The head is good, the caller gets it; the body is refused.
-                Some(max) if n > max => State::Failed(ProtoError::over_limit(format!(
-                    "response body of {n} bytes (Content-Length) is larger than the limit of {max} bytes"
-                ))),
+                Some(max) if n > max => State::Failed(declared_length_error(n, max)),
                 _ => State::Length {
                     remaining: n,
                     total: n,
@@ -646,7 +644,16 @@ impl ResponseDecoder {
     }
 }
 
-fn check_body_limit(max: Option<u64>, total: u64) -> Result<(), ProtoError> {
+/// A declared body length over the limit (the HTTP/2 path refuses with the
+/// same words).
+pub(crate) fn declared_length_error(n: u64, max: u64) -> ProtoError {
+    ProtoError::over_limit(format!(
+        "response body of {n} bytes (Content-Length) is larger than the limit of {max} bytes"
+    ))
+}
+
+/// `total` body bytes against the limit (the HTTP/2 path counts its own).
+pub(crate) fn check_body_limit(max: Option<u64>, total: u64) -> Result<(), ProtoError> {
     match max {
         Some(max) if total > max => Err(body_limit_error(max)),
         _ => Ok(()),
