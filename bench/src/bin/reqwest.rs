@@ -32,6 +32,11 @@ fn main() {
         )),
         "http_json" | "http_json_gzip" => runtime.block_on(http_json(&args, sizes.json_requests)),
         "h2_c64" => runtime.block_on(h2_gets(&args, sizes.http_concurrency, sizes.http_requests)),
+        "https_json_c64" => runtime.block_on(https_json(
+            &args,
+            sizes.http_concurrency,
+            sizes.json_requests,
+        )),
         "h2_json_c64" => {
             runtime.block_on(h2_json(&args, sizes.http_concurrency, sizes.json_requests))
         }
@@ -129,15 +134,28 @@ async fn h2_gets(args: &Args, workers: usize, total: usize) -> Report {
     clock.report(total as u64)
 }
 
-/// `total` GETs of `/posts`, decoded, by `workers` tasks on one client.
+/// `https_json_c64`: `json_gets` over HTTP/1.1 (nginx's HTTPS port offers
+/// no h2), one connection per worker, opened before the clock starts.
+async fn https_json(args: &Args, workers: usize, total: usize) -> Report {
+    let client = client(args);
+    let url = format!("{}/posts", args.url());
+    gets(&client, &url, workers, workers).await;
+    json_gets(&client, &url, workers, total).await
+}
+
 async fn h2_json(args: &Args, workers: usize, total: usize) -> Report {
     let client = client(args);
     let url = format!("{}/posts", args.url());
     assert_h2(&client, &url).await;
+    json_gets(&client, &url, workers, total).await
+}
+
+/// `total` GETs of `/posts`, decoded, by `workers` tasks on one client.
+async fn json_gets(client: &reqwest::Client, url: &str, workers: usize, total: usize) -> Report {
     let clock = CpuClock::start();
     let tasks: Vec<_> = (0..workers)
         .map(|i| {
-            let (client, url) = (client.clone(), url.clone());
+            let (client, url) = (client.clone(), url.to_owned());
             tokio::spawn(async move {
                 for _ in 0..share(total, workers, i) {
                     let response = client.get(&url).send().await.expect("GET");
