@@ -9,7 +9,8 @@
 //!   and serde with `derive`;
 //! - reqwest: `bench/src/bin/reqwest_count_posts.rs`, on reqwest 0.12 with
 //!   the features that match aio's defaults ([`REQWEST_MATCHING`]: rustls,
-//!   JSON, the same four codings and HTTP/2; no default features, no cookies),
+//!   JSON, charsets, the same four codings and HTTP/2; no default features,
+//!   no cookies),
 //!   tokio (`rt`, `macros`) and serde with `derive`.
 //!
 //! A feature both clients have but neither has by default goes in
@@ -40,13 +41,15 @@ const FETCH_TIMEOUT: Duration = Duration::from_secs(900);
 const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// reqwest's features matching aio's default ones: TLS by rustls, `json`,
-/// and the four content codings aio's `gzip`, `brotli` and `zstd` features
-/// decode. reqwest's `zstd` decodes with the `zstd` crate, which compiles
+/// `charset` (aio's `text()` always decodes the declared charset with
+/// encoding_rs, as reqwest's does with this feature), HTTP/2, and the four
+/// content codings aio's `gzip`, `brotli` and `zstd` features decode. reqwest's `zstd` decodes with the `zstd` crate, which compiles
 /// the C zstd library (zstd-sys, by cc) where aio's uses ruzstd (pure
 /// Rust): a heavier build, but still the matching feature.
 const REQWEST_MATCHING: &[&str] = &[
     "rustls-tls",
     "json",
+    "charset",
     "gzip",
     "deflate",
     "brotli",
