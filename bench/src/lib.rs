@@ -42,10 +42,10 @@ pub const TOOLBOX_WORKLOADS: &[&str] = &[
 /// against the server the driver names with `--url` (nginx, or
 /// `serve_posts` without it). `http_json_gzip` is `http_json` against a URL
 /// whose `/posts` comes gzip-compressed; `https_json_c64` decodes `/posts`
-/// with 64 requests in flight over HTTP/1.1 and TLS. The `h2_` rows run over HTTP/2
-/// (nginx's HTTPS port that offers h2 by ALPN): 64 requests in flight on
-/// one connection, of `/posts/1` and of `/posts` decoded. `count_posts_e2e` and
-/// `build_weight` are run by the driver itself.
+/// with 64 requests in flight over HTTP/1.1 and TLS. The `h2_` rows run
+/// over HTTP/2 (nginx's HTTPS port that offers h2 by ALPN): 64 requests in
+/// flight on one connection, of `/posts/1` and of `/posts` decoded.
+/// `count_posts_e2e` and `build_weight` are run by the driver itself.
 pub const HTTP_WORKLOADS: &[&str] = &[
     "http_seq",
     "http_c64",

@@ -10,8 +10,7 @@
 //! - reqwest: `bench/src/bin/reqwest_count_posts.rs`, on reqwest 0.12 with
 //!   the features that match aio's defaults ([`REQWEST_MATCHING`]: rustls,
 //!   JSON, charsets, the same four codings and HTTP/2; no default features,
-//!   no cookies),
-//!   tokio (`rt`, `macros`) and serde with `derive`.
+//!   no cookies), tokio (`rt`, `macros`) and serde with `derive`.
 //!
 //! A feature both clients have but neither has by default goes in
 //! [`BOTH_EXTRA`], so the two stay matched.
@@ -43,9 +42,10 @@ const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 /// reqwest's features matching aio's default ones: TLS by rustls, `json`,
 /// `charset` (aio's `text()` always decodes the declared charset with
 /// encoding_rs, as reqwest's does with this feature), HTTP/2, and the four
-/// content codings aio's `gzip`, `brotli` and `zstd` features decode. reqwest's `zstd` decodes with the `zstd` crate, which compiles
-/// the C zstd library (zstd-sys, by cc) where aio's uses ruzstd (pure
-/// Rust): a heavier build, but still the matching feature.
+/// content codings aio's `gzip`, `brotli` and `zstd` features decode.
+/// reqwest's `zstd` decodes with the `zstd` crate, which compiles the C
+/// zstd library (zstd-sys, by cc) where aio's uses ruzstd (pure Rust): a
+/// heavier build, but still the matching feature.
 const REQWEST_MATCHING: &[&str] = &[
     "rustls-tls",
     "json",
